@@ -1,0 +1,29 @@
+/**
+ * Monotonic counters with one optional label, cheap enough for the per-packet path (a Map
+ * lookup and an add). The metrics endpoint and the tests read `snapshot()`.
+ */
+export class Counters<Name extends string> {
+  private readonly values = new Map<string, number>();
+
+  increment(name: Name, label?: string, by = 1): void {
+    const key = label === undefined ? name : `${name}{${label}}`;
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+
+  get(name: Name, label?: string): number {
+    return this.values.get(label === undefined ? name : `${name}{${label}}`) ?? 0;
+  }
+
+  /** Sum over every label of one counter. */
+  total(name: Name): number {
+    let sum = 0;
+    for (const [key, value] of this.values) {
+      if (key === name || key.startsWith(`${name}{`)) sum += value;
+    }
+    return sum;
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.values);
+  }
+}

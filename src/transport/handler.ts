@@ -1,0 +1,43 @@
+import type { ClientConfig } from '../config/types.js';
+import type { NamedAttribute } from '../protocol/dictionary/attributes.js';
+import type { RadiusPacket, RawAttribute } from '../protocol/packet.js';
+
+/** A reply attribute: already encoded (static reply profiles), or by name (encoded per reply). */
+export type ReplyAttribute = RawAttribute | NamedAttribute;
+
+/** What the policy layer decides for one authenticated Access-Request. */
+export type Decision =
+  | {
+      readonly action: 'accept' | 'reject' | 'challenge';
+      readonly attributes?: readonly ReplyAttribute[];
+      /** Hold the reply this long before sending (the reject delay); other requests go on. */
+      readonly delayMs?: number;
+    }
+  | {
+      /** Send nothing, so the NAS fails over (e.g. the store is unreachable). */
+      readonly action: 'drop';
+      readonly reason: string;
+    };
+
+/** An Access-Request that has passed every protocol and authenticity check. */
+export interface AccessRequest {
+  readonly client: ClientConfig;
+  readonly packet: RadiusPacket;
+  readonly source: { readonly address: string; readonly port: number };
+  /** User-Name as sent, decoded as UTF-8; undefined if absent. */
+  readonly userName: string | undefined;
+  /**
+   * The User-Password in clear, or undefined if the request carries none (CHAP, EAP).
+   * A method, not a field, so the clear text exists only when policy asks for it.
+   */
+  password(): Buffer | undefined;
+  /** Aborted when the request's deadline passes; the reply would be dropped anyway. */
+  readonly signal: AbortSignal;
+}
+
+/** The policy behind the server. The credential service implements it; tests plug in their own. */
+export interface RequestHandler {
+  handleAccessRequest(request: AccessRequest): Promise<Decision> | Decision;
+  /** Status-Server is answered only while this is true (RFC 5997 §3, SPEC "Replies"). */
+  isHealthy(): boolean;
+}

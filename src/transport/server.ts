@@ -1,0 +1,282 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import type { Logger } from 'pino';
+import type { ClientConfig, RadgateConfig } from '../config/types.js';
+import { Counters } from '../observability/counters.js';
+import { RateLimitedWarning } from '../observability/rate-limited-log.js';
+import { describeAttributes, encodeAttribute } from '../protocol/dictionary/attributes.js';
+import type { Dictionary } from '../protocol/dictionary/dictionary.js';
+import { AttributeType, PacketCode, packetCodeName } from '../protocol/codes.js';
+import { decodePacket } from '../protocol/decode.js';
+import { encodeReply } from '../protocol/encode.js';
+import { RadiusError } from '../protocol/errors.js';
+import { findAttribute, type RadiusPacket, type RawAttribute } from '../protocol/packet.js';
+import { unhideUserPassword } from '../protocol/password.js';
+import { checkRequestAuthenticity } from '../protocol/verify-request.js';
+import { ClientTable } from './clients.js';
+import type { AccessRequest, Decision, ReplyAttribute, RequestHandler } from './handler.js';
+import { ReplyCache, replyCacheKey } from './reply-cache.js';
+
+export type ServerCounter =
+  /** Every datagram read from a socket. */
+  | 'received'
+  /** Datagrams not answered, labelled with the reason. */
+  | 'dropped'
+  /** Datagrams that failed decoding, labelled with the RadiusErrorCode. */
+  | 'malformed'
+  /** Replies sent, labelled with the packet code name. */
+  | 'replies'
+  /** Retransmissions answered from the reply cache. */
+  | 'retransmissions';
+
+/** The longest a reply may be held back (reject delay); FreeRADIUS caps reject_delay at 5 s. */
+const MAX_REPLY_DELAY_MS = 5_000;
+
+const RESPONSE_CODES = {
+  accept: PacketCode.AccessAccept,
+  reject: PacketCode.AccessReject,
+  challenge: PacketCode.AccessChallenge,
+} as const;
+
+export interface RadiusServerOptions {
+  readonly config: Pick<RadgateConfig, 'listen' | 'clients' | 'replyCache' | 'requestTimeoutMs'>;
+  readonly dictionary: Dictionary;
+  readonly handler: RequestHandler;
+  readonly logger: Logger;
+}
+
+interface Listener {
+  readonly socket: Socket;
+  readonly label: string;
+}
+
+/**
+ * RADIUS over UDP: reads datagrams, finds the client, decodes and authenticates the
+ * packet, deduplicates it, asks the handler for a decision and sends the encoded reply.
+ * Policy lives in the handler; this class only enforces the protocol.
+ */
+export class RadiusServer {
+  readonly counters = new Counters<ServerCounter>();
+  private readonly clients: ClientTable;
+  private readonly cache: ReplyCache;
+  private readonly warnings: RateLimitedWarning;
+  private readonly listeners: Listener[] = [];
+  private inFlight = 0;
+  private closing = false;
+  private drained: (() => void) | undefined;
+
+  constructor(private readonly options: RadiusServerOptions) {
+    this.clients = new ClientTable(options.config.clients);
+    this.cache = new ReplyCache({
+      ttlMs: options.config.replyCache.ttlSeconds * 1000,
+      maxEntries: options.config.replyCache.maxEntries,
+      pendingTtlMs: options.config.requestTimeoutMs + MAX_REPLY_DELAY_MS,
+    });
+    this.warnings = new RateLimitedWarning(options.logger);
+  }
+
+  /** Binds every configured listener; rejects (and closes what was bound) if one fails. */
+  async start(): Promise<void> {
+    try {
+      for (const { host, port, family } of this.options.config.listen) {
+        // ipv6Only lets "0.0.0.0:1812" and "[::]:1812" be bound side by side.
+        const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
+        const label = family === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+        await new Promise<void>((resolve, reject) => {
+          socket.once('error', reject);
+          socket.bind(port, host, () => {
+            socket.off('error', reject);
+            resolve();
+          });
+        });
+        socket.on('error', (error) => this.options.logger.error({ err: error, listener: label }, 'socket error'));
+        socket.on('message', (datagram, remote) => this.receive(socket, datagram, remote));
+        this.listeners.push({ socket, label });
+        const bound = socket.address();
+        this.options.logger.info({ address: bound.address, port: bound.port }, 'listening for RADIUS');
+      }
+    } catch (error) {
+      await this.closeSockets();
+      throw error;
+    }
+  }
+
+  /** The bound addresses, in listen order (useful when the config asked for port 0). */
+  addresses(): { address: string; port: number; family: string }[] {
+    return this.listeners.map(({ socket }) => socket.address());
+  }
+
+  get replyCacheSize(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Graceful stop: read no more packets, let requests in progress finish and send their
+   * replies (bounded by their deadline and reject delay), then close the sockets.
+   */
+  async stop(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const { socket } of this.listeners) socket.removeAllListeners('message');
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await this.closeSockets();
+  }
+
+  private async closeSockets(): Promise<void> {
+    await Promise.all(this.listeners.map(({ socket }) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+    this.listeners.length = 0;
+  }
+
+  private drop(reason: string): void {
+    this.counters.increment('dropped', reason);
+  }
+
+  private receive(socket: Socket, datagram: Buffer, remote: RemoteInfo): void {
+    this.counters.increment('received');
+    const client = this.clients.lookup(remote.address);
+    if (client === undefined) {
+      this.drop('unknown-client');
+      this.warnings.warn(`unknown:${remote.address}`, { source: remote.address }, 'dropped a packet from an address that is not a configured client');
+      return;
+    }
+    let packet: RadiusPacket;
+    try {
+      packet = decodePacket(datagram);
+    } catch (error) {
+      if (!(error instanceof RadiusError)) throw error;
+      this.counters.increment('malformed', error.code);
+      this.drop('malformed');
+      this.warnings.warn(`malformed:${client.name}:${error.code}`, { client: client.name, source: remote.address, code: error.code, detail: error.message }, 'dropped a malformed packet');
+      return;
+    }
+    if (packet.code !== PacketCode.AccessRequest && packet.code !== PacketCode.StatusServer) {
+      // Accounting belongs to another server (SPEC "Resolving a password"); the rest is not ours.
+      this.drop(packet.code === PacketCode.AccountingRequest ? 'accounting' : 'unsupported-code');
+      this.warnings.warn(`code:${client.name}:${packet.code}`, { client: client.name, code: packetCodeName(packet.code) }, 'dropped a packet of a kind radgate does not serve');
+      return;
+    }
+    const refusal = checkRequestAuthenticity(packet, client.secret, client);
+    if (refusal !== undefined) {
+      this.drop(refusal);
+      this.warnings.warn(`auth:${client.name}:${refusal}`, { client: client.name, source: remote.address, code: refusal }, 'dropped a request that failed the authenticity checks');
+      return;
+    }
+
+    const key = replyCacheKey(remote.address, remote.port, packet.identifier);
+    const lookup = this.cache.begin(key, packet.authenticator);
+    if (lookup.kind === 'retransmission') {
+      this.counters.increment('retransmissions');
+      void this.send(socket, remote, lookup.reply);
+      return;
+    }
+    if (lookup.kind === 'in-progress') {
+      this.drop('duplicate-in-progress');
+      return;
+    }
+    this.inFlight++;
+    void this.answer(socket, remote, client, packet, key).finally(() => this.finished());
+  }
+
+  private finished(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.drained !== undefined) this.drained();
+  }
+
+  private async answer(socket: Socket, remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket, key: string): Promise<void> {
+    const decision = packet.code === PacketCode.StatusServer ? this.statusDecision() : await this.decide(remote, client, packet);
+    if (decision.action === 'drop') {
+      this.cache.abandon(key, packet.authenticator);
+      this.drop(decision.reason);
+      return;
+    }
+    let reply: Buffer;
+    try {
+      reply = encodeReply({
+        code: RESPONSE_CODES[decision.action],
+        identifier: packet.identifier,
+        requestAuthenticator: packet.authenticator,
+        attributes: this.replyAttributes(decision.attributes ?? [], client, packet),
+        secret: client.secret,
+      });
+    } catch (error) {
+      // A reply profile the dictionary cannot encode is a configuration bug: say so loudly.
+      this.cache.abandon(key, packet.authenticator);
+      this.drop('encode-error');
+      this.options.logger.error({ err: error, client: client.name }, 'could not encode the reply; request dropped');
+      return;
+    }
+    const delayMs = Math.min(decision.delayMs ?? 0, MAX_REPLY_DELAY_MS);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    this.cache.complete(key, packet.authenticator, reply);
+    this.counters.increment('replies', packetCodeName(reply[0]!));
+    // Awaited so that stop() closes the socket only after the datagram has left.
+    await this.send(socket, remote, reply);
+  }
+
+  private statusDecision(): Decision {
+    // RFC 5997 §3: Status-Server is answered with Access-Accept; we answer only while the
+    // handler (and its store) can really serve, so a NAS probing us fails over otherwise.
+    return this.options.handler.isHealthy() ? { action: 'accept' } : { action: 'drop', reason: 'unhealthy' };
+  }
+
+  private async decide(remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket): Promise<Decision> {
+    const controller = new AbortController();
+    const userName = findAttribute(packet, AttributeType.UserName)?.toString('utf8');
+    const request: AccessRequest = {
+      client,
+      packet,
+      source: { address: remote.address, port: remote.port },
+      userName,
+      password: () => {
+        const hidden = findAttribute(packet, AttributeType.UserPassword);
+        return hidden === undefined ? undefined : unhideUserPassword(hidden, client.secret, packet.authenticator);
+      },
+      signal: controller.signal,
+    };
+    if (this.options.logger.isLevelEnabled('debug')) {
+      this.options.logger.debug(
+        { client: client.name, source: remote.address, id: packet.identifier, attributes: describeAttributes(this.options.dictionary, packet.attributes) },
+        'Access-Request',
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<Decision>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({ action: 'drop', reason: 'deadline' });
+      }, this.options.config.requestTimeoutMs);
+    });
+    try {
+      return await Promise.race([Promise.resolve().then(() => this.options.handler.handleAccessRequest(request)), deadline]);
+    } catch (error) {
+      this.options.logger.error({ err: error, client: client.name }, 'request handler failed; request dropped');
+      return { action: 'drop', reason: 'handler-error' };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reply attributes from the decision, then every Proxy-State of the request, unmodified and in order (RFC 2865 §5.33). */
+  private replyAttributes(attributes: readonly ReplyAttribute[], client: ClientConfig, packet: RadiusPacket): RawAttribute[] {
+    const encoded: RawAttribute[] = [];
+    for (const attribute of attributes) {
+      encoded.push(
+        'type' in attribute
+          ? attribute
+          : encodeAttribute(this.options.dictionary, attribute, { secret: client.secret, requestAuthenticator: packet.authenticator }),
+      );
+    }
+    for (const attribute of packet.attributes) {
+      if (attribute.type === AttributeType.ProxyState) encoded.push(attribute);
+    }
+    return encoded;
+  }
+
+  private send(socket: Socket, remote: RemoteInfo, reply: Buffer): Promise<void> {
+    return new Promise((resolve) => {
+      socket.send(reply, remote.port, remote.address, (error) => {
+        if (error) this.warnings.warn(`send:${remote.address}`, { err: error, destination: remote.address }, 'could not send a reply');
+        resolve();
+      });
+    });
+  }
+}
