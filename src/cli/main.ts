@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ConfigError } from '../config/errors.js';
+import { RadiusError } from '../protocol/errors.js';
+import { configCommand } from './commands/config-check.js';
+import { serveCommand } from './commands/serve.js';
+import { CliError, ExitCode } from './exit.js';
+import { withGlobalOptions } from './global-options.js';
+
+/**
+ * The `radgate` command. Each subcommand is its own module under commands/; this file
+ * only wires them up and turns failures into a message and an exit code:
+ * 0 success, 1 refused (bad config, unknown user, …), 2 wrong usage.
+ */
+async function main(argv: string[]): Promise<number> {
+  const cli = withGlobalOptions(yargs(argv))
+    .scriptName('radgate')
+    .usage('$0 <command> [options]\n\nRADIUS authentication gateway: PIN + tokencode, emergency codes, helpdesk authorization codes.')
+    .command(serveCommand)
+    .command(configCommand)
+    .demandCommand(1, 'name a command; see radgate --help')
+    .strict()
+    .recommendCommands()
+    .completion('completion', 'Print a bash/zsh completion script (radgate completion >> ~/.bashrc)')
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      // yargs calls this for its own validation (message set) and for errors thrown by a
+      // command (error set); only the first kind is a usage error.
+      if (error !== undefined && error !== null) throw error;
+      throw new CliError(`${message}\nRun radgate --help for usage.`, ExitCode.Usage);
+    });
+  try {
+    await cli.parseAsync();
+    return ExitCode.Ok;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CliError) {
+    process.stderr.write(`radgate: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof ConfigError || error instanceof RadiusError) {
+    process.stderr.write(`radgate: ${error.message}\n`);
+    return ExitCode.Refused;
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+    process.stderr.write(`radgate: cannot listen on ${address ?? '?'}:${port ?? '?'}: ${code} (check the listen setting, or whether another RADIUS server runs)\n`);
+    return ExitCode.Refused;
+  }
+  process.stderr.write(`radgate: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return ExitCode.Refused;
+}
+
+process.exitCode = await main(hideBin(process.argv));

@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { runCli, startServe } from '../helpers/cli.js';
+import { TEST_SECRET } from '../helpers/packets.js';
+import { radclient } from '../helpers/radclient.js';
+
+function writeConfig(text: string): string {
+  const directory = mkdtempSync(join(tmpdir(), 'radgate-cli-'));
+  const path = join(directory, 'radgate.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+const VALID = `listen:
+  - "127.0.0.1:0"
+clients:
+  - name: local
+    address: 127.0.0.1
+    secret_env: RADGATE_TEST_SECRET
+`;
+
+test('serve answers a real radclient and stops with exit 0 on SIGTERM', async (t) => {
+  const config = writeConfig(VALID);
+  const serve = await startServe(['--config', config], { RADGATE_TEST_SECRET: TEST_SECRET.toString() });
+  const [port] = serve.ports;
+  t.truthy(port);
+  const status = await radclient(`127.0.0.1:${port}`, 'status', 'Message-Authenticator = 0x00\n', TEST_SECRET);
+  t.is(status.exitCode, 0, status.output);
+  const exited = new Promise<number | null>((resolve) => serve.child.once('exit', (code) => resolve(code)));
+  serve.child.kill('SIGTERM');
+  t.is(await exited, 0);
+  t.regex(serve.output(), /"msg":"stopped"/);
+  t.false(serve.output().includes(TEST_SECRET.toString()), 'the secret is never logged');
+});
+
+test('config check: a valid file exits 0 and summarises without the secret', async (t) => {
+  const config = writeConfig(VALID);
+  const result = await runCli(['config', 'check', '--config', config], { env: { RADGATE_TEST_SECRET: TEST_SECRET.toString() } });
+  t.is(result.exitCode, 0, result.stderr);
+  t.regex(result.stdout, /OK/);
+  t.regex(result.stdout, /secret from env RADGATE_TEST_SECRET/);
+  t.false(result.stdout.includes(TEST_SECRET.toString()));
+  const json = await runCli(['config', 'check', '--json', '--config', config], { env: { RADGATE_TEST_SECRET: TEST_SECRET.toString() } });
+  t.is((JSON.parse(json.stdout) as { clients: { name: string }[] }).clients[0]!.name, 'local');
+});
+
+test('config check: a broken file exits 1 naming the line and the key', async (t) => {
+  const config = writeConfig(VALID.replace('address: 127.0.0.1', 'address: 10.0.0.1/24'));
+  const result = await runCli(['config', 'check', '--config', config], { env: { RADGATE_TEST_SECRET: TEST_SECRET.toString() } });
+  t.is(result.exitCode, 1);
+  t.regex(result.stderr, /radgate\.yaml:5: clients\[0\]\.address: .*host bits set; write 10\.0\.0\.0\/24/);
+});
+
+test('serve with a broken config exits 1 before binding anything', async (t) => {
+  const config = writeConfig(VALID.replace('secret_env: RADGATE_TEST_SECRET', 'secret: short'));
+  const result = await runCli(['serve', '--config', config]);
+  t.is(result.exitCode, 1);
+  t.regex(result.stderr, /shorter than 16 characters/);
+  t.false(result.stderr.includes('short\n'));
+});
+
+test('usage errors exit 2 with a hint; --help exits 0', async (t) => {
+  const unknown = await runCli(['frobnicate']);
+  t.is(unknown.exitCode, 2);
+  t.regex(unknown.stderr, /Unknown argument: frobnicate/);
+  t.regex(unknown.stderr, /radgate --help/);
+  const help = await runCli(['--help']);
+  t.is(help.exitCode, 0);
+  t.regex(help.stdout, /radgate serve/);
+  const checkHelp = await runCli(['config', 'check', '--help']);
+  t.regex(checkHelp.stdout, /Examples:/);
+});
+
+test('no config anywhere: exit 2 and say how to provide one', async (t) => {
+  const result = await runCli(['config', 'check'], { env: { RADGATE_CONFIG: '' } });
+  // The repository root has no radgate.yaml and CI has no /etc/radgate.
+  t.is(result.exitCode, 2);
+  t.regex(result.stderr, /pass --config FILE/);
+});
