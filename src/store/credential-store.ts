@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { KeyNames } from './key-names.js';
+import { codeFromJson, codeToJson, kindToWire, PIN_PREFIXED_KINDS, userFromFields, type CodeRecord, type UserRecord } from './records.js';
+
+const SCRIPTS = {
+  loadUser: { file: 'load-user.lua', keys: 2 },
+  decide: { file: 'decide.lua', keys: 3 },
+  createUser: { file: 'create-user.lua', keys: 1 },
+  updateUser: { file: 'update-user.lua', keys: 1 },
+  issueCodes: { file: 'issue-codes.lua', keys: 2 },
+  revokeCodes: { file: 'revoke-codes.lua', keys: 2 },
+} as const;
+type ScriptName = keyof typeof SCRIPTS;
+
+/** Thrown when Redis cannot be reached or answers too late: the caller must never Accept. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/** What the first round trip of an authentication returns. */
+export type LoadResult = { readonly decision: string } | { readonly decision?: undefined; readonly user: UserRecord | undefined };
+
+/** A candidate credential for decide.lua, in resolution order. */
+export type Candidate = { readonly kind: 'code'; readonly lookup: string } | { readonly kind: 'token'; readonly step: number };
+
+export interface DecideRequest {
+  readonly user: string;
+  readonly fingerprint: string;
+  readonly now: number;
+  readonly decisionTtlMs: number;
+  readonly maxFailures: number;
+  readonly lockoutMs: number;
+  readonly fallbackReason: string;
+  readonly candidates: readonly Candidate[];
+}
+
+export interface StoreOptions {
+  readonly keyPrefix?: string;
+  /** How long ended codes are kept for `code list` before being pruned. */
+  readonly codeRetentionMs?: number;
+  /** How often health is probed while Redis misbehaves. */
+  readonly probeIntervalMs?: number;
+}
+
+type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
+
+/**
+ * radgate's only state: users, tokens and issued codes in Redis. Every check-and-consume is
+ * one Lua script (EVALSHA via ioredis `defineCommand`); an authentication costs two round
+ * trips (load, then decide). The store tracks its own health for Status-Server and logs
+ * one line per change of state, never one per failed packet.
+ */
+export class CredentialStore {
+  readonly keys: KeyNames;
+  private healthy = false;
+  private probe: NodeJS.Timeout | undefined;
+  private readonly codeRetentionMs: number;
+
+  constructor(
+    readonly redis: Redis | Cluster,
+    private readonly logger: Logger,
+    options: StoreOptions = {},
+  ) {
+    this.keys = new KeyNames(options.keyPrefix);
+    this.codeRetentionMs = options.codeRetentionMs ?? 30 * 86_400_000;
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      redis.defineCommand(`radgate_${name}`, {
+        numberOfKeys: script.keys,
+        lua: readFileSync(new URL(`./scripts/${script.file}`, import.meta.url), 'utf8'),
+      });
+    }
+    redis.on('ready', () => this.setHealthy(true, 'connected'));
+    redis.on('close', () => this.setHealthy(false, 'connection closed'));
+    redis.on('error', () => this.setHealthy(false, 'connection error'));
+    this.healthy = redis.status === 'ready';
+    this.probe = setInterval(() => void this.checkHealth(), options.probeIntervalMs ?? 1000);
+    this.probe.unref();
+  }
+
+  isHealthy(): boolean {
+    return this.healthy;
+  }
+
+  /** Resolves once connected, or rejects after `timeoutMs` (start-up and CLI commands). */
+  async waitUntilReady(timeoutMs = 5000): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreUnavailableError(`Redis is not reachable after ${timeoutMs} ms`)), timeoutMs);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.probe);
+    this.probe = undefined;
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private setHealthy(healthy: boolean, why: string): void {
+    if (healthy === this.healthy) return;
+    this.healthy = healthy;
+    if (healthy) this.logger.info({ why }, 'credential store available');
+    else this.logger.error({ why }, 'credential store unavailable: no request will be accepted until it is back');
+  }
+
+  private async checkHealth(): Promise<void> {
+    if (this.redis.status !== 'ready') return; // The connection events report this case.
+    try {
+      await this.redis.ping();
+      this.setHealthy(true, 'ping answered');
+    } catch {
+      this.setHealthy(false, 'ping failed or timed out');
+    }
+  }
+
+  private async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    const runner = (this.redis as unknown as Record<string, ScriptRunner>)[`radgate_${name}`]!;
+    try {
+      const result = await runner.apply(this.redis, args);
+      return result;
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  private unavailable(error: unknown): Error {
+    const message = error instanceof Error ? error.message : String(error);
+    // Script errors are bugs, not outages: let them surface as they are.
+    if (/ERR .*script|NOSCRIPT|WRONGTYPE/i.test(message)) return error as Error;
+    this.setHealthy(false, message);
+    return new StoreUnavailableError(`credential store unavailable: ${message}`);
+  }
+
+  private async command<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  // --- authentication (two round trips) ---------------------------------------------
+
+  async loadForAuthentication(user: string, fingerprint: string): Promise<LoadResult> {
+    const reply = (await this.run('loadUser', this.keys.user(user), this.keys.decision(user, fingerprint))) as [string | null, string[]?];
+    this.setHealthy(true, 'command answered');
+    if (reply[0] !== null && reply[0] !== undefined) return { decision: reply[0] };
+    return { user: userFromFields(user, reply[1] ?? []) };
+  }
+
+  /** Runs decide.lua; returns the decision and whether it was taken now or replayed. */
+  async decide(request: DecideRequest): Promise<{ readonly decision: string; readonly replayed: boolean }> {
+    const candidates: (string | number)[] = [];
+    for (const candidate of request.candidates) {
+      if (candidate.kind === 'code') candidates.push('code', candidate.lookup);
+      else candidates.push('token', candidate.step);
+    }
+    const [state, decision] = (await this.run(
+      'decide',
+      this.keys.user(request.user),
+      this.keys.codes(request.user),
+      this.keys.decision(request.user, request.fingerprint),
+      request.now,
+      request.decisionTtlMs,
+      request.maxFailures,
+      request.lockoutMs,
+      request.fallbackReason,
+      ...candidates,
+    )) as [string, string];
+    return { decision, replayed: state === 'replay' };
+  }
+
+  // --- users ------------------------------------------------------------------------
+
+  async createUser(user: string, fields: (string | number)[], createdAt: number): Promise<boolean> {
+    const created = (await this.run('createUser', this.keys.user(user), ...fields)) === 1;
+    if (created) await this.command(() => this.redis.zadd(this.keys.users(), createdAt, user));
+    return created;
+  }
+
+  async getUser(user: string): Promise<UserRecord | undefined> {
+    const flat = await this.command(() => this.redis.hgetall(this.keys.user(user)));
+    const pairs = Object.entries(flat).flat();
+    return userFromFields(user, pairs);
+  }
+
+  /** Sets and deletes fields of an existing user; false if there is no such user. */
+  async updateUser(user: string, set: (string | number)[], remove: readonly string[] = []): Promise<boolean> {
+    return (await this.run('updateUser', this.keys.user(user), set.length / 2, ...set, ...remove)) === 1;
+  }
+
+  async deleteUser(user: string): Promise<boolean> {
+    const removed = await this.command(() => this.redis.del(this.keys.user(user), this.keys.codes(user)));
+    await this.command(() => this.redis.zrem(this.keys.users(), user));
+    return removed > 0;
+  }
+
+  /** User names in creation order, a page at a time (for streaming `user list`). */
+  async listUsers(offset: number, count: number): Promise<string[]> {
+    return this.command(() => this.redis.zrange(this.keys.users(), offset, offset + count - 1));
+  }
+
+  async countUsers(): Promise<number> {
+    return this.command(() => this.redis.zcard(this.keys.users()));
+  }
+
+  // --- codes ------------------------------------------------------------------------
+
+  /** Stores issued codes under their lookup hashes; false if the user does not exist. */
+  async issueCodes(user: string, codes: readonly { lookup: string; record: CodeRecord }[], now: number): Promise<boolean> {
+    const pairs = codes.flatMap(({ lookup, record }) => [lookup, codeToJson(record)]);
+    const prefixed = PIN_PREFIXED_KINDS.map(kindToWire).join(',');
+    return (await this.run('issueCodes', this.keys.user(user), this.keys.codes(user), now, this.codeRetentionMs, prefixed, ...pairs)) === 1;
+  }
+
+  async listCodes(user: string): Promise<CodeRecord[]> {
+    const all = await this.command(() => this.redis.hvals(this.keys.codes(user)));
+    return all.map(codeFromJson).sort((a, b) => a.issuedAt - b.issuedAt || a.id.localeCompare(b.id));
+  }
+
+  async revokeCodes(user: string, selector: { id: string } | 'last' | 'all', now: number, by: string): Promise<CodeRecord[]> {
+    const mode = typeof selector === 'string' ? selector : 'id';
+    const id = typeof selector === 'string' ? '' : selector.id;
+    const revoked = (await this.run('revokeCodes', this.keys.user(user), this.keys.codes(user), mode, id, now, by)) as string[];
+    return revoked.map(codeFromJson);
+  }
+}
