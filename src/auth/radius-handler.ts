@@ -1,0 +1,87 @@
+import { performance } from 'node:perf_hooks';
+import type { PolicyConfig } from '../config/types.js';
+import { AttributeType } from '../protocol/codes.js';
+import { findAttribute } from '../protocol/packet.js';
+import type { AccessRequest, Decision, RequestHandler } from '../transport/handler.js';
+import { StoreUnavailableError, type CredentialStore } from '../store/credential-store.js';
+import type { AuditLog } from './audit.js';
+import type { Authenticator } from './authenticator.js';
+import type { ReplyProfiles } from './reply-profiles.js';
+import { canonicalUserName } from './user-name.js';
+
+/** NAS-Identifier, else NAS-IP-Address, for the audit line. */
+function nasOf(request: AccessRequest): string | undefined {
+  const identifier = findAttribute(request.packet, AttributeType.NasIdentifier);
+  if (identifier !== undefined) return identifier.toString('utf8');
+  const address = findAttribute(request.packet, AttributeType.NasIpAddress);
+  return address?.length === 4 ? Array.from(address).join('.') : undefined;
+}
+
+/**
+ * The policy behind the RADIUS server: turns an authenticated Access-Request into Accept
+ * (with the method's reply profile), Reject (after the reject delay) or silence when the
+ * store cannot answer. One audit line per decision.
+ */
+export class AuthenticationHandler implements RequestHandler {
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly store: CredentialStore,
+    private readonly profiles: ReplyProfiles,
+    private readonly policy: PolicyConfig,
+    private readonly audit: AuditLog,
+  ) {}
+
+  isHealthy(): boolean {
+    return this.store.isHealthy();
+  }
+
+  private reject(): Decision {
+    return { action: 'reject', delayMs: this.policy.rejectDelayMs };
+  }
+
+  async handleAccessRequest(request: AccessRequest): Promise<Decision> {
+    const started = performance.now();
+    const audit = (result: 'accept' | 'reject' | 'dropped', fields: { user?: string; method?: string; reason?: string; codeId?: string; replayed?: boolean }) =>
+      this.audit.decision({
+        client: request.client.name,
+        nas: nasOf(request),
+        source: request.source.address,
+        user: fields.user,
+        method: fields.method,
+        result,
+        reason: fields.reason,
+        codeId: fields.codeId,
+        latencyMs: performance.now() - started,
+        replayed: fields.replayed ?? false,
+      });
+
+    const password = request.password();
+    if (request.userName === undefined || request.userName === '' || password === undefined) {
+      // CHAP, MS-CHAP and EAP cannot carry a tokencode we can check: reject cleanly.
+      const reason = request.userName === undefined || request.userName === '' ? 'no-user-name' : 'no-pap-password';
+      audit('reject', { user: request.userName, reason });
+      return this.reject();
+    }
+    const user = canonicalUserName(request.userName, this.policy);
+    const fingerprint = `${request.client.name}:${request.packet.identifier}:${request.packet.authenticator.toString('hex')}`;
+    try {
+      const { outcome, replayed, lostTokenUsed } = await this.authenticator.authenticate({
+        user,
+        password: password.toString('utf8'),
+        fingerprint,
+      });
+      if (lostTokenUsed) this.audit.lostTokenAlert(user, request.client.name, request.source.address);
+      if (outcome.result === 'accept') {
+        audit('accept', { user, method: outcome.method, codeId: outcome.codeId, replayed });
+        return { action: 'accept', attributes: this.profiles.forMethod(outcome.method) };
+      }
+      audit('reject', { user, reason: outcome.lockedNow ? `${outcome.reason}; now locked` : outcome.reason, replayed });
+      return this.reject();
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // Never Accept without the store. By default say nothing, so the NAS fails over.
+      audit('dropped', { user, reason: 'store-unavailable' });
+      return this.policy.onStoreFailure === 'reject' ? this.reject() : { action: 'drop', reason: 'store-unavailable' };
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Subkeys derived from one master key with HKDF-SHA256 (RFC 5869), one per purpose, so a
+ * leak or misuse of one cannot be turned against another.
+ */
+interface KeySet {
+  /** Short public identifier stored beside every hash and ciphertext, for rotation. */
+  readonly id: string;
+  readonly pin: Buffer;
+  readonly code: Buffer;
+  readonly tokenSecret: Buffer;
+  readonly authorizationCode: Buffer;
+}
+
+function derive(master: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `radgate/v1/${purpose}`, 32));
+}
+
+function keySet(master: Buffer): KeySet {
+  return {
+    // Derived, not random: the same key file always has the same id on every instance.
+    id: createHash('sha256').update(derive(master, 'key-id')).digest('base64url').slice(0, 6),
+    pin: derive(master, 'pin-hash'),
+    code: derive(master, 'code-hash'),
+    tokenSecret: derive(master, 'token-secret-aes-256-gcm'),
+    authorizationCode: derive(master, 'authorization-code'),
+  };
+}
+
+/** Stored hashes are truncated HMAC-SHA256: 128 bits is plenty for a keyed lookup. */
+const HASH_BYTES = 16;
+
+function hmac(key: Buffer, parts: readonly string[]): string {
+  const mac = createHmac('sha256', key);
+  // Length-prefixed parts, so ("ab","c") and ("a","bc") can never collide.
+  for (const part of parts) {
+    const bytes = Buffer.from(part, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    mac.update(length).update(bytes);
+  }
+  return mac.digest().subarray(0, HASH_BYTES).toString('base64url');
+}
+
+/**
+ * The current key plus any previous ones. New hashes and ciphertexts always use the
+ * current key; verification accepts any key in the ring, so rotating the key file does
+ * not lock out users whose PIN was set under the old one.
+ */
+export class Keyring {
+  private readonly current: KeySet;
+  private readonly all: readonly KeySet[];
+
+  constructor(currentKey: Buffer, previousKeys: readonly Buffer[] = []) {
+    this.current = keySet(currentKey);
+    this.all = [this.current, ...previousKeys.map(keySet)];
+  }
+
+  get currentId(): string {
+    return this.current.id;
+  }
+
+  get ids(): string[] {
+    return this.all.map((set) => set.id);
+  }
+
+  private byId(id: string): KeySet | undefined {
+    return this.all.find((set) => set.id === id);
+  }
+
+  /** `kid.hash` of a PIN under the current key. The user name binds it to one user. */
+  hashPin(user: string, pin: string): string {
+    return `${this.current.id}.${hmac(this.current.pin, ['pin', user, pin])}`;
+  }
+
+  /** Constant-time check of a PIN against a stored `kid.hash`. */
+  verifyPin(user: string, pin: string, stored: string): boolean {
+    const dot = stored.indexOf('.');
+    const set = this.byId(stored.slice(0, dot));
+    const expected = Buffer.from(stored.slice(dot + 1), 'base64url');
+    const actual = Buffer.from(hmac(set?.pin ?? this.current.pin, ['pin', user, pin]), 'base64url');
+    // Compared even when the key id is unknown, so timing does not reveal it.
+    return expected.length === actual.length && timingSafeEqual(expected, actual) && set !== undefined;
+  }
+
+  /**
+   * The lookup key of an issued code under the current key. `family` separates codes typed
+   * alone (passcodes) from codes typed after the PIN, so one can never stand in for the other.
+   */
+  hashCode(user: string, family: string, code: string): string {
+    return `${this.current.id}.${hmac(this.current.code, ['code', user, family, code])}`;
+  }
+
+  /** The lookup keys of a typed code under every key in the ring (for the store to try). */
+  codeCandidates(user: string, family: string, code: string): string[] {
+    return this.all.map((set) => `${set.id}.${hmac(set.code, ['code', user, family, code])}`);
+  }
+
+  /** AES-256-GCM with a random 96-bit nonce; the user name is authenticated data, so a
+   * ciphertext copied onto another user's record does not decrypt. */
+  encryptTokenSecret(user: string, secret: Buffer): string {
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.current.tokenSecret, nonce);
+    cipher.setAAD(Buffer.from(user, 'utf8'));
+    const sealed = Buffer.concat([cipher.update(secret), cipher.final()]);
+    return `${this.current.id}.${Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString('base64url')}`;
+  }
+
+  /** Undefined when the key is not in the ring or the ciphertext was tampered with. */
+  decryptTokenSecret(user: string, stored: string): Buffer | undefined {
+    const dot = stored.indexOf('.');
+    const set = this.byId(stored.slice(0, dot));
+    if (set === undefined) return undefined;
+    const blob = Buffer.from(stored.slice(dot + 1), 'base64url');
+    if (blob.length < 12 + 16) return undefined;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', set.tokenSecret, blob.subarray(0, 12));
+      decipher.setAAD(Buffer.from(user, 'utf8'));
+      decipher.setAuthTag(blob.subarray(blob.length - 16));
+      return Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** HMAC with the authorization-code subkey (offline authorization codes, challenge flow). */
+  authorizationCodeMac(parts: readonly string[]): Buffer {
+    const mac = createHmac('sha256', this.current.authorizationCode);
+    for (const part of parts) mac.update(`${part.length}:${part}`);
+    return mac.digest();
+  }
+}
