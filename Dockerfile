@@ -7,7 +7,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci
 COPY src ./src
-RUN npx tsc -p tsconfig.json
+RUN npm run build
 
 FROM node:26-slim
 ENV NODE_ENV=production

@@ -1,29 +1,101 @@
 import type { Logger } from 'pino';
+import { AuditLog } from './auth/audit.js';
+import { Authenticator } from './auth/authenticator.js';
+import { systemClock, type Clock } from './auth/clock.js';
+import { CredentialService } from './auth/credential-service.js';
+import { AuthenticationHandler } from './auth/radius-handler.js';
+import { ReplyProfiles } from './auth/reply-profiles.js';
 import type { RadgateConfig } from './config/types.js';
-import { loadDictionary } from './protocol/dictionary/load.js';
+import type { Keyring } from './keys/keyring.js';
+import { loadKeyring } from './keys/load-keyring.js';
 import type { Dictionary } from './protocol/dictionary/dictionary.js';
+import { loadDictionary } from './protocol/dictionary/load.js';
+import { CredentialStore } from './store/credential-store.js';
+import { connectRedis, parseRedisUrl, type RedisTarget } from './store/redis-client.js';
+import { RedisProcess } from './store/redis-process.js';
 import type { RequestHandler } from './transport/handler.js';
 import { RadiusServer } from './transport/server.js';
 
 /**
- * The composition root: config in, a running gateway out. `radgate serve`, the
- * benchmark and end-to-end tests all start radgate through here, so they run the same
- * assembly.
+ * The composition root: config in, running parts out. `radgate serve`, the CLI, the
+ * benchmark and end-to-end tests all assemble radgate through here, so they run the same
+ * thing.
  */
+export interface Credentials {
+  readonly store: CredentialStore;
+  readonly keyring: Keyring;
+  readonly service: CredentialService;
+  readonly audit: AuditLog;
+  /** The private redis-server, when no redis.url is configured. */
+  readonly embeddedRedis: RedisProcess | undefined;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  readonly clock?: Clock;
+  /** Wait this long for Redis at start (default 5 s). */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Keys, Redis (configured, or a private embedded server) and the credential service. */
+export async function openCredentials(config: RadgateConfig, logger: Logger, options: OpenOptions = {}): Promise<Credentials> {
+  const keyring = loadKeyring(config.keys, logger);
+  let embeddedRedis: RedisProcess | undefined;
+  let target: RedisTarget;
+  if (config.redis.url === undefined) {
+    embeddedRedis = await RedisProcess.start({ dataDir: config.redis.embeddedDataDir, tcp: false, unixSocket: true, supervise: true, logger });
+    target = { kind: 'unix', path: embeddedRedis.socketPath! };
+    logger.info({ dataDir: config.redis.embeddedDataDir }, 'no redis.url set: running a private redis-server with persistence (AOF) in the data directory');
+  } else {
+    target = parseRedisUrl(config.redis.url);
+  }
+  const redis = connectRedis(target, { commandTimeoutMs: config.redis.commandTimeoutMs });
+  const store = new CredentialStore(redis, logger, { keyPrefix: config.redis.keyPrefix });
+  const clock = options.clock ?? systemClock;
+  const audit = new AuditLog(logger);
+  const service = new CredentialService(store, keyring, { policy: config.policy, codes: config.codes, tokenIssuer: config.tokenIssuer }, audit, clock);
+  const close = async (): Promise<void> => {
+    await store.close();
+    await embeddedRedis?.stop();
+  };
+  try {
+    await store.waitUntilReady(options.connectTimeoutMs ?? 5000);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { store, keyring, service, audit, embeddedRedis, close };
+}
+
 export interface Gateway {
   readonly server: RadiusServer;
   readonly dictionary: Dictionary;
+  readonly credentials: Credentials;
   stop(): Promise<void>;
 }
 
-export async function startGateway(config: RadgateConfig, handler: RequestHandler, logger: Logger): Promise<Gateway> {
+/** Everything `radgate serve` runs: credentials, the policy handler and the UDP server. */
+export async function startGateway(config: RadgateConfig, logger: Logger, options: OpenOptions & { handler?: RequestHandler } = {}): Promise<Gateway> {
   const dictionary = loadDictionary(config.dictionaryDir);
   logger.info({ attributes: dictionary.attributeCount, vendors: dictionary.vendorCount, directory: config.dictionaryDir }, 'dictionaries loaded');
+  const profiles = new ReplyProfiles(config.replies, dictionary);
+  const credentials = await openCredentials(config, logger, options);
+  const authenticator = new Authenticator(credentials.store, credentials.keyring, config.policy, config.replyCache.ttlSeconds * 1000, options.clock ?? systemClock);
+  const handler = options.handler ?? new AuthenticationHandler(authenticator, credentials.store, profiles, config.policy, credentials.audit);
   const server = new RadiusServer({ config, dictionary, handler, logger });
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    await credentials.close();
+    throw error;
+  }
   return {
     server,
     dictionary,
-    stop: () => server.stop(),
+    credentials,
+    stop: async () => {
+      await server.stop();
+      await credentials.close();
+    },
   };
 }

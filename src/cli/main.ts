@@ -2,7 +2,12 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/errors.js';
+import { ServiceError } from '../auth/credential-service.js';
+import { KeyFileError } from '../keys/key-file.js';
 import { RadiusError } from '../protocol/errors.js';
+import { StoreUnavailableError } from '../store/credential-store.js';
+import { RedisUrlError } from '../store/redis-client.js';
+import { RedisProcessError } from '../store/redis-process.js';
 import { configCommand } from './commands/config-check.js';
 import { serveCommand } from './commands/serve.js';
 import { CliError, ExitCode } from './exit.js';
@@ -46,7 +51,15 @@ function report(error: unknown): number {
     process.stderr.write(`radgate: ${error.message}\n`);
     return error.exitCode;
   }
-  if (error instanceof ConfigError || error instanceof RadiusError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof RadiusError ||
+    error instanceof KeyFileError ||
+    error instanceof RedisProcessError ||
+    error instanceof RedisUrlError ||
+    error instanceof StoreUnavailableError ||
+    error instanceof ServiceError
+  ) {
     process.stderr.write(`radgate: ${error.message}\n`);
     return ExitCode.Refused;
   }

@@ -13,10 +13,13 @@ import { CidrError, parseCidr } from './cidr.js';
 import { ConfigError, type ConfigErrorCode, type ConfigIssue } from './errors.js';
 import { ListenError, parseListen } from './listen.js';
 import { formatKeyPath, type KeyPath, type SourceMap } from './locate.js';
-import { configSchema, type RawClient, type RawConfig } from './schema.js';
+import { configSchema, type RawClient, type RawConfig, type RawReplyAttribute } from './schema.js';
+import { encodeAttribute } from '../protocol/dictionary/attributes.js';
+import type { Dictionary } from '../protocol/dictionary/dictionary.js';
+import { loadDictionary } from '../protocol/dictionary/load.js';
 import { describeSchemaError } from './schema-errors.js';
 import { resolveSecret } from './secrets.js';
-import type { ClientConfig, ListenAddress, RadgateConfig } from './types.js';
+import type { ClientConfig, ListenAddress, PolicyConfig, RadgateConfig } from './types.js';
 import { parseYaml } from './yaml-syntax.js';
 
 export interface ParseConfigOptions {
@@ -29,7 +32,7 @@ export interface ParseConfigOptions {
 }
 
 // Compiled once at start-up; `strict` makes a mistake in the schema itself fail loudly.
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
 ajv.addVocabulary(['patternHint']);
 const validateSchema = ajv.compile(configSchema);
 
@@ -82,7 +85,34 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     replyCache: { ttlSeconds: raw.reply_cache.ttl_seconds, maxEntries: raw.reply_cache.max_entries },
     requestTimeoutMs: raw.request_timeout_ms,
     log: { level: raw.log.level },
+    redis: {
+      // Containers set the store and the key through the environment (SPEC "Configuration").
+      url: nonEmpty(env.RADGATE_REDIS_URL) ?? raw.redis.url,
+      commandTimeoutMs: raw.redis.command_timeout_ms,
+      keyPrefix: raw.redis.key_prefix,
+      embeddedDataDir: resolve(baseDir, raw.redis.embedded.data_dir),
+    },
+    keys: {
+      file: resolve(baseDir, nonEmpty(env.RADGATE_KEY_FILE) ?? raw.keys.file),
+      previousFiles: raw.keys.previous_files.map((file) => resolve(baseDir, file)),
+      createIfMissing: raw.keys.create_if_missing,
+    },
+    policy: resolver.policy(raw.policy),
+    codes: {
+      emergencyTokencode: raw.codes.emergency_tokencode,
+      emergencyPasscode: raw.codes.emergency_passcode,
+      onlineAuthcode: raw.codes.online_authcode,
+    },
+    tokenIssuer: raw.tokens.issuer,
+    replies: {
+      token: raw.replies.token,
+      emergency: raw.replies.emergency,
+      emergencyTokencode: raw.replies.emergency_tokencode,
+      emergencyPasscode: raw.replies.emergency_passcode,
+      onlineAuthcode: raw.replies.online_authcode,
+    },
   };
+  if (resolver.issues.length === 0) resolver.replies(raw.replies, config.dictionaryDir);
   if (resolver.issues.length > 0) throw new ConfigError(source, inFileOrder(resolver.issues));
   return deepFreeze(config);
 }
@@ -191,6 +221,48 @@ class Resolver {
     return dir;
   }
 
+  policy(raw: RawConfig['policy']): PolicyConfig {
+    if (raw.pin.min_length > raw.pin.max_length) {
+      this.report('RADGATE_CONFIG_INVALID', ['policy', 'pin', 'min_length'], `is above policy.pin.max_length (${raw.pin.max_length})`);
+    }
+    return {
+      maxFailures: raw.max_failures,
+      lockoutSeconds: raw.lockout_seconds,
+      rejectDelayMs: raw.reject_delay_ms,
+      onStoreFailure: raw.on_store_failure,
+      pin: { minLength: raw.pin.min_length, maxLength: raw.pin.max_length, charset: raw.pin.charset },
+      stripRealm: raw.strip_realm,
+      foldCase: raw.fold_case,
+      totpWindow: raw.totp_window,
+      hotpLookAhead: raw.hotp_look_ahead,
+    };
+  }
+
+  /** Every reply attribute must exist in the dictionaries and encode; checked once, here. */
+  replies(raw: RawConfig['replies'], dictionaryDir: string): void {
+    const lists = Object.entries(raw).filter((entry): entry is [string, RawReplyAttribute[]] => Array.isArray(entry[1]) && entry[1].length > 0);
+    if (lists.length === 0) return;
+    let dictionary: Dictionary;
+    try {
+      dictionary = loadDictionary(dictionaryDir);
+    } catch (error) {
+      this.report('RADGATE_CONFIG_INVALID', ['dictionary_dir'], error instanceof Error ? error.message : String(error));
+      return;
+    }
+    // Any secret and authenticator will do: this only checks that the value can be encoded.
+    const context = { secret: Buffer.alloc(16, 1), requestAuthenticator: Buffer.alloc(16) };
+    for (const [profile, attributes] of lists) {
+      attributes.forEach((attribute, i) => {
+        try {
+          encodeAttribute(dictionary, attribute, context);
+        } catch (error) {
+          const problem = error instanceof Error ? error.message : String(error);
+          this.report('RADGATE_CONFIG_INVALID', ['replies', profile, i, /unknown attribute/.test(problem) ? 'name' : 'value'], problem);
+        }
+      });
+    }
+  }
+
   private report(code: ConfigErrorCode, path: KeyPath, problem: string, line = this.sourceMap.lineOf(path)): void {
     this.issues.push({ code, path: formatKeyPath(path), line, problem });
   }
@@ -208,6 +280,10 @@ function socketHost(address: ListenAddress): string {
   } catch {
     return address.host; // a zone index ("fe80::1%eth0") has no canonical form here
   }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function inFileOrder(issues: readonly ConfigIssue[]): ConfigIssue[] {

@@ -77,6 +77,132 @@ export const logSchema = {
   },
 } as const;
 
+export const redisSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    // No default: without a URL radgate runs a private redis-server (the embedded default).
+    url: { type: 'string', minLength: 1 },
+    // Below a NAS's timeout (typically 3–5 s), so a slow store means silence, not a late answer.
+    command_timeout_ms: { type: 'integer', minimum: 50, maximum: 5000, default: 500 },
+    key_prefix: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.:-]{0,32}$',
+      patternHint: "must be up to 32 letters, digits, '_', '.', ':' or '-'",
+      default: 'rg:',
+    },
+    embedded: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { data_dir: { type: 'string', minLength: 1, default: '/var/lib/radgate/redis' } },
+    },
+  },
+} as const;
+
+export const keysSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    file: { type: 'string', minLength: 1, default: '/etc/radgate/radgate.key' },
+    previous_files: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    create_if_missing: { type: 'boolean', default: false },
+  },
+} as const;
+
+export const policySchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    // SPEC: never above 100, so no setting allows unbounded guessing.
+    max_failures: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+    lockout_seconds: { type: 'integer', minimum: 0, maximum: 31536000, default: 900 },
+    // FreeRADIUS's reject_delay default is 1 s and its maximum 5 s.
+    reject_delay_ms: { type: 'integer', minimum: 0, maximum: 5000, default: 1000 },
+    on_store_failure: { enum: ['drop', 'reject'], default: 'drop' },
+    pin: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        min_length: { type: 'integer', minimum: 4, maximum: 8, default: 4 },
+        max_length: { type: 'integer', minimum: 4, maximum: 8, default: 8 },
+        charset: { enum: ['digits', 'alphanumeric'], default: 'digits' },
+      },
+    },
+    strip_realm: { type: 'boolean', default: false },
+    fold_case: { type: 'boolean', default: false },
+    totp_window: { type: 'integer', minimum: 0, maximum: 3, default: 1 },
+    hotp_look_ahead: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+  },
+} as const;
+
+function codeKindSchema(alphabet: string, length: number, lifetime: string) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      alphabet: { enum: ['digits', 'hex', 'unambiguous'], default: alphabet },
+      length: { type: 'integer', minimum: 6, maximum: 32, default: length },
+      lifetime: {
+        type: 'string',
+        pattern: '^(\\d{1,6}[smhdw]|1month)$',
+        patternHint: 'must be a number and a unit (s, m, h, d, w), e.g. 24h, or 1month',
+        default: lifetime,
+      },
+    },
+  } as const;
+}
+
+export const codesSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    // SPEC "Code formats" defaults.
+    emergency_tokencode: codeKindSchema('unambiguous', 8, '24h'),
+    emergency_passcode: codeKindSchema('unambiguous', 12, '24h'),
+    online_authcode: codeKindSchema('hex', 12, '1d'),
+  },
+} as const;
+
+const replyAttributeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'value'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    value: { type: ['string', 'integer'] },
+    tag: { type: 'integer', minimum: 1, maximum: 31 },
+  },
+} as const;
+
+const replyListSchema = { type: 'array', items: replyAttributeSchema } as const;
+
+export const repliesSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    token: { ...replyListSchema, default: [] },
+    emergency: { ...replyListSchema, default: [] },
+    emergency_tokencode: replyListSchema,
+    emergency_passcode: replyListSchema,
+    online_authcode: replyListSchema,
+  },
+} as const;
+
+export const tokensSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: { issuer: { type: 'string', minLength: 1, maxLength: 64, default: 'radgate' } },
+} as const;
+
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
@@ -90,6 +216,12 @@ export const configSchema = {
     // Must stay below a NAS's own timeout (typically 3–5 s) or it retransmits first.
     request_timeout_ms: { type: 'integer', minimum: 100, maximum: 30000, default: 3000 },
     log: logSchema,
+    redis: redisSchema,
+    keys: keysSchema,
+    policy: policySchema,
+    codes: codesSchema,
+    tokens: tokensSchema,
+    replies: repliesSchema,
   },
 } as const;
 
@@ -101,6 +233,35 @@ export interface RawConfig {
   reply_cache: { ttl_seconds: number; max_entries: number };
   request_timeout_ms: number;
   log: { level: (typeof LOG_LEVELS)[number] };
+  redis: { url?: string; command_timeout_ms: number; key_prefix: string; embedded: { data_dir: string } };
+  keys: { file: string; previous_files: string[]; create_if_missing: boolean };
+  policy: {
+    max_failures: number;
+    lockout_seconds: number;
+    reject_delay_ms: number;
+    on_store_failure: 'drop' | 'reject';
+    pin: { min_length: number; max_length: number; charset: 'digits' | 'alphanumeric' };
+    strip_realm: boolean;
+    fold_case: boolean;
+    totp_window: number;
+    hotp_look_ahead: number;
+  };
+  codes: Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawCodeKind>;
+  tokens: { issuer: string };
+  replies: Record<'token' | 'emergency', RawReplyAttribute[]> &
+    Partial<Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawReplyAttribute[]>>;
+}
+
+export interface RawCodeKind {
+  alphabet: 'digits' | 'hex' | 'unambiguous';
+  length: number;
+  lifetime: string;
+}
+
+export interface RawReplyAttribute {
+  name: string;
+  value: string | number;
+  tag?: number;
 }
 
 export interface RawClient {

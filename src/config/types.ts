@@ -42,6 +42,84 @@ export interface LogConfig {
   readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
+export interface RedisConfig {
+  /**
+   * `redis://`, `rediss://`, `unix://`, `redis+sentinel://` or `redis+cluster://`; env
+   * RADGATE_REDIS_URL overrides it. Undefined: radgate runs a private redis-server itself.
+   */
+  readonly url: string | undefined;
+  /** Per-command timeout, below the NAS timeout: a slow store means no reply, never a late one. */
+  readonly commandTimeoutMs: number;
+  readonly keyPrefix: string;
+  /** Data directory of the private redis-server used when no URL is set. */
+  readonly embeddedDataDir: string;
+}
+
+export interface KeysConfig {
+  /** The master key file (32 bytes); env RADGATE_KEY_FILE overrides it. */
+  readonly file: string;
+  /** Earlier key files, still accepted for verification after a rotation. */
+  readonly previousFiles: readonly string[];
+  /** Create the key file at start when it is missing (the loopback quick start only). */
+  readonly createIfMissing: boolean;
+}
+
+export interface PinPolicyConfig {
+  readonly minLength: number;
+  readonly maxLength: number;
+  readonly charset: 'digits' | 'alphanumeric';
+}
+
+export interface PolicyConfig {
+  /** Consecutive failures (all methods together) that lock a user; at most 100. */
+  readonly maxFailures: number;
+  /** How long a lockout lasts; 0 means until an admin unlocks. */
+  readonly lockoutSeconds: number;
+  /** Access-Reject is sent this long after the decision, without holding up other requests. */
+  readonly rejectDelayMs: number;
+  /** What to do when Redis cannot answer: stay silent (the NAS fails over) or reject. */
+  readonly onStoreFailure: 'drop' | 'reject';
+  readonly pin: PinPolicyConfig;
+  /** `alice@corp` and `CORP\alice` become `alice`. */
+  readonly stripRealm: boolean;
+  /** User names are compared in lower case. */
+  readonly foldCase: boolean;
+  /** TOTP steps accepted either side of now (RFC 6238 §5.2). */
+  readonly totpWindow: number;
+  /** HOTP counters tried ahead of the last one used (RFC 4226 §7.4). */
+  readonly hotpLookAhead: number;
+}
+
+export interface CodeKindConfig {
+  readonly alphabet: 'digits' | 'hex' | 'unambiguous';
+  readonly length: number;
+  /** Lifetime when `code issue` gives none: "24h", "3d", "1month". */
+  readonly lifetime: string;
+}
+
+export interface CodesConfig {
+  readonly emergencyTokencode: CodeKindConfig;
+  readonly emergencyPasscode: CodeKindConfig;
+  readonly onlineAuthcode: CodeKindConfig;
+}
+
+/** A reply attribute as written in the config, checked against the dictionaries at load. */
+export interface ReplyAttributeConfig {
+  readonly name: string;
+  readonly value: string | number;
+  readonly tag?: number;
+}
+
+/** Attributes added to an Access-Accept, by how the user got in. */
+export interface RepliesConfig {
+  readonly token: readonly ReplyAttributeConfig[];
+  /** Every emergency method, unless it has its own list below. */
+  readonly emergency: readonly ReplyAttributeConfig[];
+  readonly emergencyTokencode: readonly ReplyAttributeConfig[] | undefined;
+  readonly emergencyPasscode: readonly ReplyAttributeConfig[] | undefined;
+  readonly onlineAuthcode: readonly ReplyAttributeConfig[] | undefined;
+}
+
 export interface RadgateConfig {
   /** Absolute path of the file this came from, or a label such as "<inline>". */
   readonly source: string;
@@ -53,4 +131,11 @@ export interface RadgateConfig {
   /** Deadline for one request's handler; past it the request is dropped. */
   readonly requestTimeoutMs: number;
   readonly log: LogConfig;
+  readonly redis: RedisConfig;
+  readonly keys: KeysConfig;
+  readonly policy: PolicyConfig;
+  readonly codes: CodesConfig;
+  /** Issuer shown by authenticator apps for enrolled tokens. */
+  readonly tokenIssuer: string;
+  readonly replies: RepliesConfig;
 }

@@ -13,26 +13,40 @@ function writeConfig(text: string): string {
   return path;
 }
 
+// No redis.url: serve runs its own redis-server under the data directory (the embedded
+// default the quick start relies on), and creates the key file it is told to.
 const VALID = `listen:
   - "127.0.0.1:0"
 clients:
   - name: local
     address: 127.0.0.1
     secret_env: RADGATE_TEST_SECRET
+redis:
+  embedded:
+    data_dir: ./redis
+keys:
+  file: ./radgate.key
+  create_if_missing: true
 `;
 
-test('serve answers a real radclient and stops with exit 0 on SIGTERM', async (t) => {
+test('serve (embedded Redis, demo user) answers a real radclient and stops with exit 0 on SIGTERM', async (t) => {
   const config = writeConfig(VALID);
-  const serve = await startServe(['--config', config], { RADGATE_TEST_SECRET: TEST_SECRET.toString() });
+  const serve = await startServe(['--demo', '--config', config], { RADGATE_TEST_SECRET: TEST_SECRET.toString() });
   const [port] = serve.ports;
   t.truthy(port);
   const status = await radclient(`127.0.0.1:${port}`, 'status', 'Message-Authenticator = 0x00\n', TEST_SECRET);
   t.is(status.exitCode, 0, status.output);
+  // The demo prints a radtest line with a fresh passcode; the same credentials log in.
+  const passcode = /radtest demo (\S+) /.exec(serve.output())?.[1];
+  t.truthy(passcode);
+  const login = await radclient(`127.0.0.1:${port}`, 'auth', `User-Name = "demo", User-Password = "${passcode}", Message-Authenticator = 0x00\n`, TEST_SECRET);
+  t.is(login.exitCode, 0, login.output);
   const exited = new Promise<number | null>((resolve) => serve.child.once('exit', (code) => resolve(code)));
   serve.child.kill('SIGTERM');
   t.is(await exited, 0);
   t.regex(serve.output(), /"msg":"stopped"/);
   t.false(serve.output().includes(TEST_SECRET.toString()), 'the secret is never logged');
+  t.false(serve.output().includes(`"${passcode}"`), 'the passcode appears only in the demo text, not in a log line');
 });
 
 test('config check: a valid file exits 0 and summarises without the secret', async (t) => {
