@@ -9,6 +9,7 @@ import { StoreUnavailableError } from '../store/credential-store.js';
 import { RedisUrlError } from '../store/redis-client.js';
 import { RedisProcessError } from '../store/redis-process.js';
 import { configCommand } from './commands/config-check.js';
+import { keysCommand } from './commands/keys-init.js';
 import { serveCommand } from './commands/serve.js';
 import { CliError, ExitCode } from './exit.js';
 import { withGlobalOptions } from './global-options.js';
@@ -24,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
     .usage('$0 <command> [options]\n\nRADIUS authentication gateway: PIN + tokencode, emergency codes, helpdesk authorization codes.')
     .command(serveCommand)
     .command(configCommand)
+    .command(keysCommand)
     .demandCommand(1, 'name a command; see radgate --help')
     .strict()
     .recommendCommands()
