@@ -49,10 +49,17 @@ function assemble(
   attributes: readonly RawAttribute[],
   withMessageAuthenticator: boolean,
 ): { raw: Buffer; messageAuthenticatorOffset: number } {
+  if (!Number.isInteger(code) || code < 0 || code > 255) throw new RadiusError(RadiusErrorCode.EncodeInvalid, `packet code ${code} is outside 0–255`);
+  if (!Number.isInteger(identifier) || identifier < 0 || identifier > 255) {
+    throw new RadiusError(RadiusErrorCode.EncodeInvalid, `Identifier ${identifier} is outside 0–255`);
+  }
+  if (authenticator.length !== AUTHENTICATOR_LENGTH) {
+    throw new RadiusError(RadiusErrorCode.EncodeInvalid, `an authenticator is ${AUTHENTICATOR_LENGTH} octets, not ${authenticator.length}`);
+  }
   const { length } = layout(attributes, withMessageAuthenticator);
   const raw = Buffer.allocUnsafe(length);
   raw[0] = code;
-  raw[1] = identifier & 0xff;
+  raw[1] = identifier;
   raw.writeUInt16BE(length, 2);
   authenticator.copy(raw, 4, 0, AUTHENTICATOR_LENGTH);
   let offset = HEADER_LENGTH;

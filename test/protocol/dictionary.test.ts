@@ -196,3 +196,38 @@ test('describeAttributes names attributes and never shows a password', (t) => {
   t.false(JSON.stringify(described).includes('SuperSecret42'));
   t.false(JSON.stringify(described).includes('opaque-state-value'));
 });
+
+test('encoding refuses what cannot be sent, with a typed error, never a RangeError', (t) => {
+  const dictionary = projectDictionary();
+  const refuse = (name: string, value: Parameters<typeof encodeAttribute>[1]['value']) =>
+    t.throws(() => encodeAttribute(dictionary, { name, value }), { code: RadiusErrorCode.EncodeInvalid }, `${name} ${String(value)}`);
+  refuse('Cisco-AVPair', 'x'.repeat(300));
+  refuse('Event-Timestamp', new Date('1960-01-01T00:00:00Z'));
+  refuse('Event-Timestamp', new Date('2200-01-01T00:00:00Z'));
+  refuse('Event-Timestamp', new Date('nope'));
+  t.is(encodeAttribute(dictionary, { name: 'Cisco-AVPair', value: 'x'.repeat(247) }).value.length, 253);
+});
+
+test('vendor attribute numbers never collide across vendors (format=4,0 types above 65535)', (t) => {
+  const { dictionary } = load({
+    dictionary: 'VENDOR Big 429 format=4,0\nVENDOR Small 430\nBEGIN-VENDOR Big\nATTRIBUTE A-Big 65537 string\nEND-VENDOR Big\nBEGIN-VENDOR Small\nATTRIBUTE B-One 1 string\nEND-VENDOR Small\n',
+  });
+  const loaded = dictionary();
+  t.is(loaded.attribute(430, 1)?.name, 'B-One');
+  t.is(loaded.attribute(429, 65537)?.name, 'A-Big');
+  t.deepEqual(describeAttributes(loaded, [{ type: 26, value: Buffer.from('000001ae010378', 'hex') }])[0]?.[0], 'B-One');
+});
+
+test('the log view shows tags and a vendor-specific attribute with no sub-attribute', (t) => {
+  const dictionary = projectDictionary();
+  const described = describeAttributes(dictionary, [
+    encodeAttribute(dictionary, { name: 'Tunnel-Type', value: 'VLAN', tag: 1 }),
+    encodeAttribute(dictionary, { name: 'Tunnel-Private-Group-Id', value: '10', tag: 1 }),
+    { type: 26, value: Buffer.from('00000009', 'hex') },
+  ]);
+  t.deepEqual(described, [
+    ['Tunnel-Type', 'VLAN (tag 1)'],
+    ['Tunnel-Private-Group-Id', '10 (tag 1)'],
+    ['Cisco-Attr-malformed', '0 octets'],
+  ]);
+});

@@ -57,6 +57,9 @@ function vendorSpecific(dictionary: Dictionary, definition: AttributeDefinition,
   const vendor = dictionary.vendor(definition.vendorId);
   if (vendor === undefined) throw invalid(`${definition.name}: vendor ${definition.vendorId} is not defined`);
   const header = Buffer.alloc(4 + vendor.typeOctets + vendor.lengthOctets);
+  if (header.length + value.length > 253 || (vendor.lengthOctets === 1 && vendor.typeOctets + 1 + value.length > 255)) {
+    throw invalid(`${definition.name}: ${value.length} octets do not fit in one Vendor-Specific attribute`);
+  }
   header.writeUInt32BE(vendor.id, 0);
   header.writeUIntBE(definition.type, 4, vendor.typeOctets);
   if (vendor.lengthOctets > 0) {
@@ -95,6 +98,27 @@ function render(value: DecodedValue): string | number {
   return value;
 }
 
+/**
+ * RFC 2868 §3: a tagged integer carries the tag in its high octet; a tagged string starts
+ * with a tag octet when that octet is 0x01–0x1F. Returns the tag and the untagged value.
+ */
+function untag(definition: AttributeDefinition, value: Buffer): { tag: number | undefined; value: Buffer } {
+  if (!definition.hasTag || value.length === 0) return { tag: undefined, value };
+  if (definition.dataType === 'integer') {
+    if (value.length !== 4) return { tag: undefined, value };
+    const untagged = Buffer.from(value);
+    untagged[0] = 0;
+    return { tag: value[0]!, value: untagged };
+  }
+  return value[0]! <= 0x1f ? { tag: value[0]!, value: value.subarray(1) } : { tag: undefined, value };
+}
+
+function renderValue(definition: AttributeDefinition, raw: Buffer): string | number {
+  const { tag, value } = untag(definition, raw);
+  const rendered = render(decodeValue(definition, value));
+  return tag === undefined || tag === 0 ? rendered : `${rendered} (tag ${tag})`;
+}
+
 function redacted(value: Buffer): string {
   return `[redacted ${value.length} octets]`;
 }
@@ -116,10 +140,10 @@ function describeVendorSpecific(dictionary: Dictionary, value: Buffer, out: [str
     const inner = value.subarray(offset + headerLength, offset + length);
     const definition = dictionary.attribute(vendorId, type);
     if (definition === undefined) out.push([`${vendor.name}-Attr-${type}`, `0x${inner.toString('hex')}`]);
-    else out.push([definition.name, isSecretDefinition(definition) ? redacted(inner) : render(decodeValue(definition, inner))]);
+    else out.push([definition.name, isSecretDefinition(definition) ? redacted(inner) : renderValue(definition, inner)]);
     offset += length;
   }
-  if (offset < value.length) out.push([`${vendor.name}-Attr-malformed`, `${value.length - offset} octets`]);
+  if (offset < value.length || value.length === 4) out.push([`${vendor.name}-Attr-malformed`, `${value.length - offset} octets`]);
 }
 
 /**
@@ -137,7 +161,7 @@ export function describeAttributes(dictionary: Dictionary, attributes: readonly 
     if (definition === undefined) out.push([`Attr-${type}`, ALWAYS_REDACTED.has(type) ? redacted(value) : `0x${value.toString('hex')}`]);
     else if (ALWAYS_REDACTED.has(type) || isSecretDefinition(definition)) out.push([definition.name, redacted(value)]);
     else if (type === AttributeType.MessageAuthenticator) out.push([definition.name, `0x${value.toString('hex')}`]);
-    else out.push([definition.name, render(decodeValue(definition, value))]);
+    else out.push([definition.name, renderValue(definition, value)]);
   }
   return out;
 }

@@ -61,21 +61,17 @@ export interface SourceLine {
  */
 export class Dictionary {
   private readonly attributesByName = new Map<string, MutableAttribute>();
-  private readonly attributesByCode = new Map<number, MutableAttribute>();
+  /** vendor id → attribute number → definition (vendor 0 is the standard space). */
+  private readonly attributesByCode = new Map<number, Map<number, MutableAttribute>>();
   private readonly vendorsByName = new Map<string, VendorDefinition>();
   private readonly vendorsById = new Map<number, VendorDefinition>();
-
-  /** Key for the (vendor, type) table; vendor 0 is the standard space. */
-  private static codeKey(vendorId: number, type: number): number {
-    return vendorId * 65536 + type;
-  }
 
   attributeByName(name: string): AttributeDefinition | undefined {
     return this.attributesByName.get(name.toLowerCase());
   }
 
   attribute(vendorId: number, type: number): AttributeDefinition | undefined {
-    return this.attributesByCode.get(Dictionary.codeKey(vendorId, type));
+    return this.attributesByCode.get(vendorId)?.get(type);
   }
 
   vendorByName(name: string): VendorDefinition | undefined {
@@ -119,9 +115,10 @@ export class Dictionary {
     }
     const attribute: MutableAttribute = { ...definition, valuesByName: new Map(), namesByValue: new Map() };
     this.attributesByName.set(key, attribute);
-    const codeKey = Dictionary.codeKey(definition.vendorId, definition.type);
+    let space = this.attributesByCode.get(definition.vendorId);
+    if (space === undefined) this.attributesByCode.set(definition.vendorId, (space = new Map()));
     // Several names may share a number (aliases); decoding shows the first one defined.
-    if (!this.attributesByCode.has(codeKey)) this.attributesByCode.set(codeKey, attribute);
+    if (!space.has(definition.type)) space.set(definition.type, attribute);
   }
 
   addValue(attributeName: string, valueName: string, value: number, at: SourceLine): void {

@@ -77,6 +77,22 @@ function integerValue(definition: AttributeDefinition, value: AttributeValue, ma
   return number;
 }
 
+/** RFC 2865 §5: a date is 32-bit seconds since 1970, so 1970 to early 2106. */
+function dateSeconds(definition: AttributeDefinition, date: Date): number {
+  const seconds = Math.floor(date.getTime() / 1000);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 0xffffffff) {
+    throw invalid(definition, 'expected a date between 1970 and 2106');
+  }
+  return seconds;
+}
+
+function bigIntValue(value: AttributeValue): bigint | undefined {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : undefined;
+  if (typeof value === 'string' && /^\d{1,20}$/.test(value)) return BigInt(value);
+  return undefined;
+}
+
 /**
  * Encodes one value by its dictionary type (RFC 2865 §5, RFC 8044 data types). Tags and
  * encryption are the attribute encoder's job; this is only the plain value.
@@ -111,8 +127,7 @@ export function encodeValue(definition: AttributeDefinition, value: AttributeVal
     }
     case 'integer':
     case 'date': {
-      const number =
-        value instanceof Date ? Math.floor(value.getTime() / 1000) : integerValue(definition, value, 0xffffffff);
+      const number = value instanceof Date ? dateSeconds(definition, value) : integerValue(definition, value, 0xffffffff);
       const buffer = Buffer.alloc(4);
       buffer.writeUInt32BE(number);
       return buffer;
@@ -125,8 +140,8 @@ export function encodeValue(definition: AttributeDefinition, value: AttributeVal
     case 'byte':
       return Buffer.from([integerValue(definition, value, 0xff)]);
     case 'integer64': {
-      const big = typeof value === 'bigint' ? value : typeof value === 'number' || typeof value === 'string' ? BigInt(value) : -1n;
-      if (big < 0n || big > 0xffffffffffffffffn) throw invalid(definition, 'expected an unsigned 64-bit integer');
+      const big = bigIntValue(value);
+      if (big === undefined || big < 0n || big > 0xffffffffffffffffn) throw invalid(definition, 'expected an unsigned 64-bit integer');
       const buffer = Buffer.alloc(8);
       buffer.writeBigUInt64BE(big);
       return buffer;
