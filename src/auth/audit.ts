@@ -25,10 +25,16 @@ export interface Actor {
  * One JSON line per decision and per admin action, marked `"audit":true` so log shipping
  * can route them apart from operational logs (SPEC "Observability").
  */
+/** Where admin actions are kept besides the log (the Redis audit stream). */
+export type AdminAuditSink = (entry: Record<string, string>) => Promise<void>;
+
 export class AuditLog {
   private readonly logger: Logger;
 
-  constructor(logger: Logger) {
+  constructor(
+    logger: Logger,
+    private readonly adminSink?: AdminAuditSink,
+  ) {
     this.logger = logger.child({ audit: true });
   }
 
@@ -56,7 +62,23 @@ export class AuditLog {
     this.logger.warn({ event: 'alert', alert: 'lost-token-used', user, client, source }, `tokencode of a lost token used for ${user}`);
   }
 
-  admin(action: string, user: string | undefined, actor: Actor, details: Record<string, unknown> = {}): void {
-    this.logger.info({ event: 'admin', action, user, operator: actor.operator, reason: actor.reason, ...details }, `${action}${user === undefined ? '' : ` ${user}`}`);
+  /**
+   * An admin action: logged, and appended to the Redis audit stream so that actions taken
+   * with the CLI on any host are kept in one place. Failing to record it is logged, not
+   * fatal: the action itself already happened.
+   */
+  async admin(action: string, user: string | undefined, actor: Actor, details: Record<string, unknown> = {}): Promise<void> {
+    const entry = { event: 'admin', action, user, operator: actor.operator, reason: actor.reason, ...details };
+    this.logger.info(entry, `${action}${user === undefined ? '' : ` ${user}`}`);
+    if (this.adminSink === undefined) return;
+    const fields: Record<string, string> = { at: new Date().toISOString() };
+    for (const [key, value] of Object.entries(entry)) {
+      if (value !== undefined) fields[key] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+    try {
+      await this.adminSink(fields);
+    } catch (error) {
+      this.logger.warn({ err: error, action }, 'could not append the admin action to the Redis audit stream');
+    }
   }
 }

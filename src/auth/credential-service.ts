@@ -167,7 +167,7 @@ export class CredentialService {
     if (!(await this.store.createUser(user, fields, now))) {
       throw new ServiceError('user-exists', `a user named ${JSON.stringify(user)} already exists`);
     }
-    this.audit.admin('user.add', user, actor, { pin_set: pin !== undefined });
+    await this.audit.admin('user.add', user, actor, { pin_set: pin !== undefined });
     return this.showUser(user);
   }
 
@@ -225,32 +225,32 @@ export class CredentialService {
     this.checkName(user);
     this.checkPin(pin);
     await this.update(user, [USER_FIELDS.pin, this.keyring.hashPin(user, pin)]);
-    this.audit.admin('user.set-pin', user, actor);
+    await this.audit.admin('user.set-pin', user, actor);
   }
 
   async disableUser(user: string, actor: Actor): Promise<void> {
     this.checkName(user);
     await this.update(user, [USER_FIELDS.status, 'disabled']);
-    this.audit.admin('user.disable', user, actor);
+    await this.audit.admin('user.disable', user, actor);
   }
 
   async enableUser(user: string, actor: Actor): Promise<void> {
     this.checkName(user);
     await this.update(user, [USER_FIELDS.status, 'active']);
-    this.audit.admin('user.enable', user, actor);
+    await this.audit.admin('user.enable', user, actor);
   }
 
   /** Ends a lockout and resets the failure count. */
   async unlockUser(user: string, actor: Actor): Promise<void> {
     this.checkName(user);
     await this.update(user, [USER_FIELDS.failures, 0, USER_FIELDS.locked, 0]);
-    this.audit.admin('user.unlock', user, actor);
+    await this.audit.admin('user.unlock', user, actor);
   }
 
   async deleteUser(user: string, actor: Actor): Promise<void> {
     this.checkName(user);
     if (!(await this.store.deleteUser(user))) throw new ServiceError('unknown-user', `no user named ${JSON.stringify(user)} (see radgate user list)`);
-    this.audit.admin('user.delete', user, actor);
+    await this.audit.admin('user.delete', user, actor);
   }
 
   // --- tokens -----------------------------------------------------------------------
@@ -290,7 +290,7 @@ export class CredentialService {
       assignedAt: now,
     };
     await this.update(user, tokenToFields(token));
-    this.audit.admin('token.assign', user, actor, { serial, type, digits });
+    await this.audit.admin('token.assign', user, actor, { serial, type, digits });
     const uri = otpauthUri({ type, issuer: this.settings.tokenIssuer, account: user, secret: encodeBase32(secret), digits, algorithm, period, counter: 0 });
     return { serial, uri };
   }
@@ -304,19 +304,19 @@ export class CredentialService {
   async markTokenLost(user: string, actor: Actor): Promise<void> {
     const token = await this.requireToken(user);
     await this.update(user, [USER_FIELDS.tokenState, 'lost']);
-    this.audit.admin('token.lost', user, actor, { serial: token.serial });
+    await this.audit.admin('token.lost', user, actor, { serial: token.serial });
   }
 
   async markTokenFound(user: string, actor: Actor): Promise<void> {
     const token = await this.requireToken(user);
     await this.update(user, [USER_FIELDS.tokenState, 'active']);
-    this.audit.admin('token.found', user, actor, { serial: token.serial });
+    await this.audit.admin('token.found', user, actor, { serial: token.serial });
   }
 
   async unassignToken(user: string, actor: Actor): Promise<void> {
     const token = await this.requireToken(user);
     await this.update(user, [], TOKEN_FIELDS);
-    this.audit.admin('token.unassign', user, actor, { serial: token.serial });
+    await this.audit.admin('token.unassign', user, actor, { serial: token.serial });
   }
 
   // --- issued codes -----------------------------------------------------------------
@@ -402,7 +402,7 @@ export class CredentialService {
     if (!(await this.store.issueCodes(user, entries, now))) {
       throw new ServiceError('unknown-user', `no user named ${JSON.stringify(user)} (see radgate user list)`);
     }
-    this.audit.admin('code.issue', user, actor, { kind: request.kind, ids: issued.map((code) => code.id), expires_at: iso(expiresAt), max_uses: maxUses || null });
+    await this.audit.admin('code.issue', user, actor, { kind: request.kind, ids: issued.map((code) => code.id), expires_at: iso(expiresAt), max_uses: maxUses || null });
     return issued;
   }
 
@@ -438,7 +438,7 @@ export class CredentialService {
       const exists = (await this.store.listCodes(user)).some((code) => code.id === selector.id);
       if (!exists) throw new ServiceError('not-found', `${user} has no code with id ${selector.id} (see radgate code list ${user})`);
     }
-    this.audit.admin('code.revoke', user, actor, { selector: typeof selector === 'object' ? selector.id : selector, ids: revoked.map((code) => code.id) });
+    await this.audit.admin('code.revoke', user, actor, { selector: typeof selector === 'object' ? selector.id : selector, ids: revoked.map((code) => code.id) });
     return revoked.map((code) => this.codeView(code, now));
   }
 }

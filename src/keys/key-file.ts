@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const MASTER_KEY_LENGTH = 32;
@@ -52,7 +52,9 @@ export function isKeyFileExposed(path: string): boolean {
  */
 export function createKeyFile(path: string, options: { force?: boolean } = {}): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const flags = constants.O_WRONLY | constants.O_CREAT | (options.force === true ? constants.O_TRUNC : constants.O_EXCL);
+  // With --force the file is truncated only after its mode has been checked below, so a
+  // refused overwrite leaves the old key intact.
+  const flags = constants.O_WRONLY | constants.O_CREAT | (options.force === true ? 0 : constants.O_EXCL);
   let fd: number;
   try {
     fd = openSync(path, flags, 0o600);
@@ -71,7 +73,8 @@ export function createKeyFile(path: string, options: { force?: boolean } = {}): 
       closeSync(fd);
       throw new KeyFileError(`${path} exists with a mode other than 0600; remove it first or fix its mode`, path);
     }
-    writeSync(fd, randomBytes(MASTER_KEY_LENGTH));
+    ftruncateSync(fd, 0);
+    writeSync(fd, randomBytes(MASTER_KEY_LENGTH), 0, MASTER_KEY_LENGTH, 0);
   } finally {
     try {
       closeSync(fd);

@@ -56,6 +56,7 @@ export class CredentialStore {
   readonly keys: KeyNames;
   private healthy = false;
   private probe: NodeJS.Timeout | undefined;
+  private closing = false;
   private readonly codeRetentionMs: number;
 
   constructor(
@@ -96,13 +97,14 @@ export class CredentialStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.probe);
     this.probe = undefined;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
   private setHealthy(healthy: boolean, why: string): void {
-    if (healthy === this.healthy) return;
+    if (healthy === this.healthy || this.closing) return;
     this.healthy = healthy;
     if (healthy) this.logger.info({ why }, 'credential store available');
     else this.logger.error({ why }, 'credential store unavailable: no request will be accepted until it is back');
@@ -207,6 +209,21 @@ export class CredentialStore {
 
   async countUsers(): Promise<number> {
     return this.command(() => this.redis.zcard(this.keys.users()));
+  }
+
+  /** Appends an admin action to the capped audit stream (about the last 100,000 kept). */
+  async appendAudit(fields: Record<string, string>): Promise<void> {
+    await this.command(() => this.redis.xadd(this.keys.audit(), 'MAXLEN', '~', 100_000, '*', ...Object.entries(fields).flat()));
+  }
+
+  /** The most recent admin actions, newest first. */
+  async recentAudit(count: number): Promise<Record<string, string>[]> {
+    const entries = await this.command(() => this.redis.xrevrange(this.keys.audit(), '+', '-', 'COUNT', count));
+    return entries.map(([, flat]) => {
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+      return fields;
+    });
   }
 
   // --- codes ------------------------------------------------------------------------

@@ -20,7 +20,8 @@ export function encodeBase32(bytes: Buffer): string {
 /** Lenient on input as authenticator apps are: case, spaces, hyphens and '=' padding ignored. */
 export function decodeBase32(text: string): Buffer | undefined {
   const clean = text.toUpperCase().replace(/[\s=-]/g, '');
-  if (!/^[A-Z2-7]*$/.test(clean)) return undefined;
+  // RFC 4648 §6: 1, 3 or 6 characters left over cannot come from whole bytes.
+  if (!/^[A-Z2-7]*$/.test(clean) || [1, 3, 6].includes(clean.length % 8)) return undefined;
   const out: number[] = [];
   let bits = 0;
   let value = 0;

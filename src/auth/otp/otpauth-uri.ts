@@ -15,13 +15,14 @@ export interface OtpauthParameters {
 /** The Key URI Format that authenticator apps scan from a QR code (Google Authenticator wiki). */
 export function otpauthUri(parameters: OtpauthParameters): string {
   const label = `${encodeURIComponent(parameters.issuer)}:${encodeURIComponent(parameters.account)}`;
-  const query = new URLSearchParams({
-    secret: parameters.secret,
-    issuer: parameters.issuer,
-    algorithm: parameters.algorithm.toUpperCase(),
-    digits: String(parameters.digits),
-  });
-  if (parameters.type === 'totp') query.set('period', String(parameters.period ?? 30));
-  else query.set('counter', String(parameters.counter ?? 0));
-  return `otpauth://${parameters.type}/${label}?${query.toString()}`;
+  // encodeURIComponent, not URLSearchParams: form encoding writes a space as "+", which
+  // authenticator apps show literally (the Key URI Format's own example uses %20).
+  const query: [string, string][] = [
+    ['secret', parameters.secret],
+    ['issuer', parameters.issuer],
+    ['algorithm', parameters.algorithm.toUpperCase()],
+    ['digits', String(parameters.digits)],
+    parameters.type === 'totp' ? ['period', String(parameters.period ?? 30)] : ['counter', String(parameters.counter ?? 0)],
+  ];
+  return `otpauth://${parameters.type}/${label}?${query.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&')}`;
 }
