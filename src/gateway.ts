@@ -1,3 +1,5 @@
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AuditLog } from './auth/audit.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -43,16 +45,23 @@ export async function openCredentials(config: RadgateConfig, logger: Logger, opt
   let embeddedRedis: RedisProcess | undefined;
   let target: RedisTarget;
   if (config.redis.url === undefined) {
-    embeddedRedis = await RedisProcess.start({ dataDir: config.redis.embeddedDataDir, tcp: false, unixSocket: true, supervise: true, logger });
-    target = { kind: 'unix', path: embeddedRedis.socketPath! };
-    logger.info({ dataDir: config.redis.embeddedDataDir }, 'no redis.url set: running a private redis-server with persistence (AOF) in the data directory');
+    // A running `radgate serve` owns the embedded server: CLI commands join it through its
+    // socket rather than start a second server on the same data directory.
+    const socket = join(config.redis.embeddedDataDir, 'redis.sock');
+    if (await answersPing(socket)) {
+      target = { kind: 'unix', path: socket };
+    } else {
+      embeddedRedis = await RedisProcess.start({ dataDir: config.redis.embeddedDataDir, tcp: false, unixSocket: true, supervise: true, logger });
+      target = { kind: 'unix', path: embeddedRedis.socketPath! };
+      logger.info({ dataDir: config.redis.embeddedDataDir }, 'no redis.url set: running a private redis-server with persistence (AOF) in the data directory');
+    }
   } else {
     target = parseRedisUrl(config.redis.url);
   }
   const redis = connectRedis(target, { commandTimeoutMs: config.redis.commandTimeoutMs });
   const store = new CredentialStore(redis, logger, { keyPrefix: config.redis.keyPrefix });
   const clock = options.clock ?? systemClock;
-  const audit = new AuditLog(logger);
+  const audit = new AuditLog(logger, (fields) => store.appendAudit(fields));
   const service = new CredentialService(store, keyring, { policy: config.policy, codes: config.codes, tokenIssuer: config.tokenIssuer }, audit, clock);
   const close = async (): Promise<void> => {
     await store.close();
@@ -65,6 +74,21 @@ export async function openCredentials(config: RadgateConfig, logger: Logger, opt
     throw error;
   }
   return { store, keyring, service, audit, embeddedRedis, close };
+}
+
+/** True when a Redis server answers PING on this unix socket within a short time. */
+function answersPing(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ path });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
 }
 
 export interface Gateway {

@@ -10,6 +10,11 @@ import { RedisUrlError } from '../store/redis-client.js';
 import { RedisProcessError } from '../store/redis-process.js';
 import { configCommand } from './commands/config-check.js';
 import { keysCommand } from './commands/keys-init.js';
+import { codeCommand } from './commands/code.js';
+import { doctorCommand } from './commands/doctor.js';
+import { testCommand } from './commands/test-login.js';
+import { tokenCommand } from './commands/token.js';
+import { userCommand } from './commands/user.js';
 import { serveCommand } from './commands/serve.js';
 import { CliError, ExitCode } from './exit.js';
 import { withGlobalOptions } from './global-options.js';
@@ -26,6 +31,11 @@ async function main(argv: string[]): Promise<number> {
     .command(serveCommand)
     .command(configCommand)
     .command(keysCommand)
+    .command(doctorCommand)
+    .command(userCommand)
+    .command(tokenCommand)
+    .command(codeCommand)
+    .command(testCommand)
     .demandCommand(1, 'name a command; see radgate --help')
     .strict()
     .recommendCommands()
@@ -42,7 +52,8 @@ async function main(argv: string[]): Promise<number> {
     });
   try {
     await cli.parseAsync();
-    return ExitCode.Ok;
+    // A command may finish normally yet report a refusal (doctor's failed check, test's Reject).
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
   } catch (error) {
     return report(error);
   }

@@ -26,6 +26,11 @@ export class KeyNames {
     return `${this.prefix}req:{${KeyNames.tag(user)}}:${fingerprint}`;
   }
 
+  /** Stream of admin actions (capped). */
+  audit(): string {
+    return `${this.prefix}audit`;
+  }
+
   /** Sorted set of user names, for `user list`. Not per user: it has a slot of its own. */
   users(): string {
     return `${this.prefix}users`;

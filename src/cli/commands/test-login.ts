@@ -1,0 +1,106 @@
+import { performance } from 'node:perf_hooks';
+import type { CommandModule } from 'yargs';
+import { parseServer, RadiusClient } from '../../client/radius-client.js';
+import { loadConfigFile } from '../../config/load.js';
+import type { RadgateConfig } from '../../config/types.js';
+import { AttributeType, describeAttributes, findAttribute, loadDictionary, packetCodeName, PacketCode, type RadiusPacket } from '../../protocol/index.js';
+import { ClientTable } from '../../transport/clients.js';
+import { locateConfigFile } from '../config-path.js';
+import { CliError, ExitCode } from '../exit.js';
+import type { GlobalOptions } from '../global-options.js';
+import { prompt, secretArgument } from '../input.js';
+import { print } from '../output.js';
+
+interface TestArgs extends GlobalOptions {
+  readonly user: string;
+  readonly password: string;
+  readonly server: string | undefined;
+  readonly secret: string | undefined;
+  readonly state: string | undefined;
+  readonly timeout: number;
+}
+
+interface Exchange {
+  readonly code: string;
+  readonly replyMessage: string | undefined;
+  readonly state: string | undefined;
+  readonly attributes: [string, string | number][];
+  readonly latencyMs: number;
+}
+
+function tryConfig(argv: GlobalOptions): RadgateConfig | undefined {
+  try {
+    return loadConfigFile(locateConfigFile(argv.config));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The gateway on this host, from the config's first listener (wildcards become loopback). */
+function defaultServer(config: RadgateConfig | undefined): string {
+  const first = config?.listen[0];
+  if (first === undefined) return '127.0.0.1:1812';
+  if (first.family === 6) return `[${first.host === '::' ? '::1' : first.host}]:${first.port}`;
+  return `${first.host === '0.0.0.0' ? '127.0.0.1' : first.host}:${first.port}`;
+}
+
+/** The secret of the config's client entry for the address we send from (loopback). */
+function defaultSecret(config: RadgateConfig | undefined, host: string): Buffer {
+  const source = host.includes(':') ? '::1' : '127.0.0.1';
+  const client = config === undefined ? undefined : new ClientTable(config.clients).lookup(source);
+  if (client === undefined) throw new CliError(`no --secret given and no client in the config for ${source}`, ExitCode.Usage);
+  return client.secret;
+}
+
+const testCommand: CommandModule<GlobalOptions, TestArgs> = {
+  command: 'test <user> <password>',
+  describe: 'Send a real Access-Request (like radtest), verify the reply and print it; answers an Access-Challenge',
+  builder: (yargs) =>
+    yargs
+      .positional('user', { type: 'string', demandOption: true })
+      .positional('password', { type: 'string', demandOption: true, describe: 'What the user types; - reads it from stdin' })
+      .option('server', { type: 'string', requiresArg: true, describe: 'HOST[:PORT] (default: the first listen address of the config)' })
+      .option('secret', { type: 'string', requiresArg: true, describe: 'Shared secret (default: the config client for this host); - reads stdin' })
+      .option('state', { type: 'string', requiresArg: true, describe: 'Answer an Access-Challenge: the State (hex) it carried' })
+      .option('timeout', { type: 'number', default: 3, describe: 'Seconds to wait per try (3 tries)' })
+      .example('$0 test alice 1234-7KAC3EWX', "check alice's emergency tokencode against the local gateway")
+      .example('$0 test alice 1234 --json', 'a PIN alone: prints the challenge text and State') as never,
+  handler: async (argv) => {
+    const config = tryConfig(argv);
+    const { host, port } = parseServer(argv.server ?? defaultServer(config));
+    const password = await secretArgument(String(argv.password), 'password');
+    const secret = argv.secret === undefined ? defaultSecret(config, host) : Buffer.from(await secretArgument(argv.secret, 'secret'));
+    const dictionary = loadDictionary(config?.dictionaryDir ?? new URL('../../../../dictionaries', import.meta.url).pathname);
+    const client = new RadiusClient({ host, port, secret, timeoutMs: argv.timeout * 1000, retries: 2 });
+    const send = async (answer: string, state: Buffer | undefined): Promise<Exchange> => {
+      const started = performance.now();
+      const reply: RadiusPacket | undefined = await client.accessRequest(argv.user, answer, state === undefined ? [] : [{ type: AttributeType.State, value: state }]);
+      if (reply === undefined) throw new CliError(`no valid reply from ${host}:${port} (wrong secret, not a client, or the store is down)`, ExitCode.Refused);
+      const replyState = findAttribute(reply, AttributeType.State);
+      return {
+        code: packetCodeName(reply.code),
+        replyMessage: findAttribute(reply, AttributeType.ReplyMessage)?.toString('utf8'),
+        state: replyState?.toString('hex'),
+        attributes: describeAttributes(dictionary, reply.attributes.filter((attribute) => attribute.type !== AttributeType.MessageAuthenticator)),
+        latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      };
+    };
+    try {
+      let result = await send(password, argv.state === undefined ? undefined : Buffer.from(argv.state, 'hex'));
+      // Interactive: answer each challenge at the prompt, as a VPN client would.
+      while (result.code === packetCodeName(PacketCode.AccessChallenge) && !argv.json && process.stdin.isTTY === true) {
+        const answer = await prompt(`${result.replyMessage ?? 'Challenge'}\n> `);
+        result = await send(answer, Buffer.from(result.state ?? '', 'hex'));
+      }
+      print(argv, result, (exchange) => [
+        `${exchange.code} from ${host}:${port} in ${exchange.latencyMs} ms`,
+        ...exchange.attributes.map(([name, value]) => `    ${name} = ${typeof value === 'string' ? JSON.stringify(value) : value}`),
+      ]);
+      if (result.code === packetCodeName(PacketCode.AccessReject)) process.exitCode = ExitCode.Refused;
+    } finally {
+      client.close();
+    }
+  },
+};
+
+export { testCommand };

@@ -1,0 +1,84 @@
+import QRCode from 'qrcode';
+import type { Argv, CommandModule } from 'yargs';
+import { actorOf, withService } from '../context.js';
+import type { GlobalOptions } from '../global-options.js';
+import { parseDate, wholeNumber } from '../input.js';
+import { print } from '../output.js';
+
+type UserArgs = GlobalOptions & { user: string };
+
+interface AssignArgs extends UserArgs {
+  readonly type: 'totp' | 'hotp';
+  readonly digits: number;
+  readonly period: number;
+  readonly secret: string | undefined;
+  readonly expires: string | undefined;
+}
+
+const assign: CommandModule<GlobalOptions, AssignArgs> = {
+  command: 'assign <user>',
+  describe: 'Assign (or replace) a TOTP/HOTP token; prints the otpauth:// URI and a QR code once',
+  builder: (yargs) =>
+    yargs
+      .positional('user', { type: 'string', demandOption: true })
+      .option('type', { choices: ['totp', 'hotp'] as const, default: 'totp' as const, describe: 'RFC 6238 TOTP or RFC 4226 HOTP' })
+      .option('digits', { type: 'number', choices: [6, 8], default: 6 })
+      .option('period', { type: 'number', default: 30, describe: 'TOTP time step in seconds' })
+      .option('secret', { type: 'string', requiresArg: true, describe: 'Base32 secret of an existing hardware token (default: a new random one)' })
+      .option('expires', { type: 'string', requiresArg: true, describe: 'Token expiry date, YYYY-MM-DD' })
+      .example('$0 token assign alice', 'enrol a new TOTP token in an authenticator app') as never,
+  handler: async (argv) => {
+    const expiresAt = argv.expires === undefined ? undefined : parseDate(argv.expires, '--expires');
+    const actor = actorOf(argv);
+    const period = wholeNumber(argv.period, '--period')!;
+    const digits = wholeNumber(argv.digits, '--digits') as 6 | 8;
+    const result = await withService(argv, (service) =>
+      service.assignToken(
+        argv.user,
+        { type: argv.type, digits, period, ...(argv.secret === undefined ? {} : { secret: argv.secret }), ...(expiresAt === undefined ? {} : { expiresAt }) },
+        actor,
+      ),
+    );
+    if (argv.json) {
+      print(argv, result, () => []);
+      return;
+    }
+    const qr = await QRCode.toString(result.uri, { type: 'terminal', small: true, errorCorrectionLevel: 'M' });
+    print(argv, result, ({ serial, uri }) => [
+      `assigned ${argv.type.toUpperCase()} token ${serial} to ${argv.user}`,
+      '',
+      'Scan this with an authenticator app (shown once; it holds the token secret):',
+      qr,
+      uri,
+    ]);
+  },
+};
+
+function stateChange(command: 'lost' | 'found' | 'unassign', describe: string, example: string): CommandModule<GlobalOptions, UserArgs> {
+  return {
+    command: `${command} <user>`,
+    describe,
+    builder: (yargs) => yargs.positional('user', { type: 'string', demandOption: true }).example(example, describe) as Argv<UserArgs>,
+    handler: async (argv) => {
+      const actor = actorOf(argv);
+      await withService(argv, (service) =>
+        command === 'lost' ? service.markTokenLost(argv.user, actor) : command === 'found' ? service.markTokenFound(argv.user, actor) : service.unassignToken(argv.user, actor),
+      );
+      const done = { lost: 'marked lost: its tokencodes are refused and alerted', found: 'marked found', unassign: 'unassigned' }[command];
+      print(argv, { user: argv.user, ok: true }, () => [`${argv.user}'s token ${done}`]);
+    },
+  };
+}
+
+export const tokenCommand: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: 'token <action>',
+  describe: "Manage a user's OTP token",
+  builder: (yargs) =>
+    yargs
+      .command(assign)
+      .command(stateChange('lost', "Mark a user's token lost (issue emergency codes with radgate code issue)", '$0 token lost alice --reason INC-88'))
+      .command(stateChange('found', "Mark a user's lost token found again", '$0 token found alice'))
+      .command(stateChange('unassign', "Remove a user's token", '$0 token unassign alice'))
+      .demandCommand(1, 'name an action: assign, lost, found, unassign'),
+  handler: () => undefined,
+};

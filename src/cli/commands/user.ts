@@ -1,0 +1,158 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { UserView } from '../../auth/credential-service.js';
+import { actorOf, withService } from '../context.js';
+import { CliError, ExitCode } from '../exit.js';
+import type { GlobalOptions } from '../global-options.js';
+import { prompt, secretArgument } from '../input.js';
+import { humanDate, print, Progress, table } from '../output.js';
+
+type UserArgs = GlobalOptions & { user: string };
+
+function describeUser(user: UserView): string[] {
+  const token = user.token;
+  return [
+    `user:      ${user.name}`,
+    `status:    ${user.status}${user.locked ? `, LOCKED ${user.lockedUntil === 'until-unlocked' ? 'until unlocked' : `until ${humanDate(user.lockedUntil)}`}` : ''}`,
+    `PIN:       ${user.pinSet ? 'set' : 'not set'}`,
+    `failures:  ${user.failures} in a row`,
+    `token:     ${token === undefined ? 'none' : `${token.type.toUpperCase()} ${token.serial}, ${token.digits} digits, ${token.state}${token.expiresAt === undefined ? '' : `, expires ${humanDate(token.expiresAt)}`}`}`,
+    `codes:     ${user.activeCodes} active (radgate code list ${user.name})`,
+    `created:   ${humanDate(user.createdAt)}`,
+  ];
+}
+
+/** `user <action> USER`: one module per subcommand would be seven near-copies; they differ only in the service call. */
+function simpleAction(
+  command: string,
+  describe: string,
+  example: string,
+  run: (args: UserArgs) => Promise<string>,
+): CommandModule<GlobalOptions, UserArgs> {
+  return {
+    command: `${command} <user>`,
+    describe,
+    builder: (yargs) => yargs.positional('user', { type: 'string', demandOption: true, describe: 'User name' }).example(example, describe) as Argv<UserArgs>,
+    handler: async (argv) => {
+      const message = await run(argv);
+      print(argv, { user: argv.user, ok: true }, () => [message]);
+    },
+  };
+}
+
+const add: CommandModule<GlobalOptions, UserArgs & { pin: string | undefined }> = {
+  command: 'add <user>',
+  describe: 'Add a user (with a PIN, or set one later)',
+  builder: (yargs) =>
+    yargs
+      .positional('user', { type: 'string', demandOption: true, describe: 'User name, as the NAS sends it in User-Name' })
+      .option('pin', { type: 'string', requiresArg: true, describe: 'The PIN; "-" reads it from standard input' })
+      .example('$0 user add alice --pin - --reason INC-1234', 'add alice, reading the PIN from stdin') as never,
+  handler: async (argv) => {
+    const pin = argv.pin === undefined ? undefined : await secretArgument(argv.pin, 'PIN');
+    const actor = actorOf(argv);
+    const user = await withService(argv, (service) => service.addUser(argv.user, pin, actor));
+    print(argv, user, (view) => [`added ${view.name}${view.pinSet ? ' with a PIN' : ' (no PIN yet: radgate user set-pin)'}`]);
+  },
+};
+
+const show: CommandModule<GlobalOptions, UserArgs> = {
+  command: 'show <user>',
+  describe: "Show a user's state: status, lockout, token, number of active codes (never a secret)",
+  builder: (yargs) => yargs.positional('user', { type: 'string', demandOption: true }).example('$0 user show alice', 'is alice locked out?') as Argv<UserArgs>,
+  handler: async (argv) => {
+    const user = await withService(argv, (service) => service.showUser(argv.user));
+    print(argv, user, describeUser);
+  },
+};
+
+const list: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: 'list',
+  describe: 'List users (streams; --json prints one JSON object per line)',
+  builder: (yargs) => yargs.example('$0 user list --json | jq -r .name', 'every user name'),
+  handler: async (argv) => {
+    await withService(argv, async (service) => {
+      const total = await service.countUsers();
+      const progress = new Progress();
+      let count = 0;
+      if (!argv.json) process.stdout.write(`${table(['USER', 'STATUS', 'PIN', 'TOKEN', 'CODES'], [])[0]}\n`);
+      for await (const user of service.listUsers()) {
+        count++;
+        progress.update(`listed ${count} of ${total} users`);
+        const token = user.token === undefined ? '-' : `${user.token.type} ${user.token.serial} ${user.token.state}`;
+        process.stdout.write(
+          argv.json
+            ? `${JSON.stringify(user)}\n`
+            : `${[user.name, user.locked ? 'locked' : user.status, user.pinSet ? 'set' : '-', token, String(user.activeCodes)].join('  ')}\n`,
+        );
+      }
+      progress.done();
+      if (!argv.json) process.stderr.write(`${count} user${count === 1 ? '' : 's'}\n`);
+    });
+  },
+};
+
+const setPin: CommandModule<GlobalOptions, UserArgs & { pin: string }> = {
+  command: 'set-pin <user> <pin>',
+  describe: 'Set or replace a PIN ("-" reads it from standard input)',
+  builder: (yargs) =>
+    yargs
+      .positional('user', { type: 'string', demandOption: true })
+      .positional('pin', { type: 'string', demandOption: true, describe: 'The new PIN, or - to read it from stdin' })
+      .example('echo 482913 | $0 user set-pin alice -', 'set a PIN without it showing in ps or history') as never,
+  handler: async (argv) => {
+    const pin = await secretArgument(String(argv.pin), 'PIN');
+    const actor = actorOf(argv);
+    await withService(argv, (service) => service.setPin(argv.user, pin, actor));
+    print(argv, { user: argv.user, ok: true }, () => [`PIN set for ${argv.user}`]);
+  },
+};
+
+const remove: CommandModule<GlobalOptions, UserArgs & { yes: boolean }> = {
+  command: 'delete <user>',
+  describe: 'Delete a user with their token and every issued code (asks for confirmation)',
+  builder: (yargs) =>
+    yargs
+      .positional('user', { type: 'string', demandOption: true })
+      .option('yes', { type: 'boolean', default: false, describe: 'Do not ask (scripts)' })
+      .example('$0 user delete bob --yes --reason "left the company"', 'delete without asking') as never,
+  handler: async (argv) => {
+    const actor = actorOf(argv);
+    if (!argv.yes) {
+      // A typo must not delete a user and their codes: confirm by typing the name again.
+      if (process.stdin.isTTY !== true) throw new CliError('user delete needs --yes when not run on a terminal', ExitCode.Usage);
+      const answer = await prompt(`Delete ${argv.user}, their token and all their codes? Type the user name to confirm: `);
+      if (answer.trim() !== argv.user) throw new CliError('not confirmed; nothing was deleted', ExitCode.Refused);
+    }
+    await withService(argv, (service) => service.deleteUser(argv.user, actor));
+    print(argv, { user: argv.user, ok: true }, () => [`deleted ${argv.user}`]);
+  },
+};
+
+export const userCommand: CommandModule<GlobalOptions, GlobalOptions> = {
+  command: 'user <action>',
+  describe: 'Add, inspect and change users',
+  builder: (yargs) =>
+    yargs
+      .command(add)
+      .command(show)
+      .command(list)
+      .command(setPin)
+      .command(simpleAction('disable', 'Disable a user: every login is refused until enabled', '$0 user disable alice --reason INC-77', async (argv) => {
+        const actor = actorOf(argv);
+        await withService(argv, (service) => service.disableUser(argv.user, actor));
+        return `${argv.user} disabled`;
+      }))
+      .command(simpleAction('enable', 'Enable a disabled user', '$0 user enable alice', async (argv) => {
+        const actor = actorOf(argv);
+        await withService(argv, (service) => service.enableUser(argv.user, actor));
+        return `${argv.user} enabled`;
+      }))
+      .command(simpleAction('unlock', 'End a lockout and reset the failure count', '$0 user unlock alice --reason "called the helpdesk"', async (argv) => {
+        const actor = actorOf(argv);
+        await withService(argv, (service) => service.unlockUser(argv.user, actor));
+        return `${argv.user} unlocked`;
+      }))
+      .command(remove)
+      .demandCommand(1, 'name an action: add, show, list, set-pin, disable, enable, unlock, delete'),
+  handler: () => undefined,
+};

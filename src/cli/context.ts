@@ -1,0 +1,52 @@
+import { userInfo } from 'node:os';
+import { pino } from 'pino';
+import type { Actor } from '../auth/audit.js';
+import type { CredentialService } from '../auth/credential-service.js';
+import { loadConfigFile } from '../config/load.js';
+import type { RadgateConfig } from '../config/types.js';
+import { openCredentials, type Credentials } from '../gateway.js';
+import { locateConfigFile } from './config-path.js';
+import { CliError, ExitCode } from './exit.js';
+import type { GlobalOptions } from './global-options.js';
+
+/** The operator and reason recorded with an admin action. */
+export function actorOf(argv: GlobalOptions): Actor {
+  let operator = argv.operator;
+  if (operator === undefined) {
+    try {
+      operator = userInfo().username;
+    } catch {
+      operator = 'unknown';
+    }
+  }
+  // eslint-disable-next-line no-control-regex
+  if (operator === '' || operator.length > 64 || /[\u0000-\u001f\u007f]/.test(operator)) {
+    throw new CliError('--operator must be 1 to 64 printable characters', ExitCode.Usage);
+  }
+  const reason = argv.reason;
+  // eslint-disable-next-line no-control-regex
+  if (reason !== undefined && (reason.length > 200 || /[\u0000-\u001f\u007f]/.test(reason))) {
+    throw new CliError('--reason must be at most 200 printable characters', ExitCode.Usage);
+  }
+  return { operator, reason };
+}
+
+export function loadCliConfig(argv: GlobalOptions): RadgateConfig {
+  return loadConfigFile(locateConfigFile(argv.config));
+}
+
+/**
+ * Runs an admin command against the credential store. The CLI logs warnings to stderr
+ * only, so stdout stays the command's output; admin actions are audited by the service
+ * (as JSON lines on stderr at info level when RADGATE_CLI_LOG=info, and in Redis).
+ */
+export async function withService<T>(argv: GlobalOptions, use: (service: CredentialService, credentials: Credentials, config: RadgateConfig) => Promise<T>): Promise<T> {
+  const config = loadCliConfig(argv);
+  const logger = pino({ level: process.env.RADGATE_CLI_LOG ?? 'warn', base: { service: 'radgate-cli' } }, pino.destination(2));
+  const credentials = await openCredentials(config, logger, { connectTimeoutMs: config.redis.commandTimeoutMs * 6 });
+  try {
+    return await use(credentials.service, credentials, config);
+  } finally {
+    await credentials.close();
+  }
+}

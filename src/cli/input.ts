@@ -1,0 +1,50 @@
+import { createInterface } from 'node:readline';
+import { CliError, ExitCode } from './exit.js';
+
+/**
+ * "2026-12-01" (00:00 UTC that day), "2026-12-01T15:00" (UTC), or with an offset:
+ * "2026-12-01T15:00:00+01:00". A calendar date that does not exist (Feb 30) is refused
+ * rather than rolled over.
+ */
+export function parseDate(text: string, option: string): Date {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
+  const date = match === null ? undefined : new Date(match[4] === undefined ? `${text.trim()}T00:00:00Z` : match[7] === undefined ? `${text.trim()}Z` : text.trim());
+  const real =
+    match !== null &&
+    date !== undefined &&
+    Number.isFinite(date.getTime()) &&
+    (match[7] !== undefined || (date.getUTCFullYear() === Number(match[1]) && date.getUTCMonth() + 1 === Number(match[2]) && date.getUTCDate() === Number(match[3])));
+  if (!real) {
+    throw new CliError(`${option} "${text}" is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC unless an offset is given)`, ExitCode.Usage);
+  }
+  return date!;
+}
+
+/** A whole number option, checked here so `--uses abc` is a usage error, not NaN downstream. */
+export function wholeNumber(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) throw new CliError(`${option} must be a whole number`, ExitCode.Usage);
+  return number;
+}
+
+/** `-` for a secret argument means: read it from standard input (keeps it out of `ps` and shell history). */
+export async function secretArgument(value: string, what: string): Promise<string> {
+  if (value !== '-') return value;
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  for await (const line of lines) {
+    lines.close();
+    return line.trim();
+  }
+  throw new CliError(`expected the ${what} on standard input`, ExitCode.Usage);
+}
+
+/** Asks on the terminal; resolves with the answer. */
+export async function prompt(question: string): Promise<string> {
+  const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await new Promise((resolve) => lines.question(question, resolve));
+  } finally {
+    lines.close();
+  }
+}
