@@ -102,9 +102,16 @@ export interface Gateway {
 export async function startGateway(config: RadgateConfig, logger: Logger, options: OpenOptions & { handler?: RequestHandler } = {}): Promise<Gateway> {
   const dictionary = loadDictionary(config.dictionaryDir);
   logger.info({ attributes: dictionary.attributeCount, vendors: dictionary.vendorCount, directory: config.dictionaryDir }, 'dictionaries loaded');
-  const profiles = new ReplyProfiles(config.replies, dictionary);
+  const profiles = new ReplyProfiles(config.replies, dictionary, config.challenge);
   const credentials = await openCredentials(config, logger, options);
-  const authenticator = new Authenticator(credentials.store, credentials.keyring, config.policy, config.replyCache.ttlSeconds * 1000, options.clock ?? systemClock);
+  const authenticator = new Authenticator(
+    credentials.store,
+    credentials.keyring,
+    config.policy,
+    config.challenge,
+    config.replyCache.ttlSeconds * 1000,
+    options.clock ?? systemClock,
+  );
   const handler = options.handler ?? new AuthenticationHandler(authenticator, credentials.store, profiles, config.policy, credentials.audit);
   const server = new RadiusServer({ config, dictionary, handler, logger });
   try {

@@ -1,6 +1,8 @@
-import type { PolicyConfig } from '../config/types.js';
+import { randomBytes } from 'node:crypto';
+import type { ChallengeConfig, PolicyConfig } from '../config/types.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { CredentialStore } from '../store/credential-store.js';
+import { challengesFromFields } from '../store/records.js';
 import type { Clock } from './clock.js';
 import { parseDecision, type AuthenticationOutcome } from './decision.js';
 import { resolvePassword } from './resolve-password.js';
@@ -11,6 +13,10 @@ export interface AuthenticationRequest {
   readonly password: string;
   /** Client, Identifier and Request Authenticator: the same for every retransmission. */
   readonly fingerprint: string;
+  /** The client's name: a challenge State is only valid from the client it was sent to. */
+  readonly client: string;
+  /** The State attribute, when the request answers an Access-Challenge. */
+  readonly state?: Buffer | undefined;
 }
 
 export interface AuthenticationResult {
@@ -32,6 +38,7 @@ export class Authenticator {
     private readonly store: CredentialStore,
     private readonly keyring: Keyring,
     private readonly policy: PolicyConfig,
+    private readonly challenge: ChallengeConfig,
     private readonly decisionTtlMs: number,
     private readonly clock: Clock,
   ) {}
@@ -42,7 +49,14 @@ export class Authenticator {
       return { outcome: parseDecision(loaded.decision), replayed: true, lostTokenUsed: false };
     }
     const now = this.clock();
-    const resolution = resolvePassword(request.user, loaded.user, request.password, now, this.keyring, this.policy);
+    const presentedState = request.state?.toString('hex');
+    const { pending, states } = challengesFromFields(loaded.challengeFields, now);
+    const resolution = resolvePassword(
+      { userName: request.user, user: loaded.user, password: request.password, nowMs: now, pending, states, presentedState },
+      this.keyring,
+      this.policy,
+      this.challenge,
+    );
     const { decision, replayed } = await this.store.decide({
       user: request.user,
       fingerprint: request.fingerprint,
@@ -51,6 +65,10 @@ export class Authenticator {
       maxFailures: this.policy.maxFailures,
       lockoutMs: this.policy.lockoutSeconds * 1000,
       fallbackReason: resolution.fallbackReason,
+      tokenFoundPolicy: this.policy.tokenFound,
+      bypassId: this.challenge.temporaryBypass ? randomBytes(5).toString('hex') : undefined,
+      presentedState,
+      client: request.client,
       candidates: resolution.candidates,
     });
     return { outcome: parseDecision(decision), replayed, lostTokenUsed: resolution.lostTokenUsed && !replayed };

@@ -11,6 +11,7 @@ import {
   type CodeKind,
   type CodeRecord,
   type CodeState,
+  type RecordKind,
   type TokenAlgorithm,
   type TokenRecord,
   type TokenState,
@@ -59,11 +60,12 @@ export interface UserView {
   readonly createdAt: string;
   readonly token: TokenView | undefined;
   readonly activeCodes: number;
+  readonly challenge: 'on' | 'off';
 }
 
 export interface CodeView {
   readonly id: string;
-  readonly kind: CodeKind;
+  readonly kind: RecordKind;
   readonly state: CodeState;
   readonly issuedAt: string;
   readonly expiresAt: string;
@@ -202,6 +204,7 @@ export class CredentialService {
               assignedAt: iso(token.assignedAt),
             },
       activeCodes: codes.filter((code) => codeState(code, now) === 'active').length,
+      challenge: record.challengeAllowed ? 'on' : 'off',
     };
   }
 
@@ -226,6 +229,13 @@ export class CredentialService {
     this.checkPin(pin);
     await this.update(user, [USER_FIELDS.pin, this.keyring.hashPin(user, pin)]);
     await this.audit.admin('user.set-pin', user, actor);
+  }
+
+  /** Turns challenge (offline authorization code) access on or off for one user. */
+  async setChallenge(user: string, allowed: boolean, actor: Actor): Promise<void> {
+    this.checkName(user);
+    await this.update(user, [USER_FIELDS.challenge, allowed ? 'on' : 'off']);
+    await this.audit.admin('user.set', user, actor, { challenge: allowed ? 'on' : 'off' });
   }
 
   async disableUser(user: string, actor: Actor): Promise<void> {
@@ -307,10 +317,17 @@ export class CredentialService {
     await this.audit.admin('token.lost', user, actor, { serial: token.serial });
   }
 
-  async markTokenFound(user: string, actor: Actor): Promise<void> {
+  /**
+   * Ends the lost state. Under the `allow-and-revoke` found policy the user's outstanding
+   * emergency codes are revoked too: the token they stood in for is back (RSA's option).
+   */
+  async markTokenFound(user: string, actor: Actor): Promise<{ revoked: string[] }> {
     const token = await this.requireToken(user);
     await this.update(user, [USER_FIELDS.tokenState, 'active']);
-    await this.audit.admin('token.found', user, actor, { serial: token.serial });
+    const revoked =
+      this.settings.policy.tokenFound === 'allow-and-revoke' ? (await this.store.revokeCodes(user, 'emergency', this.clock(), actor.operator.slice(0, 64))).map((code) => code.id) : [];
+    await this.audit.admin('token.found', user, actor, { serial: token.serial, revoked });
+    return { revoked };
   }
 
   async unassignToken(user: string, actor: Actor): Promise<void> {

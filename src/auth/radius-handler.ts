@@ -36,12 +36,12 @@ export class AuthenticationHandler implements RequestHandler {
   }
 
   private reject(): Decision {
-    return { action: 'reject', delayMs: this.policy.rejectDelayMs };
+    return { action: 'reject', attributes: this.profiles.reject, delayMs: this.policy.rejectDelayMs };
   }
 
   async handleAccessRequest(request: AccessRequest): Promise<Decision> {
     const started = performance.now();
-    const audit = (result: 'accept' | 'reject' | 'dropped', fields: { user?: string; method?: string; reason?: string; codeId?: string; replayed?: boolean }) =>
+    const audit = (result: 'accept' | 'reject' | 'challenge' | 'dropped', fields: { user?: string; method?: string; reason?: string; codeId?: string; replayed?: boolean }) =>
       this.audit.decision({
         client: request.client.name,
         nas: nasOf(request),
@@ -69,11 +69,17 @@ export class AuthenticationHandler implements RequestHandler {
         user,
         password: password.toString('utf8'),
         fingerprint,
+        client: request.client.name,
+        state: findAttribute(request.packet, AttributeType.State),
       });
       if (lostTokenUsed) this.audit.lostTokenAlert(user, request.client.name, request.source.address);
       if (outcome.result === 'accept') {
         audit('accept', { user, method: outcome.method, codeId: outcome.codeId, replayed });
         return { action: 'accept', attributes: this.profiles.forMethod(outcome.method) };
+      }
+      if (outcome.result === 'challenge') {
+        audit('challenge', { user, method: 'offline-authcode', replayed });
+        return { action: 'challenge', attributes: this.profiles.challenge(outcome.requestCode, outcome.state) };
       }
       audit('reject', { user, reason: outcome.lockedNow ? `${outcome.reason}; now locked` : outcome.reason, replayed });
       return this.reject();

@@ -1,9 +1,15 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ChallengeConfig } from '../config/types.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Candidate } from '../store/credential-store.js';
-import type { TokenRecord, UserRecord } from '../store/records.js';
+import type { ChallengeState, PendingRequest, TokenRecord, UserRecord } from '../store/records.js';
 import { normalizeCode } from './codes/alphabet.js';
+import { expiryOf, parseLifetime } from './codes/validity.js';
+import { matchOfflineAuthcode, newRequestCode, OFFLINE_AUTHCODE_LENGTH } from './offline-authcode.js';
 import { hotp, totpStep } from './otp/hotp.js';
+
+/** RFC 2865 §5.24 leaves State opaque; 20 random bytes make it unguessable (SPEC: ≥ 16). */
+const STATE_BYTES = 20;
 
 /** Hash families: a code typed alone never matches a code typed after the PIN, and back. */
 export const CODE_FAMILY = { alone: 'alone', afterPin: 'after-pin' } as const;
@@ -18,7 +24,7 @@ export interface Resolution {
   /** Credentials to try, in the SPEC's order: passcode, PIN + code (each length), PIN + tokencode. */
   readonly candidates: Candidate[];
   /** Recorded when no candidate is valid: the most specific thing we know went wrong. */
-  readonly fallbackReason: 'bad-pin' | 'bad-code' | 'no-pin' | 'unknown-user';
+  readonly fallbackReason: 'bad-pin' | 'bad-code' | 'no-pin' | 'unknown-user' | 'bad-authcode';
   /** The PIN matched and the tokencode is right for a token marked lost: an audit alert. */
   readonly lostTokenUsed: boolean;
   /** The password was the PIN alone (the challenge trigger, see the challenge flow). */
@@ -63,27 +69,50 @@ function tokenStep(token: TokenRecord, secret: Buffer, tokencode: string, nowMs:
   return matched;
 }
 
+export interface ResolutionInput {
+  readonly userName: string;
+  readonly user: UserRecord | undefined;
+  readonly password: string;
+  readonly nowMs: number;
+  /** The user's pending request codes and challenge States (from the first round trip). */
+  readonly pending: readonly PendingRequest[];
+  readonly states: ReadonlyMap<string, ChallengeState>;
+  /** Hex of the State attribute when the request answers an Access-Challenge. */
+  readonly presentedState: string | undefined;
+}
+
+function bypassEnd(validity: string, nowMs: number): number {
+  return expiryOf(parseLifetime(validity), new Date(nowMs)).getTime();
+}
+
 /**
- * SPEC "Resolving a password", steps 2–4, up to the point where Redis must decide:
- * which stored codes the password could be, and which token step it matches. Works on
- * the user record from the first round trip; the second round trip (decide.lua) checks
- * expiry, revocation, uses and replay atomically and consumes.
+ * SPEC "Resolving a password", steps 2–5, up to the point where Redis must decide:
+ * which stored codes the password could be, which token step it matches, which pending
+ * request code an offline authorization code answers, and whether the PIN alone asks for
+ * a challenge. Works on the records from the first round trip; the second round trip
+ * (decide.lua) checks expiry, revocation, uses, replay and State binding atomically and
+ * consumes.
  *
  * The PIN length is never assumed: every length of the user's active PIN-prefixed codes
  * is a place the PIN may end, and each is tried.
  */
-export function resolvePassword(
-  userName: string,
-  user: UserRecord | undefined,
-  password: string,
-  nowMs: number,
-  keyring: Keyring,
-  policy: ResolutionPolicy,
-): Resolution {
+export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy: ResolutionPolicy, challenge: ChallengeConfig): Resolution {
+  const { userName, user, password, nowMs } = input;
   const typed = password.replace(/[\s-]/g, '');
   const pinHash = user?.pinHash ?? PHANTOM_PIN_HASH;
   const pinMatches = (prefix: string): boolean => prefix.length > 0 && keyring.verifyPin(userName, prefix, pinHash);
   const candidates: Candidate[] = [];
+  const offline = (requestCode: string, code: string, answersState: boolean): void => {
+    const validity = matchOfflineAuthcode(keyring, userName, requestCode, code, challenge.validities);
+    if (validity !== undefined) candidates.push({ kind: 'offline', requestCode, bypassUntil: bypassEnd(validity, nowMs), answersState });
+  };
+
+  // The answer to an Access-Challenge: the offline authorization code alone.
+  if (input.presentedState !== undefined) {
+    const state = input.states.get(input.presentedState);
+    if (state !== undefined) offline(state.requestCode, typed, true);
+    return { candidates, fallbackReason: user === undefined ? 'unknown-user' : 'bad-authcode', lostTokenUsed: false, pinOnly: false };
+  }
   let pinMatched = false;
 
   // 2. The whole password is an emergency passcode.
@@ -117,7 +146,22 @@ export function resolvePassword(
     }
   }
 
+  // The challenge prompt timed out on the NAS: PIN ‖ offline authorization code in a fresh
+  // request is accepted while the request code is pending.
+  if (input.pending.length > 0 && typed.length > OFFLINE_AUTHCODE_LENGTH && pinMatches(typed.slice(0, typed.length - OFFLINE_AUTHCODE_LENGTH))) {
+    pinMatched = true;
+    for (const { requestCode } of input.pending) offline(requestCode, typed.slice(typed.length - OFFLINE_AUTHCODE_LENGTH), false);
+  }
+
+  // 5. The PIN alone: IBM's temporary bypass if one is active, else a challenge.
   const pinOnly = pinMatches(typed);
+  if (pinOnly && user !== undefined) {
+    if (challenge.temporaryBypass) candidates.push({ kind: 'bypass' });
+    if (challenge.enabled && user.challengeAllowed) {
+      candidates.push({ kind: 'challenge', requestCode: newRequestCode(), state: randomBytes(STATE_BYTES).toString('hex'), expiresAt: nowMs + challenge.pendingSeconds * 1000 });
+    }
+  }
+
   let fallbackReason: Resolution['fallbackReason'] = pinMatched || pinOnly ? 'bad-code' : 'bad-pin';
   if (user === undefined) fallbackReason = 'unknown-user';
   else if (user.pinHash === undefined) fallbackReason = 'no-pin';

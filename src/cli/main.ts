@@ -10,6 +10,7 @@ import { RedisUrlError } from '../store/redis-client.js';
 import { RedisProcessError } from '../store/redis-process.js';
 import { configCommand } from './commands/config-check.js';
 import { keysCommand } from './commands/keys-init.js';
+import { authcodeCommand } from './commands/authcode.js';
 import { codeCommand } from './commands/code.js';
 import { doctorCommand } from './commands/doctor.js';
 import { testCommand } from './commands/test-login.js';
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
     .command(userCommand)
     .command(tokenCommand)
     .command(codeCommand)
+    .command(authcodeCommand)
     .command(testCommand)
     .demandCommand(1, 'name a command; see radgate --help')
     .strict()

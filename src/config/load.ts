@@ -19,7 +19,7 @@ import type { Dictionary } from '../protocol/dictionary/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary/load.js';
 import { describeSchemaError } from './schema-errors.js';
 import { resolveSecret } from './secrets.js';
-import type { ClientConfig, ListenAddress, PolicyConfig, RadgateConfig } from './types.js';
+import type { ChallengeConfig, ClientConfig, ListenAddress, PolicyConfig, RadgateConfig } from './types.js';
 import { parseYaml } from './yaml-syntax.js';
 
 export interface ParseConfigOptions {
@@ -110,7 +110,11 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
       emergencyTokencode: raw.replies.emergency_tokencode,
       emergencyPasscode: raw.replies.emergency_passcode,
       onlineAuthcode: raw.replies.online_authcode,
+      offlineAuthcode: raw.replies.offline_authcode,
+      temporaryBypass: raw.replies.temporary_bypass,
+      reject: raw.replies.reject,
     },
+    challenge: resolver.challenge(raw.challenge),
   };
   if (resolver.issues.length === 0) resolver.replies(raw.replies, config.dictionaryDir);
   if (resolver.issues.length > 0) throw new ConfigError(source, inFileOrder(resolver.issues));
@@ -235,6 +239,24 @@ class Resolver {
       foldCase: raw.fold_case,
       totpWindow: raw.totp_window,
       hotpLookAhead: raw.hotp_look_ahead,
+      tokenFound: raw.token_found,
+    };
+  }
+
+  challenge(raw: RawConfig['challenge']): ChallengeConfig {
+    raw.validities.forEach((validity, i) => {
+      // IBM: an authorization code is valid one day to 31 days, or one calendar month.
+      const days = /^(\d+)d$/.exec(validity);
+      if (validity !== '1month' && (days === null || Number(days[1]) < 1 || Number(days[1]) > 31)) {
+        this.report('RADGATE_CONFIG_INVALID', ['challenge', 'validities', i], `${JSON.stringify(validity)} is not 1d to 31d or 1month`);
+      }
+    });
+    return {
+      enabled: raw.enabled,
+      pendingSeconds: raw.pending_seconds,
+      prompt: raw.prompt,
+      validities: raw.validities,
+      temporaryBypass: raw.temporary_bypass,
     };
   }
 

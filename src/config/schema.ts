@@ -137,6 +137,36 @@ export const policySchema = {
     fold_case: { type: 'boolean', default: false },
     totp_window: { type: 'integer', minimum: 0, maximum: 3, default: 1 },
     hotp_look_ahead: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+    token_found: { enum: ['deny', 'allow-and-revoke', 'allow-after-expiry'], default: 'deny' },
+  },
+} as const;
+
+const LIFETIME_PATTERN = '^(\\d{1,6}[smhdw]|1month)$';
+
+export const challengeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    enabled: { type: 'boolean', default: false },
+    pending_seconds: { type: 'integer', minimum: 60, maximum: 86400, default: 900 },
+    prompt: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      pattern: '\\{request_code\\}',
+      patternHint: 'must contain {request_code}, where the request code is shown',
+      default: 'Emergency access: tell the helpdesk request code {request_code}, then enter the authorization code',
+    },
+    validities: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 32,
+      uniqueItems: true,
+      items: { type: 'string', pattern: LIFETIME_PATTERN, patternHint: 'must be a number of days such as 1d, or 1month' },
+      default: ['1d', '3d', '7d', '14d', '31d', '1month'],
+    },
+    temporary_bypass: { type: 'boolean', default: false },
   },
 } as const;
 
@@ -193,6 +223,9 @@ export const repliesSchema = {
     emergency_tokencode: replyListSchema,
     emergency_passcode: replyListSchema,
     online_authcode: replyListSchema,
+    offline_authcode: replyListSchema,
+    temporary_bypass: replyListSchema,
+    reject: { ...replyListSchema, default: [] },
   },
 } as const;
 
@@ -222,6 +255,7 @@ export const configSchema = {
     codes: codesSchema,
     tokens: tokensSchema,
     replies: repliesSchema,
+    challenge: challengeSchema,
   },
 } as const;
 
@@ -245,11 +279,13 @@ export interface RawConfig {
     fold_case: boolean;
     totp_window: number;
     hotp_look_ahead: number;
+    token_found: 'deny' | 'allow-and-revoke' | 'allow-after-expiry';
   };
+  challenge: { enabled: boolean; pending_seconds: number; prompt: string; validities: string[]; temporary_bypass: boolean };
   codes: Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawCodeKind>;
   tokens: { issuer: string };
-  replies: Record<'token' | 'emergency', RawReplyAttribute[]> &
-    Partial<Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawReplyAttribute[]>>;
+  replies: Record<'token' | 'emergency' | 'reject', RawReplyAttribute[]> &
+    Partial<Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode' | 'offline_authcode' | 'temporary_bypass', RawReplyAttribute[]>>;
 }
 
 export interface RawCodeKind {

@@ -88,6 +88,26 @@ export interface PolicyConfig {
   readonly totpWindow: number;
   /** HOTP counters tried ahead of the last one used (RFC 4226 §7.4). */
   readonly hotpLookAhead: number;
+  /**
+   * RSA's three options for a tokencode from a token marked lost: refuse it until an admin
+   * marks it found; accept it, end the lost state and revoke outstanding emergency codes;
+   * or accept it only once no emergency code is active any more.
+   */
+  readonly tokenFound: 'deny' | 'allow-and-revoke' | 'allow-after-expiry';
+}
+
+/** IBM's offline authorization codes, carried by Access-Challenge (SPEC "Challenge flow"). */
+export interface ChallengeConfig {
+  /** Answer the PIN alone with a challenge. Default false. */
+  readonly enabled: boolean;
+  /** How long a request code stays pending (and its State valid). */
+  readonly pendingSeconds: number;
+  /** Reply-Message of the challenge; `{request_code}` is replaced by the grouped request code. */
+  readonly prompt: string;
+  /** The validities the helpdesk may grant, as lifetimes ("1d", "1month"). */
+  readonly validities: readonly string[];
+  /** IBM's password-only lock: a used authorization code lets the PIN alone in until it ends. */
+  readonly temporaryBypass: boolean;
 }
 
 export interface CodeKindConfig {
@@ -118,6 +138,10 @@ export interface RepliesConfig {
   readonly emergencyTokencode: readonly ReplyAttributeConfig[] | undefined;
   readonly emergencyPasscode: readonly ReplyAttributeConfig[] | undefined;
   readonly onlineAuthcode: readonly ReplyAttributeConfig[] | undefined;
+  readonly offlineAuthcode: readonly ReplyAttributeConfig[] | undefined;
+  readonly temporaryBypass: readonly ReplyAttributeConfig[] | undefined;
+  /** Added to every Access-Reject (e.g. a Reply-Message); never echoes user input. */
+  readonly reject: readonly ReplyAttributeConfig[];
 }
 
 export interface RadgateConfig {
@@ -138,4 +162,5 @@ export interface RadgateConfig {
   /** Issuer shown by authenticator apps for enrolled tokens. */
   readonly tokenIssuer: string;
   readonly replies: RepliesConfig;
+  readonly challenge: ChallengeConfig;
 }

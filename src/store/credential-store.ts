@@ -5,8 +5,8 @@ import { KeyNames } from './key-names.js';
 import { codeFromJson, codeToJson, kindToWire, PIN_PREFIXED_KINDS, userFromFields, type CodeRecord, type UserRecord } from './records.js';
 
 const SCRIPTS = {
-  loadUser: { file: 'load-user.lua', keys: 2 },
-  decide: { file: 'decide.lua', keys: 3 },
+  loadUser: { file: 'load-user.lua', keys: 3 },
+  decide: { file: 'decide.lua', keys: 4 },
   createUser: { file: 'create-user.lua', keys: 1 },
   updateUser: { file: 'update-user.lua', keys: 1 },
   issueCodes: { file: 'issue-codes.lua', keys: 2 },
@@ -20,10 +20,22 @@ export class StoreUnavailableError extends Error {
 }
 
 /** What the first round trip of an authentication returns. */
-export type LoadResult = { readonly decision: string } | { readonly decision?: undefined; readonly user: UserRecord | undefined };
+export type LoadResult =
+  | { readonly decision: string }
+  | {
+      readonly decision?: undefined;
+      readonly user: UserRecord | undefined;
+      /** The user's challenge hash as HGETALL returns it (see challengesFromFields). */
+      readonly challengeFields: readonly string[];
+    };
 
 /** A candidate credential for decide.lua, in resolution order. */
-export type Candidate = { readonly kind: 'code'; readonly lookup: string } | { readonly kind: 'token'; readonly step: number };
+export type Candidate =
+  | { readonly kind: 'code'; readonly lookup: string }
+  | { readonly kind: 'token'; readonly step: number }
+  | { readonly kind: 'bypass' }
+  | { readonly kind: 'offline'; readonly requestCode: string; readonly bypassUntil: number; readonly answersState: boolean }
+  | { readonly kind: 'challenge'; readonly requestCode: string; readonly state: string; readonly expiresAt: number };
 
 export interface DecideRequest {
   readonly user: string;
@@ -33,7 +45,28 @@ export interface DecideRequest {
   readonly maxFailures: number;
   readonly lockoutMs: number;
   readonly fallbackReason: string;
+  readonly tokenFoundPolicy: 'deny' | 'allow-and-revoke' | 'allow-after-expiry';
+  /** Id for the temporary bypass an authorization code leaves; undefined when bypass is off. */
+  readonly bypassId: string | undefined;
+  /** Hex of the State attribute, when the request answers a challenge. */
+  readonly presentedState: string | undefined;
+  readonly client: string;
   readonly candidates: readonly Candidate[];
+}
+
+function candidateArgument(candidate: Candidate): string {
+  switch (candidate.kind) {
+    case 'code':
+      return `code|${candidate.lookup}`;
+    case 'token':
+      return `token|${candidate.step}`;
+    case 'bypass':
+      return 'bypass';
+    case 'offline':
+      return `offline|${candidate.requestCode}|${candidate.bypassUntil}|${candidate.answersState ? 1 : 0}`;
+    case 'challenge':
+      return `challenge|${candidate.requestCode}|${candidate.state}|${candidate.expiresAt}`;
+  }
 }
 
 export interface StoreOptions {
@@ -149,30 +182,34 @@ export class CredentialStore {
   // --- authentication (two round trips) ---------------------------------------------
 
   async loadForAuthentication(user: string, fingerprint: string): Promise<LoadResult> {
-    const reply = (await this.run('loadUser', this.keys.user(user), this.keys.decision(user, fingerprint))) as [string | null, string[]?];
+    const reply = (await this.run('loadUser', this.keys.user(user), this.keys.decision(user, fingerprint), this.keys.challenges(user))) as [
+      string | null,
+      string[]?,
+      string[]?,
+    ];
     this.setHealthy(true, 'command answered');
     if (reply[0] !== null && reply[0] !== undefined) return { decision: reply[0] };
-    return { user: userFromFields(user, reply[1] ?? []) };
+    return { user: userFromFields(user, reply[1] ?? []), challengeFields: reply[2] ?? [] };
   }
 
   /** Runs decide.lua; returns the decision and whether it was taken now or replayed. */
   async decide(request: DecideRequest): Promise<{ readonly decision: string; readonly replayed: boolean }> {
-    const candidates: (string | number)[] = [];
-    for (const candidate of request.candidates) {
-      if (candidate.kind === 'code') candidates.push('code', candidate.lookup);
-      else candidates.push('token', candidate.step);
-    }
     const [state, decision] = (await this.run(
       'decide',
       this.keys.user(request.user),
       this.keys.codes(request.user),
       this.keys.decision(request.user, request.fingerprint),
+      this.keys.challenges(request.user),
       request.now,
       request.decisionTtlMs,
       request.maxFailures,
       request.lockoutMs,
       request.fallbackReason,
-      ...candidates,
+      request.tokenFoundPolicy,
+      request.bypassId ?? '',
+      request.presentedState ?? '',
+      request.client,
+      ...request.candidates.map(candidateArgument),
     )) as [string, string];
     return { decision, replayed: state === 'replay' };
   }
@@ -197,7 +234,7 @@ export class CredentialStore {
   }
 
   async deleteUser(user: string): Promise<boolean> {
-    const removed = await this.command(() => this.redis.del(this.keys.user(user), this.keys.codes(user)));
+    const removed = await this.command(() => this.redis.del(this.keys.user(user), this.keys.codes(user), this.keys.challenges(user)));
     await this.command(() => this.redis.zrem(this.keys.users(), user));
     return removed > 0;
   }
@@ -240,7 +277,7 @@ export class CredentialStore {
     return all.map(codeFromJson).sort((a, b) => a.issuedAt - b.issuedAt || a.id.localeCompare(b.id));
   }
 
-  async revokeCodes(user: string, selector: { id: string } | 'last' | 'all', now: number, by: string): Promise<CodeRecord[]> {
+  async revokeCodes(user: string, selector: { id: string } | 'last' | 'all' | 'emergency', now: number, by: string): Promise<CodeRecord[]> {
     const mode = typeof selector === 'string' ? selector : 'id';
     const id = typeof selector === 'string' ? '' : selector.id;
     const revoked = (await this.run('revokeCodes', this.keys.user(user), this.keys.codes(user), mode, id, now, by)) as string[];

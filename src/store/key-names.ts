@@ -21,6 +21,11 @@ export class KeyNames {
     return `${this.prefix}codes:{${KeyNames.tag(user)}}`;
   }
 
+  /** Pending request codes and challenge States of one user. */
+  challenges(user: string): string {
+    return `${this.prefix}chal:{${KeyNames.tag(user)}}`;
+  }
+
   /** The decision taken for one request, for retransmissions (see decide.lua). */
   decision(user: string, fingerprint: string): string {
     return `${this.prefix}req:{${KeyNames.tag(user)}}:${fingerprint}`;

@@ -24,6 +24,39 @@ export interface TokenRecord {
   readonly assignedAt: number;
 }
 
+/** A pending challenge: the request code shown to the user, and the State that answers it. */
+export interface PendingRequest {
+  readonly requestCode: string;
+  readonly expiresAt: number;
+}
+
+export interface ChallengeState {
+  /** Hex of the State attribute's value. */
+  readonly state: string;
+  readonly requestCode: string;
+  /** Name of the client the challenge was sent to; an answer from another is refused. */
+  readonly client: string;
+  readonly expiresAt: number;
+}
+
+/** From the challenge hash: `req:<code>` → expiry ms; `state:<hex>` → "client|code|expiry". */
+export function challengesFromFields(flat: readonly string[], now: number): { pending: PendingRequest[]; states: Map<string, ChallengeState> } {
+  const pending: PendingRequest[] = [];
+  const states = new Map<string, ChallengeState>();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const field = flat[i]!;
+    const value = flat[i + 1]!;
+    if (field.startsWith('req:')) {
+      const expiresAt = Number(value);
+      if (expiresAt > now) pending.push({ requestCode: field.slice(4), expiresAt });
+    } else if (field.startsWith('state:')) {
+      const [client = '', requestCode = '', expires = '0'] = value.split('|');
+      if (Number(expires) > now) states.set(field.slice(6), { state: field.slice(6), requestCode, client, expiresAt: Number(expires) });
+    }
+  }
+  return { pending, states };
+}
+
 export type UserStatus = 'active' | 'disabled';
 
 export interface UserRecord {
@@ -38,6 +71,8 @@ export interface UserRecord {
   readonly prefixedCodeLengths: readonly number[];
   readonly createdAt: number;
   readonly token: TokenRecord | undefined;
+  /** Challenge access for this user (`user set --challenge`); on unless turned off. */
+  readonly challengeAllowed: boolean;
 }
 
 export const USER_FIELDS = {
@@ -47,6 +82,7 @@ export const USER_FIELDS = {
   locked: 'locked',
   prefixedLengths: 'plen',
   created: 'created',
+  challenge: 'challenge',
   tokenType: 't_type',
   tokenSerial: 't_serial',
   tokenSecret: 't_secret',
@@ -91,6 +127,7 @@ export function userFromFields(name: string, flat: readonly string[]): UserRecor
     lockedUntil: number(USER_FIELDS.locked),
     prefixedCodeLengths: lengths === undefined || lengths === '' ? [] : lengths.split(',').map(Number),
     createdAt: number(USER_FIELDS.created),
+    challengeAllowed: fields.get(USER_FIELDS.challenge) !== 'off',
     token:
       tokenSecret === undefined
         ? undefined
@@ -124,22 +161,29 @@ export function tokenToFields(token: TokenRecord): (string | number)[] {
   ];
 }
 
-/** The kinds of issued code (SPEC "Credentials"). */
+/** The kinds of code the helpdesk issues (SPEC "Credentials"). */
 export type CodeKind = 'emergency-tokencode' | 'emergency-passcode' | 'online-authcode';
 
+/**
+ * What a code record can be: an issued code, or the temporary bypass (IBM's password-only
+ * lock) that a used authorization code leaves behind when policy allows it.
+ */
+export type RecordKind = CodeKind | 'temporary-bypass';
+
 /** Stored as two letters: the kind is repeated in every code record. */
-const KIND_TO_WIRE: Record<CodeKind, string> = {
+const KIND_TO_WIRE: Record<RecordKind, string> = {
   'emergency-tokencode': 'ET',
   'emergency-passcode': 'EP',
   'online-authcode': 'OA',
+  'temporary-bypass': 'BP',
 };
-const WIRE_TO_KIND = new Map(Object.entries(KIND_TO_WIRE).map(([kind, wire]) => [wire, kind as CodeKind]));
+const WIRE_TO_KIND = new Map(Object.entries(KIND_TO_WIRE).map(([kind, wire]) => [wire, kind as RecordKind]));
 
-export function kindToWire(kind: CodeKind): string {
+export function kindToWire(kind: RecordKind): string {
   return KIND_TO_WIRE[kind];
 }
 
-export function kindFromWire(wire: string): CodeKind | undefined {
+export function kindFromWire(wire: string): RecordKind | undefined {
   return WIRE_TO_KIND.get(wire);
 }
 
@@ -148,7 +192,7 @@ export const PIN_PREFIXED_KINDS: readonly CodeKind[] = ['emergency-tokencode', '
 
 export interface CodeRecord {
   readonly id: string;
-  readonly kind: CodeKind;
+  readonly kind: RecordKind;
   readonly issuedAt: number;
   readonly expiresAt: number;
   /** 0 means many uses until expiry. */

@@ -104,13 +104,13 @@ test('key rotation: PINs and codes stored under the previous key keep working', 
     const newKeyFile = join(mkdtempSync(join(tmpdir(), 'radgate-rotate-')), 'new.key');
     createKeyFile(newKeyFile);
     const rotated = new Keyring(readKeyFile(newKeyFile), [oldKey]);
-    const withRotation = new Authenticator(stack.admin.store, rotated, stack.config.policy, 10_000, stack.clock.read);
-    const login = (password: string, fingerprint: string) => withRotation.authenticate({ user: 'erin', password, fingerprint });
+    const withRotation = new Authenticator(stack.admin.store, rotated, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read);
+    const login = (password: string, fingerprint: string) => withRotation.authenticate({ user: 'erin', password, fingerprint, client: 'test-nas' });
     t.like((await login(`8642${code!.code}`, 'r1')).outcome, { result: 'accept', method: 'emergency-tokencode' });
     t.like((await login(`8642${totpAt(uri, stack.clock.now)}`, 'r2')).outcome, { result: 'accept', method: 'token' });
     // Without the previous key nothing verifies: the reason rotation keeps it in the ring.
-    const withoutOld = new Authenticator(stack.admin.store, new Keyring(readKeyFile(newKeyFile)), stack.config.policy, 10_000, stack.clock.read);
-    t.like((await withoutOld.authenticate({ user: 'erin', password: `8642${code!.code}`, fingerprint: 'r3' })).outcome, { result: 'reject' });
+    const withoutOld = new Authenticator(stack.admin.store, new Keyring(readKeyFile(newKeyFile)), stack.config.policy, stack.config.challenge, 10_000, stack.clock.read);
+    t.like((await withoutOld.authenticate({ user: 'erin', password: `8642${code!.code}`, fingerprint: 'r3', client: 'test-nas' })).outcome, { result: 'reject' });
   } finally {
     await stack.close();
   }

@@ -12,7 +12,7 @@ let sequence = 0;
 
 test.before(async () => {
   stack = await startStack({ yaml: 'policy:\n  reject_delay_ms: 0\n  max_failures: 5\n  lockout_seconds: 0\n' });
-  authenticator = new Authenticator(stack.admin.store, stack.admin.keyring, stack.config.policy, 10_000, stack.clock.read);
+  authenticator = new Authenticator(stack.admin.store, stack.admin.keyring, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read);
 });
 
 test.after.always(async () => {
@@ -34,7 +34,7 @@ async function issue(user: string, request: IssueRequest): Promise<string> {
 
 /** One authentication as the gateway runs it; each call is a new request (new fingerprint). */
 async function login(user: string, password: string) {
-  const { outcome } = await authenticator.authenticate({ user, password, fingerprint: `test:${++sequence}` });
+  const { outcome } = await authenticator.authenticate({ user, password, fingerprint: `test:${++sequence}`, client: 'test-nas' });
   return outcome;
 }
 
@@ -204,7 +204,7 @@ test('a lost token: its tokencode is refused (and alerted), emergency codes stil
   const { user, uri } = await userWithToken();
   const code = await issue(user, { kind: 'emergency-tokencode' });
   await stack.admin.service.markTokenLost(user, OPERATOR);
-  const result = await authenticator.authenticate({ user, password: `4821${totpAt(uri, stack.clock.now)}`, fingerprint: `lost:${++sequence}` });
+  const result = await authenticator.authenticate({ user, password: `4821${totpAt(uri, stack.clock.now)}`, fingerprint: `lost:${++sequence}`, client: 'test-nas' });
   t.deepEqual(result.outcome, { result: 'reject', reason: 'lost-token', lockedNow: false });
   t.true(result.lostTokenUsed);
   t.is(await accepted(user, `4821${code}`), 'emergency-tokencode');

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -23,7 +23,7 @@ export class TestClock {
 export const OPERATOR = { operator: 'test-helpdesk', reason: 'test' } as const;
 
 /** A configuration for tests: loopback, port 0, one client with TEST_SECRET, no reject delay. */
-export function testConfig(options: { redisUrl: string; keyFile?: string; yaml?: string }): RadgateConfig {
+export function testConfig(options: { redisUrl: string; keyFile?: string; yaml?: string; clients?: string }): RadgateConfig {
   const directory = mkdtempSync(join(tmpdir(), 'radgate-stack-'));
   const keyFile = options.keyFile ?? join(directory, 'radgate.key');
   if (options.keyFile === undefined) createKeyFile(keyFile);
@@ -32,6 +32,7 @@ clients:
   - name: test-nas
     address: 127.0.0.1
     secret_env: TEST_SECRET
+${options.clients ?? ''}
 redis:
   url: ${options.redisUrl}
 keys:
@@ -39,6 +40,8 @@ keys:
 log:
   level: debug
 ${options.yaml ?? 'policy:\n  reject_delay_ms: 0\n'}`;
+  // Written out too, so the CLI (a subprocess) can be pointed at the same configuration.
+  writeFileSync(join(directory, 'radgate.yaml'), text);
   return parseConfig(text, { source: join(directory, 'radgate.yaml'), baseDir: directory, env: { TEST_SECRET: TEST_SECRET.toString() } });
 }
 
@@ -58,9 +61,9 @@ export interface Stack {
  * A real redis-server on a private port, a fresh key, and as many gateway instances as a
  * test wants, all sharing that Redis and that key (as instances behind a load balancer do).
  */
-export async function startStack(options: { yaml?: string } = {}): Promise<Stack> {
+export async function startStack(options: { yaml?: string; clients?: string } = {}): Promise<Stack> {
   const redis = await startTestRedis({ appendfsync: 'always' });
-  const config = testConfig({ redisUrl: redis.url, ...(options.yaml === undefined ? {} : { yaml: options.yaml }) });
+  const config = testConfig({ redisUrl: redis.url, ...options });
   const clock = new TestClock();
   const { logger, lines } = capturingLogger('debug');
   const admin = await openCredentials(config, logger, { clock: clock.read });

@@ -24,9 +24,10 @@ export class UdpPeer {
     });
   }
 
-  static async open(host: string, port: number): Promise<UdpPeer> {
+  /** `localAddress` picks the source address (e.g. 127.0.0.2, to stand in for a second NAS). */
+  static async open(host: string, port: number, localAddress: string = host): Promise<UdpPeer> {
     const peer = new UdpPeer(host, port, host.includes(':') ? 6 : 4);
-    await new Promise<void>((resolve) => peer.socket.bind(0, host, resolve));
+    await new Promise<void>((resolve) => peer.socket.bind(0, localAddress, resolve));
     return peer;
   }
 

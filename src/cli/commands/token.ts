@@ -61,9 +61,11 @@ function stateChange(command: 'lost' | 'found' | 'unassign', describe: string, e
     builder: (yargs) => yargs.positional('user', { type: 'string', demandOption: true }).example(example, describe) as Argv<UserArgs>,
     handler: async (argv) => {
       const actor = actorOf(argv);
-      await withService(argv, (service) =>
-        command === 'lost' ? service.markTokenLost(argv.user, actor) : command === 'found' ? service.markTokenFound(argv.user, actor) : service.unassignToken(argv.user, actor),
-      );
+      await withService(argv, async (service) => {
+        if (command === 'lost') await service.markTokenLost(argv.user, actor);
+        else if (command === 'found') await service.markTokenFound(argv.user, actor);
+        else await service.unassignToken(argv.user, actor);
+      });
       const done = { lost: 'marked lost: its tokencodes are refused and alerted', found: 'marked found', unassign: 'unassigned' }[command];
       print(argv, { user: argv.user, ok: true }, () => [`${argv.user}'s token ${done}`]);
     },

@@ -17,6 +17,7 @@ function describeUser(user: UserView): string[] {
     `failures:  ${user.failures} in a row`,
     `token:     ${token === undefined ? 'none' : `${token.type.toUpperCase()} ${token.serial}, ${token.digits} digits, ${token.state}${token.expiresAt === undefined ? '' : `, expires ${humanDate(token.expiresAt)}`}`}`,
     `codes:     ${user.activeCodes} active (radgate code list ${user.name})`,
+    `challenge: ${user.challenge}`,
     `created:   ${humanDate(user.createdAt)}`,
   ];
 }
@@ -107,6 +108,22 @@ const setPin: CommandModule<GlobalOptions, UserArgs & { pin: string }> = {
   },
 };
 
+const set: CommandModule<GlobalOptions, UserArgs & { challenge: 'on' | 'off' | undefined }> = {
+  command: 'set <user>',
+  describe: 'Change per-user settings: --challenge on|off (challenge emergency access, on by default)',
+  builder: (yargs) =>
+    yargs
+      .positional('user', { type: 'string', demandOption: true })
+      .option('challenge', { choices: ['on', 'off'] as const, describe: 'Answer this user\'s PIN alone with an Access-Challenge (when challenge.enabled)' })
+      .example('$0 user set alice --challenge off', 'no challenge emergency access for alice') as never,
+  handler: async (argv) => {
+    if (argv.challenge === undefined) throw new CliError('name a setting to change: --challenge on|off', ExitCode.Usage);
+    const actor = actorOf(argv);
+    await withService(argv, (service) => service.setChallenge(argv.user, argv.challenge === 'on', actor));
+    print(argv, { user: argv.user, challenge: argv.challenge }, () => [`challenge access ${argv.challenge} for ${argv.user}`]);
+  },
+};
+
 const remove: CommandModule<GlobalOptions, UserArgs & { yes: boolean }> = {
   command: 'delete <user>',
   describe: 'Delete a user with their token and every issued code (asks for confirmation)',
@@ -137,6 +154,7 @@ export const userCommand: CommandModule<GlobalOptions, GlobalOptions> = {
       .command(show)
       .command(list)
       .command(setPin)
+      .command(set)
       .command(simpleAction('disable', 'Disable a user: every login is refused until enabled', '$0 user disable alice --reason INC-77', async (argv) => {
         const actor = actorOf(argv);
         await withService(argv, (service) => service.disableUser(argv.user, actor));
@@ -153,6 +171,6 @@ export const userCommand: CommandModule<GlobalOptions, GlobalOptions> = {
         return `${argv.user} unlocked`;
       }))
       .command(remove)
-      .demandCommand(1, 'name an action: add, show, list, set-pin, disable, enable, unlock, delete'),
+      .demandCommand(1, 'name an action: add, show, list, set-pin, set, disable, enable, unlock, delete'),
   handler: () => undefined,
 };

@@ -2,21 +2,30 @@
 --
 -- Everything that must not race is decided here, in one script on one slot: the user's
 -- state and lockout, each candidate code's expiry, revocation and remaining uses, the
--- token's replay window, the failure counter, and the decision stored under the request
--- fingerprint so that a retransmission (to any gateway instance) gets the same answer and
--- never consumes a second use. Node computed the candidates (keyed hashes of the typed
--- code, the TOTP/HOTP step that matched) because the keys never enter Redis.
+-- token's replay window and lost-token policy, challenge States (single use, bound to the
+-- client and the request code), the failure counter, and the decision stored under the
+-- request fingerprint so that a retransmission (to any gateway instance) gets the same
+-- answer and never consumes a second use. Node computed the candidates (keyed hashes of
+-- the typed code, the TOTP/HOTP step that matched, the derived offline authorization code
+-- that matched) because the keys never enter Redis.
 --
--- KEYS[1] user hash   KEYS[2] codes hash   KEYS[3] decision key
+-- KEYS[1] user hash   KEYS[2] codes hash   KEYS[3] decision key   KEYS[4] challenge hash
 -- ARGV[1] now (ms)    ARGV[2] decision TTL (ms)   ARGV[3] max failures
 -- ARGV[4] lockout (ms, 0 = until an admin unlocks)
--- ARGV[5] the reason to record if no candidate is valid (bad-pin, bad-code, lost-token, ...)
--- ARGV[6..] candidates in resolution order, as pairs: 'code', lookup hash | 'token', step
+-- ARGV[5] the reason to record if no candidate is valid (bad-pin, bad-code, ...)
+-- ARGV[6] lost-token policy: deny | allow-and-revoke | allow-after-expiry
+-- ARGV[7] id for a temporary bypass created by an authorization code ('' = bypass off)
+-- ARGV[8] State presented with the request, hex ('' = none); consumed whatever happens
+-- ARGV[9] client name (a State is only valid from the client it was sent to)
+-- ARGV[10..] candidates in resolution order, fields joined by '|':
+--   code|lookup   token|step   bypass   offline|request code|bypass end ms|answers State (1/0)
+--   challenge|request code|state hex|expiry ms   (only when nothing else is accepted)
 --
 -- Code records are JSON arrays:
 --   1 id, 2 kind, 3 issued ms, 4 expires ms, 5 max uses (0 = until expiry), 6 uses,
 --   7 last used ms, 8 revoked ms, 9 issued by, 10 reason, 11 revoked by, 12 length
--- Returns {'new'|'replay', decision}; a decision is 'A|method|code id' or 'R|reason[|locked]'.
+-- Returns {'new'|'replay', decision}: 'A|method|id', 'C|request code|state hex' or
+-- 'R|reason[|locked]'.
 local now = tonumber(ARGV[1])
 
 local previous = redis.call('GET', KEYS[3])
@@ -27,7 +36,47 @@ local function decide(decision)
   return {'new', decision}
 end
 
+local function split(text)
+  local parts = {}
+  for part in string.gmatch(text, '[^|]+') do parts[#parts + 1] = part end
+  return parts
+end
+
+local function usable(code)
+  return code[8] == 0 and code[4] > now and (code[5] == 0 or code[6] < code[5])
+end
+
+-- RSA: the emergency codes that stand in for a lost token.
+local function emergencyCodes(visit)
+  local all = redis.call('HGETALL', KEYS[2])
+  for i = 1, #all, 2 do
+    local code = cjson.decode(all[i + 1])
+    if (code[2] == 'ET' or code[2] == 'EP') and usable(code) then visit(all[i], code) end
+  end
+end
+
+local function createBypass(untilMs, reason)
+  if ARGV[7] == '' then return end
+  redis.call('HSET', KEYS[2], 'bypass', cjson.encode({ARGV[7], 'BP', now, untilMs, 0, 0, 0, 0, 'gateway', reason, '', 0}))
+end
+
 local user = redis.call('HMGET', KEYS[1], 'status', 'fails', 'locked', 't_state', 't_expires', 't_last')
+
+-- A State is single use: consume it before anything else can fail.
+local stateRequest, stateProblem = nil, nil
+if ARGV[8] ~= '' then
+  local field = 'state:' .. ARGV[8]
+  local record = redis.call('HGET', KEYS[4], field)
+  redis.call('HDEL', KEYS[4], field)
+  if not record then stateProblem = 'bad-state'
+  else
+    local client, request, expires = unpack(split(record))
+    if client ~= ARGV[9] then stateProblem = 'state-from-another-client'
+    elseif tonumber(expires) <= now then stateProblem = 'state-expired'
+    else stateRequest = request end
+  end
+end
+
 if not user[1] then return decide('R|unknown-user') end
 if user[1] ~= 'active' then return decide('R|disabled') end
 
@@ -40,11 +89,13 @@ if locked > 0 then
   redis.call('HSET', KEYS[1], 'locked', 0, 'fails', 0)
 end
 
-local reason = ARGV[5]
-for i = 6, #ARGV, 2 do
-  local kind, value = ARGV[i], ARGV[i + 1]
+local reason = stateProblem or ARGV[5]
+local challenge = nil
+for i = 10, #ARGV do
+  local candidate = split(ARGV[i])
+  local kind = candidate[1]
   if kind == 'code' then
-    local raw = redis.call('HGET', KEYS[2], value)
+    local raw = redis.call('HGET', KEYS[2], candidate[2])
     if raw then
       local code = cjson.decode(raw)
       if code[8] ~= 0 then reason = 'revoked'
@@ -53,23 +104,79 @@ for i = 6, #ARGV, 2 do
       else
         code[6] = code[6] + 1
         code[7] = now
-        redis.call('HSET', KEYS[2], value, cjson.encode(code))
+        redis.call('HSET', KEYS[2], candidate[2], cjson.encode(code))
         redis.call('HSET', KEYS[1], 'fails', 0)
+        -- IBM: a used online authorization code may leave a password-only lock behind.
+        if code[2] == 'OA' then createBypass(code[4], 'online authorization code ' .. code[1]) end
         return decide('A|' .. code[2] .. '|' .. code[1])
       end
     end
   elseif kind == 'token' then
-    local step = tonumber(value)
+    local step = tonumber(candidate[2])
     local expires = tonumber(user[5] or '0')
-    if user[4] == 'lost' then reason = 'lost-token'
-    elseif user[4] ~= 'active' then reason = 'token-disabled'
+    local lost = user[4] == 'lost'
+    local blocked = false
+    if lost then
+      if ARGV[6] == 'deny' then blocked = true
+      elseif ARGV[6] == 'allow-after-expiry' then emergencyCodes(function() blocked = true end) end
+    end
+    if blocked then reason = 'lost-token'
+    elseif user[4] ~= 'active' and not lost then reason = 'token-disabled'
     elseif expires ~= 0 and expires <= now then reason = 'token-expired'
     elseif step <= tonumber(user[6] or '-1') then reason = 'replay'
     else
-      redis.call('HSET', KEYS[1], 't_last', step, 'fails', 0)
+      redis.call('HSET', KEYS[1], 't_last', step, 'fails', 0, 't_state', 'active')
+      if lost and ARGV[6] == 'allow-and-revoke' then
+        emergencyCodes(function(field, code)
+          code[8] = now
+          code[11] = 'token-found'
+          redis.call('HSET', KEYS[2], field, cjson.encode(code))
+        end)
+      end
       return decide('A|token|')
     end
+  elseif kind == 'bypass' then
+    local raw = redis.call('HGET', KEYS[2], 'bypass')
+    if raw then
+      local bypass = cjson.decode(raw)
+      if bypass[8] == 0 and bypass[4] > now then
+        bypass[6] = bypass[6] + 1
+        bypass[7] = now
+        redis.call('HSET', KEYS[2], 'bypass', cjson.encode(bypass))
+        redis.call('HSET', KEYS[1], 'fails', 0)
+        return decide('A|BP|' .. bypass[1])
+      end
+    end
+  elseif kind == 'offline' then
+    local request, bypassUntil, answersState = candidate[2], tonumber(candidate[3]), candidate[4] == '1'
+    local pending = tonumber(redis.call('HGET', KEYS[4], 'req:' .. request) or '0')
+    if answersState and request ~= stateRequest then
+      -- The code answers another request code than the one this State was issued for.
+      reason = stateProblem or 'bad-authcode'
+    elseif pending <= now then
+      reason = 'request-code-expired'
+    else
+      redis.call('HDEL', KEYS[4], 'req:' .. request)
+      redis.call('HSET', KEYS[1], 'fails', 0)
+      createBypass(bypassUntil, 'offline authorization code')
+      return decide('A|OF|' .. request)
+    end
+  elseif kind == 'challenge' then
+    challenge = candidate
   end
+end
+
+if challenge then
+  local request, state, expires = challenge[2], challenge[3], tonumber(challenge[4])
+  -- Tidy up what has expired, so the hash stays as small as the pending challenges.
+  local all = redis.call('HGETALL', KEYS[4])
+  for i = 1, #all, 2 do
+    local ends = string.sub(all[i], 1, 4) == 'req:' and tonumber(all[i + 1]) or tonumber(split(all[i + 1])[3])
+    if ends <= now then redis.call('HDEL', KEYS[4], all[i]) end
+  end
+  redis.call('HSET', KEYS[4], 'req:' .. request, expires, 'state:' .. state, ARGV[9] .. '|' .. request .. '|' .. expires)
+  redis.call('PEXPIREAT', KEYS[4], expires)
+  return decide('C|' .. request .. '|' .. state)
 end
 
 fails = fails + 1

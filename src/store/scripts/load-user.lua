@@ -1,6 +1,7 @@
 -- First round trip of an authentication: the decision already taken for this very request
--- (a retransmission that reached this gateway instance or another one), or the user record.
--- KEYS[1] user hash   KEYS[2] decision key of the request fingerprint
+-- (a retransmission that reached this gateway instance or another one), or the user record
+-- and the user's pending challenges.
+-- KEYS[1] user hash   KEYS[2] decision key of the request fingerprint   KEYS[3] challenge hash
 local previous = redis.call('GET', KEYS[2])
 if previous then return {previous} end
-return {false, redis.call('HGETALL', KEYS[1])}
+return {false, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}
