@@ -6,6 +6,7 @@
  * each one names the file, the line and the key path.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
@@ -115,6 +116,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
       reject: raw.replies.reject,
     },
     challenge: resolver.challenge(raw.challenge),
+    workers: raw.workers === 'auto' ? availableParallelism() : raw.workers,
   };
   if (resolver.issues.length === 0) resolver.replies(raw.replies, config.dictionaryDir);
   if (resolver.issues.length > 0) throw new ConfigError(source, inFileOrder(resolver.issues));

@@ -256,6 +256,11 @@ export const configSchema = {
     tokens: tokensSchema,
     replies: repliesSchema,
     challenge: challengeSchema,
+    // One process per core by default: Node runs JavaScript on one thread.
+    workers: {
+      anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 64 }],
+      default: 'auto',
+    },
   },
 } as const;
 
@@ -281,6 +286,7 @@ export interface RawConfig {
     hotp_look_ahead: number;
     token_found: 'deny' | 'allow-and-revoke' | 'allow-after-expiry';
   };
+  workers: 'auto' | number;
   challenge: { enabled: boolean; pending_seconds: number; prompt: string; validities: string[]; temporary_bypass: boolean };
   codes: Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawCodeKind>;
   tokens: { issuer: string };

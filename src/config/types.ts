@@ -163,4 +163,6 @@ export interface RadgateConfig {
   readonly tokenIssuer: string;
   readonly replies: RepliesConfig;
   readonly challenge: ChallengeConfig;
+  /** Gateway processes sharing the listeners (Node cluster); `auto` in the file means one per core. */
+  readonly workers: number;
 }

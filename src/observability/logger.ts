@@ -12,7 +12,7 @@ export function createLogger(config: LogConfig, destination?: DestinationStream)
       level: config.level,
       base: { service: 'radgate' },
       redact: {
-        paths: ['password', '*.password', 'secret', '*.secret', 'pin', '*.pin', 'code', '*.code_value', 'token_secret', '*.token_secret'],
+        paths: ['password', '*.password', 'secret', '*.secret', 'pin', '*.pin', 'token_secret', '*.token_secret'],
         censor: '[redacted]',
       },
     },

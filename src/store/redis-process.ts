@@ -215,7 +215,9 @@ export class RedisProcess {
   private async launch(): Promise<void> {
     const { settings } = this;
     refuseIfDataDirInUse(settings.dataDir);
-    const child = spawn(settings.executable, this.serverArgs(), { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: Ctrl-C on a terminal (SIGINT to the foreground group) must
+    // reach radgate only, which finishes the requests in flight and then stops Redis itself.
+    const child = spawn(settings.executable, this.serverArgs(), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     if (child.pid !== undefined) trackChild(child);
     const run = this.watch(child);
     this.current = run;

@@ -1,13 +1,77 @@
+import cluster from 'node:cluster';
+import type { Logger } from 'pino';
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../../config/load.js';
-import { startGateway } from '../../gateway.js';
+import type { RadgateConfig } from '../../config/types.js';
+import { openCredentials, startGateway, type Credentials } from '../../gateway.js';
+import { loadKeyring } from '../../keys/load-keyring.js';
 import { createLogger } from '../../observability/logger.js';
+import { loadDictionary } from '../../protocol/dictionary/load.js';
+import { runWorker, startWorkers } from '../../serve/cluster.js';
+import { shutdownSignal } from '../../serve/signals.js';
 import { locateConfigFile } from '../config-path.js';
-import type { GlobalOptions } from '../global-options.js';
 import { prepareDemo } from '../demo.js';
 import { CliError, ExitCode } from '../exit.js';
+import type { GlobalOptions } from '../global-options.js';
 
-export const serveCommand: CommandModule<GlobalOptions, GlobalOptions> = {
+type ServeArgs = GlobalOptions & { demo: boolean };
+type Listening = { address: string; port: number; family: string }[];
+
+/** The quick start's demo: refused anywhere but on loopback, since it creates a user with a known PIN. */
+async function demo(config: RadgateConfig, credentials: Credentials, addresses: Listening): Promise<void> {
+  if (!config.listen.every(({ host }) => host === '::1' || host.startsWith('127.'))) {
+    throw new CliError('--demo is for the loopback quick start only: every listen address must be 127.0.0.1 or ::1', ExitCode.Usage);
+  }
+  const ipv4 = addresses.find((address) => address.family === 'IPv4');
+  const client = config.clients.find((candidate) => candidate.address.startsWith('127.'));
+  if (ipv4 === undefined || client === undefined) throw new CliError('--demo needs a 127.0.0.1 listener and client (see config/quickstart.yaml)', ExitCode.Usage);
+  // Only a secret already written in the config file is repeated on the terminal.
+  const secret = client.secretSource === 'inline' ? client.secret.toString() : 'SECRET';
+  process.stderr.write(await prepareDemo(credentials, secret, ipv4.port));
+}
+
+async function serveInOneProcess(config: RadgateConfig, logger: Logger, withDemo: boolean): Promise<void> {
+  const gateway = await startGateway(config, logger);
+  try {
+    if (withDemo) await demo(config, gateway.credentials, gateway.server.addresses());
+  } catch (error) {
+    await gateway.stop();
+    throw error;
+  }
+  logger.info({ listen: gateway.server.addresses(), workers: 1 }, 'ready');
+  const signal = await shutdownSignal();
+  logger.info({ signal }, 'stopping: finishing requests in progress');
+  await gateway.stop();
+  logger.info('stopped');
+}
+
+/**
+ * The primary of a multi-worker gateway. It owns what must exist once: the embedded
+ * redis-server (when no redis.url is set) and the demo user; the workers serve RADIUS.
+ */
+async function serveWithWorkers(config: RadgateConfig, logger: Logger, withDemo: boolean): Promise<void> {
+  // Fail once, here, with a clear message, rather than once per worker.
+  loadKeyring(config.keys, logger);
+  loadDictionary(config.dictionaryDir);
+  const credentials = config.redis.url === undefined || withDemo ? await openCredentials(config, logger) : undefined;
+  let workers;
+  try {
+    workers = await startWorkers(config.workers, logger);
+    if (withDemo) await demo(config, credentials!, workers.addresses);
+  } catch (error) {
+    await workers?.stop();
+    await credentials?.close();
+    throw error;
+  }
+  logger.info({ listen: workers.addresses, workers: config.workers }, 'ready');
+  const signal = await shutdownSignal();
+  logger.info({ signal }, 'stopping: finishing requests in progress');
+  await workers.stop();
+  await credentials?.close();
+  logger.info('stopped');
+}
+
+export const serveCommand: CommandModule<GlobalOptions, ServeArgs> = {
   command: 'serve',
   describe: 'Run the RADIUS gateway in the foreground (stops cleanly on SIGTERM or SIGINT)',
   builder: (yargs) =>
@@ -17,38 +81,12 @@ export const serveCommand: CommandModule<GlobalOptions, GlobalOptions> = {
         default: false,
         describe: 'Quick start only: create a demo user, issue it a passcode and print a radtest line',
       })
-      .example('$0 serve --config /etc/radgate/radgate.yaml', 'start the gateway'),
+      .example('$0 serve --config /etc/radgate/radgate.yaml', 'start the gateway') as never,
   handler: async (argv) => {
     const config = loadConfigFile(locateConfigFile(argv.config));
     const logger = createLogger(config.log);
-    const gateway = await startGateway(config, logger);
-    if ((argv as { demo?: boolean }).demo === true) {
-      // The demo creates a user with a known PIN: refuse it anywhere but on loopback.
-      if (!config.listen.every(({ host }) => host === '::1' || host.startsWith('127.'))) {
-        await gateway.stop();
-        throw new CliError('--demo is for the loopback quick start only: every listen address must be 127.0.0.1 or ::1', ExitCode.Usage);
-      }
-      const ipv4 = gateway.server.addresses().find((address) => address.family === 'IPv4');
-      const client = config.clients.find((candidate) => candidate.address.startsWith('127.'));
-      if (ipv4 === undefined || client === undefined) {
-        await gateway.stop();
-        throw new CliError('--demo needs a 127.0.0.1 listener and client (see config/quickstart.yaml)', ExitCode.Usage);
-      }
-      // Only a secret already written in the config file is repeated on the terminal.
-      const secret = client.secretSource === 'inline' ? client.secret.toString() : 'SECRET';
-      process.stderr.write(await prepareDemo(gateway.credentials, secret, ipv4.port));
-    }
-    logger.info({ listen: gateway.server.addresses() }, 'ready');
-    await new Promise<void>((resolve) => {
-      const shutdown = (signal: NodeJS.Signals) => {
-        logger.info({ signal }, 'stopping: finishing requests in progress');
-        void gateway.stop().then(() => {
-          logger.info('stopped');
-          resolve();
-        });
-      };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
-    });
+    if (cluster.isWorker) return runWorker(config, logger);
+    if (config.workers <= 1) return serveInOneProcess(config, logger, argv.demo);
+    return serveWithWorkers(config, logger, argv.demo);
   },
 };

@@ -1,0 +1,83 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import type { RadgateConfig } from '../config/types.js';
+import { startGateway } from '../gateway.js';
+import { shutdownSignal } from './signals.js';
+
+/** What a worker tells the primary once its listeners are bound. */
+interface ReadyMessage {
+  readonly type: 'radgate-ready';
+  readonly addresses: { address: string; port: number; family: string }[];
+}
+
+function isReady(message: unknown): message is ReadyMessage {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'radgate-ready';
+}
+
+/**
+ * One gateway per worker process: Node runs JavaScript on one thread, so a core per worker.
+ * Node's cluster shares each UDP socket among the workers (on Node 20 there is no
+ * reusePort for dgram); the kernel hands each datagram to one of them. Workers keep no
+ * state of their own — a retransmission that reaches another worker gets the same answer
+ * from the decision stored in Redis, exactly as with separate instances.
+ */
+export async function runWorker(config: RadgateConfig, logger: Logger): Promise<void> {
+  const gateway = await startGateway(config, logger.child({ worker: cluster.worker?.id }));
+  process.send?.({ type: 'radgate-ready', addresses: gateway.server.addresses() } satisfies ReadyMessage);
+  await shutdownSignal();
+  await gateway.stop();
+  // The IPC channel to the primary would keep the event loop alive.
+  process.disconnect?.();
+}
+
+export interface ClusterHandle {
+  readonly addresses: ReadyMessage['addresses'];
+  /** Resolves when every worker has stopped (after SIGTERM to each). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Forks the workers and supervises them: a worker that dies unexpectedly is replaced,
+ * with a pause so a crash loop does not spin.
+ */
+export async function startWorkers(count: number, logger: Logger): Promise<ClusterHandle> {
+  let stopping = false;
+  const fork = (): Promise<{ worker: Worker; message: ReadyMessage }> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork();
+      const onExit = (code: number | null) => reject(new Error(`a gateway worker exited during start-up (code ${code}); see its log lines above`));
+      worker.once('exit', onExit);
+      worker.on('message', (message: unknown) => {
+        if (!isReady(message)) return;
+        worker.off('exit', onExit);
+        worker.once('exit', (code, signal) => {
+          if (stopping) return;
+          logger.error({ worker: worker.id, code, signal }, 'a gateway worker died; starting a replacement');
+          setTimeout(() => void fork().catch((error: unknown) => logger.error({ err: error }, 'could not replace a gateway worker')), 1000);
+        });
+        resolve({ worker, message });
+      });
+    });
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.isDead()) return resolve();
+            worker.once('exit', () => resolve());
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+  const started = await Promise.allSettled(Array.from({ length: count }, fork));
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) {
+    // One worker could not start: stop the others rather than serve at partial strength.
+    await stop();
+    throw failed.reason;
+  }
+  return { addresses: (started[0] as PromiseFulfilledResult<{ message: ReadyMessage }>).value.message.addresses, stop };
+}
