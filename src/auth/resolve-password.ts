@@ -3,7 +3,7 @@ import type { ChallengeConfig } from '../config/types.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Candidate } from '../store/credential-store.js';
 import type { ChallengeState, PendingRequest, TokenRecord, UserRecord } from '../store/records.js';
-import { normalizeCode } from './codes/alphabet.js';
+import { MAX_CODE_LENGTH, MIN_CODE_LENGTH, normalizeCode } from './codes/alphabet.js';
 import { expiryOf, parseLifetime } from './codes/validity.js';
 import { matchOfflineAuthcode, newRequestCode, OFFLINE_AUTHCODE_LENGTH } from './offline-authcode.js';
 import { hotp, totpStep } from './otp/hotp.js';
@@ -17,6 +17,8 @@ export const CODE_FAMILY = { alone: 'alone', afterPin: 'after-pin' } as const;
 export interface ResolutionPolicy {
   readonly totpWindow: number;
   readonly hotpLookAhead: number;
+  /** Only prefixes of a possible PIN length are hashed and compared. */
+  readonly pin: { readonly minLength: number; readonly maxLength: number };
 }
 
 /** What Node works out before the atomic decision in Redis (decide.lua). */
@@ -100,7 +102,10 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
   const { userName, user, password, nowMs } = input;
   const typed = password.replace(/[\s-]/g, '');
   const pinHash = user?.pinHash ?? PHANTOM_PIN_HASH;
-  const pinMatches = (prefix: string): boolean => prefix.length > 0 && keyring.verifyPin(userName, prefix, pinHash);
+  // A prefix that no PIN policy allows cannot be the PIN: skip the hashing. The bounds come
+  // from the policy and the password length, so this reveals nothing about the user.
+  const pinMatches = (prefix: string): boolean =>
+    prefix.length >= policy.pin.minLength && prefix.length <= policy.pin.maxLength && keyring.verifyPin(userName, prefix, pinHash);
   const candidates: Candidate[] = [];
   const offline = (requestCode: string, code: string, answersState: boolean): void => {
     const validity = matchOfflineAuthcode(keyring, userName, requestCode, code, challenge.validities);
@@ -116,7 +121,10 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
   let pinMatched = false;
 
   // 2. The whole password is an emergency passcode.
-  for (const lookup of keyring.codeCandidates(userName, CODE_FAMILY.alone, normalizeCode(typed))) candidates.push({ kind: 'code', lookup });
+  const whole = normalizeCode(typed);
+  if (whole.length >= MIN_CODE_LENGTH && whole.length <= MAX_CODE_LENGTH) {
+    for (const lookup of keyring.codeCandidates(userName, CODE_FAMILY.alone, whole)) candidates.push({ kind: 'code', lookup });
+  }
 
   // 3. PIN ‖ code, for each length of the user's active PIN-prefixed codes.
   for (const length of user?.prefixedCodeLengths ?? PHANTOM_LENGTHS) {
@@ -135,7 +143,7 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
     if (pinMatches(typed.slice(0, typed.length - digits))) {
       pinMatched = true;
       const token = user?.token;
-      const secret = token === undefined ? undefined : keyring.decryptTokenSecret(userName, token.encryptedSecret);
+      const secret = token === undefined ? undefined : keyring.tokenSecret(userName, token.encryptedSecret);
       if (token !== undefined && secret !== undefined && /^\d+$/.test(tokencode)) {
         const step = tokenStep(token, secret, tokencode, nowMs, policy);
         if (step !== undefined) {
