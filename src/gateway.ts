@@ -59,7 +59,11 @@ export async function openCredentials(config: RadgateConfig, logger: Logger, opt
     target = parseRedisUrl(config.redis.url);
   }
   const redis = connectRedis(target, { commandTimeoutMs: config.redis.commandTimeoutMs });
-  const store = new CredentialStore(redis, logger, { keyPrefix: config.redis.keyPrefix });
+  const store = new CredentialStore(redis, logger, {
+    keyPrefix: config.redis.keyPrefix,
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+    waitReplicas: config.redis.waitReplicas,
+  });
   const clock = options.clock ?? systemClock;
   const audit = new AuditLog(logger, (fields) => store.appendAudit(fields));
   const service = new CredentialService(store, keyring, { policy: config.policy, codes: config.codes, tokenIssuer: config.tokenIssuer }, audit, clock);

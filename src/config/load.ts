@@ -92,6 +92,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
       commandTimeoutMs: raw.redis.command_timeout_ms,
       keyPrefix: raw.redis.key_prefix,
       embeddedDataDir: resolve(baseDir, raw.redis.embedded.data_dir),
+      waitReplicas: raw.redis.wait_replicas,
     },
     keys: {
       file: resolve(baseDir, nonEmpty(env.RADGATE_KEY_FILE) ?? raw.keys.file),

@@ -98,6 +98,8 @@ export const redisSchema = {
       default: {},
       properties: { data_dir: { type: 'string', minLength: 1, default: '/var/lib/radgate/redis' } },
     },
+    // With replicas (Sentinel), WAIT makes an answered consume survive a failover.
+    wait_replicas: { type: 'integer', minimum: 0, maximum: 16, default: 0 },
   },
 } as const;
 
@@ -272,7 +274,7 @@ export interface RawConfig {
   reply_cache: { ttl_seconds: number; max_entries: number };
   request_timeout_ms: number;
   log: { level: (typeof LOG_LEVELS)[number] };
-  redis: { url?: string; command_timeout_ms: number; key_prefix: string; embedded: { data_dir: string } };
+  redis: { url?: string; command_timeout_ms: number; key_prefix: string; embedded: { data_dir: string }; wait_replicas: number };
   keys: { file: string; previous_files: string[]; create_if_missing: boolean };
   policy: {
     max_failures: number;

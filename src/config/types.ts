@@ -53,6 +53,8 @@ export interface RedisConfig {
   readonly keyPrefix: string;
   /** Data directory of the private redis-server used when no URL is set. */
   readonly embeddedDataDir: string;
+  /** Replicas that must acknowledge (WAIT) each decision before it is answered; 0: none. */
+  readonly waitReplicas: number;
 }
 
 export interface KeysConfig {

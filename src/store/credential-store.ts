@@ -54,6 +54,9 @@ export interface DecideRequest {
   readonly candidates: readonly Candidate[];
 }
 
+/** How far Redis's clock may run ahead of the gateway's before a decision counts as late. */
+export const CLOCK_SKEW_ALLOWANCE_MS = 250;
+
 function candidateArgument(candidate: Candidate): string {
   switch (candidate.kind) {
     case 'code':
@@ -71,6 +74,13 @@ function candidateArgument(candidate: Candidate): string {
 
 export interface StoreOptions {
   readonly keyPrefix?: string;
+  /** The gateway's command timeout: decide.lua refuses to run later than this (plus skew). */
+  readonly commandTimeoutMs?: number;
+  /**
+   * Replicas that must acknowledge a decision (WAIT) before it is answered: with Sentinel,
+   * a failover then cannot lose a consume that was answered. 0: do not wait.
+   */
+  readonly waitReplicas?: number;
   /** How long ended codes are kept for `code list` before being pruned. */
   readonly codeRetentionMs?: number;
   /** How often health is probed while Redis misbehaves. */
@@ -91,6 +101,10 @@ export class CredentialStore {
   private probe: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly codeRetentionMs: number;
+  private readonly commandTimeoutMs: number;
+  private readonly waitReplicas: number;
+  /** A command timed out: fail fast, sending nothing, until a probe gets an answer. */
+  private stalled = false;
 
   constructor(
     readonly redis: Redis | Cluster,
@@ -99,6 +113,8 @@ export class CredentialStore {
   ) {
     this.keys = new KeyNames(options.keyPrefix);
     this.codeRetentionMs = options.codeRetentionMs ?? 30 * 86_400_000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 500;
+    this.waitReplicas = options.waitReplicas ?? 0;
     for (const [name, script] of Object.entries(SCRIPTS)) {
       redis.defineCommand(`radgate_${name}`, {
         numberOfKeys: script.keys,
@@ -109,7 +125,7 @@ export class CredentialStore {
     redis.on('close', () => this.setHealthy(false, 'connection closed'));
     redis.on('error', () => this.setHealthy(false, 'connection error'));
     this.healthy = redis.status === 'ready';
-    this.probe = setInterval(() => void this.checkHealth(), options.probeIntervalMs ?? 1000);
+    this.probe = setInterval(() => void this.checkHealth(), options.probeIntervalMs ?? 250);
     this.probe.unref();
   }
 
@@ -143,17 +159,42 @@ export class CredentialStore {
     else this.logger.error({ why }, 'credential store unavailable: no request will be accepted until it is back');
   }
 
+  private probing = false;
+
   private async checkHealth(): Promise<void> {
-    if (this.redis.status !== 'ready') return; // The connection events report this case.
+    if (this.redis.status !== 'ready' || this.probing) return; // The connection events report the first case.
+    this.probing = true;
     try {
       await this.redis.ping();
+      this.stalled = false;
       this.setHealthy(true, 'ping answered');
     } catch {
       this.setHealthy(false, 'ping failed or timed out');
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /**
+   * While Redis is stalled (a command timed out), nothing more is sent: every command
+   * would only wait in its socket, and the queue on both sides would grow with the request
+   * rate for as long as the stall lasts. The health probe lifts this once Redis answers.
+   */
+  private assertNotStalled(): void {
+    if (this.stalled) throw new StoreUnavailableError('credential store unavailable: Redis stopped answering; waiting for it to recover');
+  }
+
+  /** WAIT for the configured replicas, so an answered consume survives a failover. */
+  private async awaitReplicas(): Promise<void> {
+    if (this.waitReplicas === 0) return;
+    const acknowledged = await this.command(() => (this.redis as Redis).wait(this.waitReplicas, this.commandTimeoutMs));
+    if (acknowledged < this.waitReplicas) {
+      throw new StoreUnavailableError(`only ${acknowledged} of ${this.waitReplicas} replicas acknowledged the decision in time`);
     }
   }
 
   private async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    this.assertNotStalled();
     const runner = (this.redis as unknown as Record<string, ScriptRunner>)[`radgate_${name}`]!;
     try {
       const result = await runner.apply(this.redis, args);
@@ -167,11 +208,13 @@ export class CredentialStore {
     const message = error instanceof Error ? error.message : String(error);
     // Script errors are bugs, not outages: let them surface as they are.
     if (/ERR .*script|NOSCRIPT|WRONGTYPE/i.test(message)) return error as Error;
+    if (/timed out|ran the decision after/i.test(message)) this.stalled = true;
     this.setHealthy(false, message);
     return new StoreUnavailableError(`credential store unavailable: ${message}`);
   }
 
   private async command<T>(operation: () => Promise<T>): Promise<T> {
+    this.assertNotStalled();
     try {
       return await operation();
     } catch (error) {
@@ -209,8 +252,12 @@ export class CredentialStore {
       request.bypassId ?? '',
       request.presentedState ?? '',
       request.client,
+      // Wall clock, not the injectable one: this is about Redis running the script late.
+      Date.now() + this.commandTimeoutMs + CLOCK_SKEW_ALLOWANCE_MS,
       ...request.candidates.map(candidateArgument),
     )) as [string, string];
+    if (state === 'late') throw this.unavailable(new Error('Redis ran the decision after the command timeout; nothing was consumed'));
+    await this.awaitReplicas();
     return { decision, replayed: state === 'replay' };
   }
 

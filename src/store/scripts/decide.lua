@@ -17,7 +17,8 @@
 -- ARGV[7] id for a temporary bypass created by an authorization code ('' = bypass off)
 -- ARGV[8] State presented with the request, hex ('' = none); consumed whatever happens
 -- ARGV[9] client name (a State is only valid from the client it was sent to)
--- ARGV[10..] candidates in resolution order, fields joined by '|':
+-- ARGV[10] latest time (ms, Redis clock) at which this decision may still be taken
+-- ARGV[11..] candidates in resolution order, fields joined by '|':
 --   code|lookup   token|step   bypass   offline|request code|bypass end ms|answers State (1/0)
 --   challenge|request code|state hex|expiry ms   (only when nothing else is accepted)
 --
@@ -25,8 +26,16 @@
 --   1 id, 2 kind, 3 issued ms, 4 expires ms, 5 max uses (0 = until expiry), 6 uses,
 --   7 last used ms, 8 revoked ms, 9 issued by, 10 reason, 11 revoked by, 12 length
 -- Returns {'new'|'replay', decision}: 'A|method|id', 'C|request code|state hex' or
--- 'R|reason[|locked]'.
+-- 'R|reason[|locked]'; or {'late'} when the script runs after the gateway gave up on it.
 local now = tonumber(ARGV[1])
+
+-- A Redis that was frozen (SIGSTOP, a long fork, a stalled disk) runs the commands queued
+-- in its socket when it wakes up. By then the gateway has timed out and told the NAS
+-- nothing: consuming a code now would spend it for a login nobody was told about.
+local clock = redis.call('TIME')
+if tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000) > tonumber(ARGV[10]) then
+  return {'late'}
+end
 
 local previous = redis.call('GET', KEYS[3])
 if previous then return {'replay', previous} end
@@ -91,7 +100,7 @@ end
 
 local reason = stateProblem or ARGV[5]
 local challenge = nil
-for i = 10, #ARGV do
+for i = 11, #ARGV do
   local candidate = split(ARGV[i])
   local kind = candidate[1]
   if kind == 'code' then
