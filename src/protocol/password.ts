@@ -5,29 +5,23 @@ import { RadiusError, RadiusErrorCode } from './errors.js';
 /**
  * The MD5 stream cipher shared by User-Password (RFC 2865 §5.2) and Tunnel-Password
  * (RFC 2868 §3.5): b1 = MD5(S + seed), c1 = p1 XOR b1, b2 = MD5(S + c1), ...
- * `seed` is the Request Authenticator (plus the salt for Tunnel-Password).
+ * `seed` is the Request Authenticator (plus the salt for Tunnel-Password). Each pad is
+ * keyed on the previous *ciphertext* block: the output when hiding, the input when
+ * unhiding.
  */
-function hideBlocks(plain: Buffer, secret: Buffer, seed: Buffer): Buffer {
-  const hidden = Buffer.alloc(plain.length);
+function md5Stream(input: Buffer, secret: Buffer, seed: Buffer, hiding: boolean): Buffer {
+  const output = Buffer.alloc(input.length);
   let previous = seed;
-  for (let offset = 0; offset < plain.length; offset += 16) {
+  for (let offset = 0; offset < input.length; offset += 16) {
     const pad = createHash('md5').update(secret).update(previous).digest();
-    for (let i = 0; i < 16; i++) hidden[offset + i] = plain[offset + i]! ^ pad[i]!;
-    previous = hidden.subarray(offset, offset + 16);
+    for (let i = 0; i < 16; i++) output[offset + i] = input[offset + i]! ^ pad[i]!;
+    previous = (hiding ? output : input).subarray(offset, offset + 16);
   }
-  return hidden;
+  return output;
 }
 
-function unhideBlocks(hidden: Buffer, secret: Buffer, seed: Buffer): Buffer {
-  const plain = Buffer.alloc(hidden.length);
-  let previous = seed;
-  for (let offset = 0; offset < hidden.length; offset += 16) {
-    const pad = createHash('md5').update(secret).update(previous).digest();
-    for (let i = 0; i < 16; i++) plain[offset + i] = hidden[offset + i]! ^ pad[i]!;
-    previous = hidden.subarray(offset, offset + 16);
-  }
-  return plain;
-}
+const hideBlocks = (plain: Buffer, secret: Buffer, seed: Buffer): Buffer => md5Stream(plain, secret, seed, true);
+const unhideBlocks = (hidden: Buffer, secret: Buffer, seed: Buffer): Buffer => md5Stream(hidden, secret, seed, false);
 
 function padTo16(value: Buffer, prefix = 0): Buffer {
   const total = Math.max(16, Math.ceil((value.length + prefix) / 16) * 16);
