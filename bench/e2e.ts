@@ -1,0 +1,307 @@
+/**
+ * End-to-end benchmark (issue 6): radgate as it runs in production — `radgate serve` in
+ * its own process(es), a real redis-server with AOF — against FreeRADIUS 3.2 answering
+ * files-PAP on the same machine, driven by the same closed-loop generator, in one run.
+ *
+ *   npm run bench:e2e        build, then node dist/bench/e2e.js (prints one markdown
+ *                            report, also written to bench/results/e2e-latest.md)
+ *   npm run bench:smoke      build, then node dist/bench/e2e.js --smoke (correctness only)
+ *
+ * Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_MAX_REQUESTS (60000
+ * per run), BENCH_WARMUP_SECONDS (1.5), BENCH_IN_FLIGHT ("32,16"), BENCH_WORKERS
+ * ("auto,1"; the first is the configuration the targets are judged on), BENCH_SCALE_MAX
+ * (1000000; 100000 skips the million-code load, 0 skips scaling), BENCH_SCALE_WORKERS (1),
+ * BENCH_TOTP_USERS (100000), BENCH_FREERADIUS (1; 0 skips the baseline), BENCH_TIMEOUT_MS
+ * (2000), BENCH_LOG_LEVEL (radgate's log.level, warn; info adds an audit line per decision),
+ * BENCH_RESULTS (output file; "" to write none).
+ *
+ * How a number is made: each run ends after BENCH_SECONDS or BENCH_MAX_REQUESTS requests,
+ * whichever comes first (≥ 5 s or ≥ 50,000 requests keeps the 10 ms /proc tick below 2 %
+ * of a figure); CPU is utime+stime of every server process from /proc over the run,
+ * divided by the requests answered. Rounds interleave every server and scenario, so a noisy
+ * moment hurts radgate and FreeRADIUS alike; the table shows the median round.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, release } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { measure, radgateServer, totpPreparation, workersLabel, type Baseline, type Cell, type ScaleLevel, type Scenario, type Server } from './cells.js';
+import { freeradiusAvailable, startFreeradius, type FreeradiusInstance } from './freeradius.js';
+import { bulkCreateTokenUsers, bulkIssueCodes, enrolTokenUsers, issueEmergencyCodes, redisUsedMemory, unlockUsers, type TokenUser } from './population.js';
+import { CpuMeter, describeMachine } from './proc-stats.js';
+import { WORKERS_SUPPORTED } from './radgate.js';
+import { formatInteger, resultsTable, targetsTable, type Row } from './report.js';
+import { CodeLogins, FixedLogin, StatusChecks, TotpLogins, WrongTokencodes } from './scenarios.js';
+import { runSmoke } from './smoke.js';
+import { BENCH_SECRET, startStack, type BenchStack } from './stack.js';
+import { evaluateTargets, notes } from './targets.js';
+
+// --- options --------------------------------------------------------------------------
+
+function numberFrom(name: string, fallback: number, minimum = 0): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < minimum) throw new Error(`${name} must be a number ≥ ${minimum}, not "${text}"`);
+  return value;
+}
+
+function listFrom(name: string, fallback: string): string[] {
+  return (process.env[name] ?? fallback).split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+const options = {
+  rounds: numberFrom('BENCH_ROUNDS', 3, 1),
+  seconds: numberFrom('BENCH_SECONDS', 5, 0.1),
+  maxRequests: numberFrom('BENCH_MAX_REQUESTS', 60_000, 1),
+  warmupSeconds: numberFrom('BENCH_WARMUP_SECONDS', 1.5, 0),
+  inFlight: listFrom('BENCH_IN_FLIGHT', '32,16').map(Number),
+  workers: listFrom('BENCH_WORKERS', 'auto,1').map((text): 'auto' | number => (text === 'auto' ? 'auto' : Number(text))),
+  scaleMax: numberFrom('BENCH_SCALE_MAX', 1_000_000, 0),
+  scaleWorkers: numberFrom('BENCH_SCALE_WORKERS', 1, 1),
+  totpUsers: numberFrom('BENCH_TOTP_USERS', 100_000, 100),
+  freeradius: process.env.BENCH_FREERADIUS !== '0',
+  timeoutMs: numberFrom('BENCH_TIMEOUT_MS', 2000, 100),
+  results: process.env.BENCH_RESULTS ?? resolve(process.cwd(), 'bench/results/e2e-latest.md'),
+  /** radgate's log.level: warn writes nothing per request; info adds the audit line per decision (production's default). */
+  logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
+};
+
+const progress = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+
+function versionOf(command: string, args: string[], pattern: RegExp): string {
+  try {
+    return pattern.exec(execFileSync(command, args, { encoding: 'utf8' }))?.[1] ?? 'unknown';
+  } catch {
+    return 'not installed';
+  }
+}
+
+// --- the full run ---------------------------------------------------------------------
+async function runFull(): Promise<void> {
+  const startedAt = new Date();
+  const machine = describeMachine();
+  // Other work on the machine skews every figure: say how busy it was when we started.
+  const loadAtStart = loadavg()[0]!;
+  const stacks: BenchStack[] = [];
+  let freeradius: FreeradiusInstance | undefined;
+  try {
+    // Main stack: the scenario users, and one radgate per `workers` setting on the same Redis.
+    progress(`main stack: enrolling ${formatInteger(options.totpUsers)} TOTP users and the other scenarios' users through CredentialService`);
+    const main = await startStack('main', { workersOfAuto: availableParallelism(), logLevel: options.logLevel });
+    stacks.push(main);
+    const enrolStarted = Date.now();
+    const totpUsers = await enrolTokenUsers(main.admin, 'totp-', options.totpUsers);
+    progress(`  ${formatInteger(totpUsers.length)} TOTP users in ${((Date.now() - enrolStarted) / 1000).toFixed(1)} s`);
+    const codeUsers = await enrolTokenUsers(main.admin, 'code-', 1000);
+    const tokencodeUsers = await issueEmergencyCodes(main.admin, codeUsers.slice(0, 500), 'emergency-tokencode');
+    const passcodeUsers = await issueEmergencyCodes(main.admin, codeUsers.slice(500), 'emergency-passcode');
+    // 2,000 users × 99 failures each before the lockout at 100 ≥ any run's request cap.
+    const wrongUsers: TokenUser[] = await enrolTokenUsers(main.admin, 'wrong-', Math.max(100, Math.ceil(options.maxRequests / 99) + 1));
+
+    const totp = new TotpLogins(totpUsers);
+    const wrong = new WrongTokencodes(wrongUsers, 99, 1);
+    const radgateScenarios: Scenario[] = [
+      { label: 'PIN + TOTP', workload: totp, baseline: 'pap', prepare: totpPreparation(totp, progress) },
+      { label: 'PIN + emergency tokencode', workload: new CodeLogins(tokencodeUsers, true), baseline: 'pap' },
+      { label: 'emergency passcode', workload: new CodeLogins(passcodeUsers, false), baseline: 'pap' },
+      {
+        label: 'wrong tokencode (reject)',
+        workload: wrong,
+        baseline: 'pap-wrong',
+        prepare: async () => {
+          await unlockUsers(main.admin, wrongUsers);
+          wrong.reset();
+        },
+      },
+      { label: 'Status-Server', workload: new StatusChecks(), baseline: 'status' },
+    ];
+
+    const workerSettings = WORKERS_SUPPORTED ? options.workers : (['auto'] as const);
+    const radgateServers: Server[] = [];
+    for (const workers of workerSettings) {
+      const instance = await main.startRadgate(`radgate-workers-${workers}`, workers);
+      radgateServers.push(radgateServer(workersLabel(workers), main, instance));
+    }
+
+    // FreeRADIUS, files-PAP.
+    const fr = freeradiusAvailable();
+    const papPassword = 'Correct-Horse-Battery-7';
+    const freeradiusScenarios: Record<Baseline, Scenario> = {
+      pap: { label: 'files PAP (accept)', workload: new FixedLogin('bench', papPassword, 'accept'), baseline: 'pap' },
+      'pap-wrong': { label: 'files PAP, wrong password (reject)', workload: new FixedLogin('bench', 'not-the-password', 'reject'), baseline: 'pap-wrong' },
+      status: { label: 'Status-Server', workload: new StatusChecks(), baseline: 'status' },
+    };
+    let freeradiusServer: Server | undefined;
+    if (options.freeradius && fr.available) {
+      freeradius = await startFreeradius({ secret: BENCH_SECRET, users: [{ name: 'bench', password: papPassword }] });
+      const pid = freeradius.process.pid;
+      freeradiusServer = { label: `FreeRADIUS ${fr.version}`, target: freeradius.target, gateway: new CpuMeter(() => [pid]), redis: undefined };
+    } else {
+      progress(options.freeradius ? 'freeradius is not installed: no baseline, no ratios' : 'BENCH_FREERADIUS=0: no baseline');
+    }
+
+    // Scaling: the tokencode scenario on Redis holding 1k, 100k and 1M issued codes — one
+    // stack each, so their rounds can be interleaved like the rest.
+    const scaleLevels: ScaleLevel[] = [];
+    for (const codes of [1_000, 100_000, 1_000_000].filter((level) => level <= options.scaleMax)) {
+      const loadStarted = Date.now();
+      progress(`scale stack: ${formatInteger(codes)} issued codes`);
+      const stack = await startStack(`scale-${codes}`, { workersOfAuto: availableParallelism(), logLevel: options.logLevel });
+      stacks.push(stack);
+      // The 1,000 users who log in, each with one multi-use emergency tokencode (1,000 codes)...
+      const loginUsers = await issueEmergencyCodes(stack.admin, await enrolTokenUsers(stack.admin, 'login-', 1000), 'emergency-tokencode');
+      // ...and filler users with a token and a set of 10 one-time codes each, loaded in
+      // bulk; used_memory is read around each step for the memory figures.
+      const fillerUsers = (codes - 1000) / 10;
+      let bytesPerUser: number | undefined;
+      let bytesPerCode: number | undefined;
+      if (fillerUsers > 0) {
+        const before = await redisUsedMemory(stack.admin);
+        const names = await bulkCreateTokenUsers(stack.admin, 'filler-', fillerUsers);
+        const withUsers = await redisUsedMemory(stack.admin);
+        const issued = await bulkIssueCodes(stack.admin, names, 10);
+        const withCodes = await redisUsedMemory(stack.admin);
+        bytesPerUser = (withUsers - before) / fillerUsers;
+        bytesPerCode = (withCodes - withUsers) / issued;
+      }
+      const loadSeconds = (Date.now() - loadStarted) / 1000;
+      progress(
+        `  loaded in ${loadSeconds.toFixed(1)} s` +
+          (bytesPerCode === undefined ? '' : `: ${formatInteger(bytesPerUser!)} B per user with a token, ${formatInteger(bytesPerCode)} B per issued code`),
+      );
+      const instance = await stack.startRadgate(`radgate-scale-${codes}`, options.scaleWorkers);
+      const server = radgateServer(`${workersLabel(options.scaleWorkers)}, a Redis of its own`, stack, instance);
+      const scenario: Scenario = { label: `PIN + emergency tokencode, ${formatInteger(codes)} codes`, workload: new CodeLogins(loginUsers, true), baseline: 'pap' };
+      scaleLevels.push({ codes, stack, bytesPerCode, bytesPerUser, loadSeconds, cell: { server, scenario, inFlight: 32, samples: [], bestRate: 0 } });
+    }
+
+    // The cells, in the order they run in each round. Consecutive TOTP runs are spread
+    // apart (every other scenario runs in between) so one 30-s step rarely has to serve two.
+    const cells: Cell[] = [];
+    const cellOf = new Map<string, Cell>();
+    const addCell = (server: Server, scenario: Scenario, inFlight: number): Cell => {
+      const cell: Cell = { server, scenario, inFlight, samples: [], bestRate: 0 };
+      cells.push(cell);
+      cellOf.set(`${server.label}|${scenario.label}|${inFlight}`, cell);
+      return cell;
+    };
+    for (const inFlight of options.inFlight) {
+      for (const server of radgateServers) for (const scenario of radgateScenarios) addCell(server, scenario, inFlight);
+      if (freeradiusServer !== undefined) for (const scenario of Object.values(freeradiusScenarios)) addCell(freeradiusServer, scenario, inFlight);
+    }
+    const allCells = [...cells, ...scaleLevels.map((level) => level.cell)];
+
+    progress(`warm-up: ${options.warmupSeconds} s per server and scenario`);
+    const warmed = new Set<string>();
+    for (const cell of allCells) {
+      const key = `${cell.server.label}|${cell.scenario.label}`;
+      if (warmed.has(key) || options.warmupSeconds === 0) continue;
+      warmed.add(key);
+      await measure(cell, { record: false, seconds: options.warmupSeconds, maxRequests: options.maxRequests, timeoutMs: options.timeoutMs, progress });
+    }
+    for (let round = 1; round <= options.rounds; round++) {
+      progress(`round ${round} of ${options.rounds}`);
+      for (const cell of allCells) await measure(cell, { record: true, seconds: options.seconds, maxRequests: options.maxRequests, timeoutMs: options.timeoutMs, progress });
+    }
+
+    // --- report ---------------------------------------------------------------------
+    const rgRss = new Map<Server, number>();
+    const redisRss = new Map<Server, number>();
+    for (const cell of allCells) {
+      rgRss.set(cell.server, cell.server.gateway.peakRss());
+      redisRss.set(cell.server, cell.server.redis?.peakRss() ?? 0);
+    }
+    const baselineCell = (scenario: Scenario, inFlight: number): Cell | undefined =>
+      freeradiusServer === undefined ? undefined : cellOf.get(`${freeradiusServer.label}|${freeradiusScenarios[scenario.baseline].label}|${inFlight}`);
+    const rows = new Map<Cell, Row>();
+    const rowOf = (cell: Cell): Row => {
+      let row = rows.get(cell);
+      if (row === undefined) {
+        const base = cell.server === freeradiusServer ? undefined : baselineCell(cell.scenario, cell.inFlight);
+        row = {
+          scenario: cell.scenario.label,
+          server: cell.server.label,
+          inFlight: cell.inFlight,
+          baseline: base === undefined ? undefined : rowOf(base),
+          samples: cell.samples,
+          gatewayRssBytes: rgRss.get(cell.server) ?? 0,
+          redisRssBytes: redisRss.get(cell.server) ?? 0,
+        };
+        rows.set(cell, row);
+      }
+      return row;
+    };
+    // Table order: scenario by scenario, each with its servers and in-flight counts, then
+    // FreeRADIUS, then scaling.
+    const ordered: Row[] = [];
+    for (const scenario of radgateScenarios) for (const server of radgateServers) for (const inFlight of options.inFlight) ordered.push(rowOf(cellOf.get(`${server.label}|${scenario.label}|${inFlight}`)!));
+    if (freeradiusServer !== undefined) for (const scenario of Object.values(freeradiusScenarios)) for (const inFlight of options.inFlight) ordered.push(rowOf(cellOf.get(`${freeradiusServer.label}|${scenario.label}|${inFlight}`)!));
+    for (const level of scaleLevels) ordered.push(rowOf(level.cell));
+
+    const targets = evaluateTargets({ radgateServers, radgateScenarios, freeradiusServer, freeradiusScenarios, scaleLevels, cellOf, rowOf, allCells, scaleMax: options.scaleMax });
+    const redisVersion = versionOf('redis-server', ['--version'], /v=([\d.]+)/);
+    // Others commit while benches run: name the code that was measured.
+    const commit = versionOf('git', ['describe', '--always', '--dirty'], /^(\S+)/);
+    const lines = [
+      '## radgate end-to-end benchmark',
+      '',
+      `Command: \`npm run bench:e2e\` · code: ${commit} · date: ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC · machine: ${machine.cores} × ${machine.cpuModel}, ` +
+        `Linux ${release()}, Node ${machine.node} · redis-server ${redisVersion} (AOF, fsync every second, TCP on 127.0.0.1) · ` +
+        `${fr.available ? `FreeRADIUS ${fr.version} (files PAP, threaded)` : 'FreeRADIUS not installed'} · load average ${loadAtStart.toFixed(2)} before the bench started · ` +
+        `radgate log.level ${options.logLevel} · wall time ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min`,
+      '',
+      `Each figure is the median of ${options.rounds} rounds; a run lasts ${options.seconds} s or ${formatInteger(options.maxRequests)} requests, whichever comes first, ` +
+        `after a ${options.warmupSeconds} s warm-up per server and scenario. Every request has a fresh Request Authenticator and a Message-Authenticator; ` +
+        `every reply's Response Authenticator is verified (and its Message-Authenticator, always present in radgate's replies). ` +
+        `CPU is utime+stime from /proc of all server processes (radgate's primary and workers; redis-server) per answered request; ` +
+        `"÷ FR" compares with FreeRADIUS's files-PAP row at the same in-flight count (accept, reject or Status-Server to match). ` +
+        `Counts (accept / reject / challenge, timeouts, bad replies = unexpected code or failed verification) are totals over the rounds. ` +
+        `The generator column is the load generator's own CPU per request and how busy its event loop was (100 % would make it the bottleneck); ` +
+        `it shares the ${machine.cores} cores with the servers.`,
+      '',
+      resultsTable(ordered),
+      '',
+      `### Targets (issue 6): ${workersLabel(workerSettings[0]!)} against FreeRADIUS files PAP, same run, same generator`,
+      '',
+      targetsTable(targets),
+      '',
+      ...notes(scaleLevels, allCells, freeradiusServer),
+    ];
+    const report = lines.join('\n');
+    process.stdout.write(`${report}\n`);
+    if (options.results !== '') {
+      mkdirSync(dirname(options.results), { recursive: true });
+      writeFileSync(options.results, `${report}\n`);
+      progress(`written to ${options.results}`);
+    }
+  } finally {
+    progress('stopping servers');
+    await freeradius?.stop();
+    for (const stack of stacks.reverse()) await stack.close();
+  }
+}
+
+// --- smoke ----------------------------------------------------------------------------
+
+async function smokeMain(): Promise<void> {
+  const started = Date.now();
+  const checks = await runSmoke({ log: progress });
+  const lines = ['| server | scenario | accept / reject / challenge | timeouts | bad replies | result |', '|---|---|---:|---:|---:|---|'];
+  for (const check of checks) {
+    const r = check.result;
+    lines.push(
+      `| ${check.server} | ${check.scenario} | ${r.accept} / ${r.reject} / ${r.challenge} | ${r.timeout} | ${r.unexpected + r.invalid + r.sendErrors} | ${check.problems.length === 0 ? 'ok' : check.problems.join('; ')} |`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const failed = checks.filter((check) => check.problems.length > 0);
+  progress(`smoke: ${checks.length - failed.length} of ${checks.length} scenarios exact, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (failed.length > 0) process.exitCode = 1;
+}
+
+const main = process.argv.includes('--smoke') ? smokeMain : runFull;
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

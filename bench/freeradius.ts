@@ -1,0 +1,142 @@
+/**
+ * The baseline: FreeRADIUS 3.2 answering PAP from its `files` module, run from a private
+ * copy of the system configuration (see /work/shared/PEERS.md for why each edit):
+ *
+ * - radiusd.conf: raddbdir, logdir and run_dir point into the copy; no `user`/`group`
+ *   (it would drop to freerad, which cannot read a private temp directory);
+ *   `reject_delay = 0`, as radgate's reject_delay_ms, so the reject path is measured and
+ *   not a sleep;
+ * - clients.conf: one client, 127.0.0.1, the bench's secret, Message-Authenticator required
+ *   (the same BlastRADIUS check radgate makes);
+ * - mods-config/files/authorize: the bench's users with Cleartext-Password;
+ * - sites-enabled/default: only the two IPv4 listen sections, on 127.0.0.1 and free ports;
+ *   sites-enabled/inner-tunnel removed (EAP tunnels are not measured).
+ *
+ * Everything else stays as Debian ships it: the default virtual server, its module list
+ * and the thread pool. It runs threaded (`-f`), never `-X` (single-threaded debug mode).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { answersStatusServer, type Target } from './load-generator.js';
+import { freeUdpPort, startServerProcess, type ServerProcess } from './processes.js';
+
+const SYSTEM_CONFIG = process.env.BENCH_FREERADIUS_CONFIG ?? '/etc/freeradius/3.0';
+
+/** `freeradius -v` works and the system configuration is there to copy. */
+export function freeradiusAvailable(): { available: boolean; version: string } {
+  const result = spawnSync('freeradius', ['-v'], { encoding: 'utf8' });
+  if (result.error !== undefined || result.status !== 0) return { available: false, version: '' };
+  const version = /FreeRADIUS Version ([\d.]+)/.exec(result.stdout)?.[1] ?? 'unknown';
+  try {
+    readFileSync(join(SYSTEM_CONFIG, 'radiusd.conf'));
+  } catch {
+    return { available: false, version };
+  }
+  return { available: true, version };
+}
+
+/**
+ * Keeps the IPv4 listen sections (on 127.0.0.1, with our ports) and drops the IPv6 ones.
+ * A section is `listen {` at the start of a line up to its closing brace; `port = 0` is
+ * matched at the start of a line because the comments above it hold the same words.
+ */
+export function rewriteListenSections(text: string, ports: { auth: number; acct: number }): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    if (!lines[i]!.startsWith('listen {')) {
+      out.push(lines[i++]!);
+      continue;
+    }
+    const block: string[] = [];
+    let depth = 0;
+    do {
+      const line = lines[i++]!;
+      block.push(line);
+      const code = line.replace(/#.*$/, '');
+      depth += (code.match(/\{/g) ?? []).length - (code.match(/\}/g) ?? []).length;
+    } while (depth > 0 && i < lines.length);
+    let section = block.join('\n');
+    if (/^\s*ipv6addr\s*=/m.test(section)) continue;
+    const type = /^\s*type\s*=\s*(\w+)/m.exec(section)?.[1];
+    const port = type === 'auth' ? ports.auth : type === 'acct' ? ports.acct : undefined;
+    if (port === undefined) continue;
+    section = section.replace(/^(\s*)ipaddr\s*=\s*\S+/m, '$1ipaddr = 127.0.0.1').replace(/^(\s*)port\s*=\s*\d+/m, `$1port = ${port}`);
+    out.push(section);
+  }
+  return out.join('\n');
+}
+
+export interface FreeradiusInstance {
+  readonly target: Target;
+  readonly process: ServerProcess;
+  readonly directory: string;
+  stop(): Promise<void>;
+}
+
+export async function startFreeradius(options: { secret: string; users: readonly { name: string; password: string }[] }): Promise<FreeradiusInstance> {
+  const directory = mkdtempSync(join(tmpdir(), 'radgate-bench-freeradius-'));
+  const cleanUp = () => rmSync(directory, { recursive: true, force: true });
+  try {
+    cpSync(SYSTEM_CONFIG, directory, { recursive: true, verbatimSymlinks: true });
+    mkdirSync(join(directory, 'log'), { recursive: true });
+    mkdirSync(join(directory, 'run'), { recursive: true });
+
+    const radiusd = join(directory, 'radiusd.conf');
+    writeFileSync(
+      radiusd,
+      readFileSync(radiusd, 'utf8')
+        .replace(/^raddbdir\s*=.*$/m, `raddbdir = ${directory}`)
+        .replace(/^logdir\s*=.*$/m, `logdir = ${join(directory, 'log')}`)
+        .replace(/^run_dir\s*=.*$/m, `run_dir = ${join(directory, 'run')}`)
+        .replace(/^(\s*)(user|group)\s*=/gm, '$1#$2 =')
+        .replace(/^(\s*)reject_delay\s*=\s*\S+/m, '$1reject_delay = 0'),
+    );
+
+    writeFileSync(
+      join(directory, 'clients.conf'),
+      `client bench-nas {\n\tipaddr = 127.0.0.1\n\tsecret = ${options.secret}\n\trequire_message_authenticator = yes\n}\n`,
+    );
+
+    const authorize = join(directory, 'mods-config', 'files', 'authorize');
+    rmSync(authorize, { force: true });
+    writeFileSync(authorize, options.users.map((user) => `${user.name} Cleartext-Password := ${JSON.stringify(user.password)}\n`).join(''));
+
+    rmSync(join(directory, 'sites-enabled', 'inner-tunnel'), { force: true });
+    const site = join(directory, 'sites-enabled', 'default');
+    const ports = { auth: await freeUdpPort(), acct: await freeUdpPort() };
+    const rewritten = rewriteListenSections(readFileSync(site, 'utf8'), ports);
+    unlinkSync(site); // A symlink into sites-available: replace it with our own file.
+    writeFileSync(site, rewritten);
+
+    const check = spawnSync('freeradius', ['-C', '-d', directory], { encoding: 'utf8' });
+    if (check.status !== 0) throw new Error(`freeradius -C refused the bench configuration:\n${check.stdout}${check.stderr}`);
+
+    const server = startServerProcess('freeradius', ['-f', '-d', directory, '-l', join(directory, 'log', 'radius.log')]);
+    // FreeRADIUS 3.2.1 answers without Message-Authenticator; the Response Authenticator
+    // is still verified on every reply, and the MA whenever present.
+    const target: Target = { host: '127.0.0.1', port: ports.auth, secret: Buffer.from(options.secret), requireReplyMessageAuthenticator: false };
+    const deadline = Date.now() + 20_000;
+    while (!(await answersStatusServer(target, 250))) {
+      if (server.child.exitCode !== null || Date.now() > deadline) {
+        await server.stop(1000);
+        const log = readFileSync(join(directory, 'log', 'radius.log'), 'utf8').split('\n').slice(-15).join('\n  ');
+        throw new Error(`FreeRADIUS did not start; its log ends:\n  ${log}`);
+      }
+    }
+    return {
+      target,
+      process: server,
+      directory,
+      stop: async () => {
+        await server.stop();
+        cleanUp();
+      },
+    };
+  } catch (error) {
+    cleanUp();
+    throw error;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Users, tokens and issued codes for the bench, written to Redis two ways:
+ *
+ * - through CredentialService, exactly as the helpdesk CLI does it (user add, token assign,
+ *   code issue), for every user a scenario logs in as: the bench then learns the token
+ *   secret only from the otpauth:// URI the service prints, and the codes only from what
+ *   `code issue` shows, like a real user;
+ * - straight through CredentialStore, pipelined, for the filler the scaling runs need
+ *   (100,000 users, 1,000,000 codes): the same records the service builds (same
+ *   keyring hashes, same field lists), without its per-user audit entries and checks,
+ *   so that a million codes load in tens of seconds.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Actor } from '../src/auth/audit.js';
+import { generateCode } from '../src/auth/codes/alphabet.js';
+import { CODE_FAMILY } from '../src/auth/resolve-password.js';
+import type { Credentials } from '../src/gateway.js';
+import { tokenToFields, USER_FIELDS, type CodeKind, type CodeRecord } from '../src/store/records.js';
+import { decodeBase32Secret } from './totp.js';
+
+export const BENCH_ACTOR: Actor = { operator: 'bench', reason: 'benchmark' };
+
+export interface PoolUser {
+  readonly name: string;
+  readonly nameBytes: Buffer;
+  readonly pin: string;
+}
+
+/** A user with a TOTP token, as enrolled from the otpauth:// URI. */
+export interface TokenUser extends PoolUser {
+  readonly secret: Buffer;
+  readonly period: number;
+  readonly digits: number;
+}
+
+/** A user with a token and one emergency code (a tokencode typed after the PIN, or a passcode typed alone). */
+export interface CodeUser extends PoolUser {
+  readonly code: string;
+}
+
+/** Runs `task` over `items` with at most `limit` running at once (Redis round trips overlap). */
+export async function forEachConcurrently<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function userNames(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(7, '0')}`);
+}
+
+/** A 6-digit PIN, the common policy. */
+function randomPin(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+}
+
+/** The secret, period and digits from an otpauth:// URI (Key URI Format). */
+export function parseOtpauthUri(uri: string): { secret: Buffer; period: number; digits: number } {
+  const url = new URL(uri);
+  if (url.protocol !== 'otpauth:' || url.host !== 'totp') throw new Error(`not a TOTP otpauth URI: ${url.protocol}//${url.host}`);
+  const algorithm = (url.searchParams.get('algorithm') ?? 'SHA1').toUpperCase();
+  if (algorithm !== 'SHA1') throw new Error(`the bench computes SHA1 TOTP only, not ${algorithm}`);
+  const secret = decodeBase32Secret(url.searchParams.get('secret') ?? '');
+  return { secret, period: Number(url.searchParams.get('period') ?? 30), digits: Number(url.searchParams.get('digits') ?? 6) };
+}
+
+/** `user add NAME --pin PIN` then `token assign NAME` for each user, through the service. */
+export async function enrolTokenUsers(credentials: Credentials, prefix: string, count: number, concurrency = 64): Promise<TokenUser[]> {
+  const users: TokenUser[] = new Array(count);
+  await forEachConcurrently(userNames(prefix, count), concurrency, async (name, index) => {
+    const pin = randomPin();
+    await credentials.service.addUser(name, pin, BENCH_ACTOR);
+    const { uri } = await credentials.service.assignToken(name, {}, BENCH_ACTOR);
+    users[index] = { name, nameBytes: Buffer.from(name), pin, ...parseOtpauthUri(uri) };
+  });
+  return users;
+}
+
+/** `code issue NAME --kind KIND` (one multi-use code, valid until it expires) for each user. */
+export async function issueEmergencyCodes(credentials: Credentials, users: readonly PoolUser[], kind: 'emergency-tokencode' | 'emergency-passcode', concurrency = 64): Promise<CodeUser[]> {
+  const withCodes: CodeUser[] = new Array(users.length);
+  await forEachConcurrently(users, concurrency, async (user, index) => {
+    const [issued] = await credentials.service.issueCodes(user.name, { kind }, BENCH_ACTOR);
+    if (issued === undefined || issued.maxUses !== null) throw new Error(`expected one multi-use ${kind} for ${user.name}`);
+    withCodes[index] = { ...user, code: issued.code };
+  });
+  return withCodes;
+}
+
+/**
+ * Filler users with a PIN and a TOTP token, written as CredentialService.addUser and
+ * assignToken write them (same fields, same keyring), pipelined. Returns their names.
+ */
+export async function bulkCreateTokenUsers(credentials: Credentials, prefix: string, count: number, concurrency = 512): Promise<string[]> {
+  const { store, keyring } = credentials;
+  const names = userNames(prefix, count);
+  const now = Date.now();
+  await forEachConcurrently(names, concurrency, async (name) => {
+    const fields: (string | number)[] = [USER_FIELDS.status, 'active', USER_FIELDS.failures, 0, USER_FIELDS.locked, 0, USER_FIELDS.created, now];
+    fields.push(USER_FIELDS.pin, keyring.hashPin(name, randomPin()));
+    if (!(await store.createUser(name, fields, now))) throw new Error(`filler user ${name} already exists`);
+    const token = {
+      type: 'totp' as const, serial: randomBytes(5).toString('hex').toUpperCase(), encryptedSecret: keyring.encryptTokenSecret(name, randomBytes(20)),
+      digits: 6, period: 30, algorithm: 'sha1' as const, state: 'active' as const, expiresAt: 0, lastStep: -1, assignedAt: now,
+    };
+    if (!(await store.updateUser(name, tokenToFields(token)))) throw new Error(`filler user ${name} vanished`);
+  });
+  return names;
+}
+
+/**
+ * `code issue NAME --kind emergency-tokencode --count N` for each filler user: N one-time
+ * codes per user in one store call, each record and lookup hash built as
+ * CredentialService.issueCodes builds them.
+ */
+export async function bulkIssueCodes(credentials: Credentials, names: readonly string[], perUser: number, concurrency = 256): Promise<number> {
+  const { store, keyring } = credentials;
+  const kind: CodeKind = 'emergency-tokencode';
+  const now = Date.now();
+  const expiresAt = now + 86_400_000;
+  await forEachConcurrently(names, concurrency, async (name) => {
+    const entries: { lookup: string; record: CodeRecord }[] = [];
+    for (let i = 0; i < perUser; i++) {
+      const code = generateCode('unambiguous', 8);
+      entries.push({
+        lookup: keyring.hashCode(name, CODE_FAMILY.afterPin, code),
+        record: {
+          id: randomBytes(5).toString('hex'), kind, issuedAt: now, expiresAt, maxUses: 1, uses: 0, lastUsedAt: 0, revokedAt: 0,
+          issuedBy: 'helpdesk-1', reason: 'token left at home', revokedBy: '', length: code.length,
+        },
+      });
+    }
+    if (!(await store.issueCodes(name, entries, now))) throw new Error(`filler user ${name} does not exist`);
+  });
+  return names.length * perUser;
+}
+
+/** INFO memory's used_memory: the bytes Redis's allocator holds for the dataset and itself. */
+export async function redisUsedMemory(credentials: Credentials): Promise<number> {
+  const info = String(await credentials.store.redis.info('memory'));
+  const match = /^used_memory:(\d+)/m.exec(info);
+  if (match === null) throw new Error('INFO memory has no used_memory');
+  return Number(match[1]);
+}
+
+/** Resets failure counts and lockouts (what `user unlock` does) so a reject run starts from zero. */
+export async function unlockUsers(credentials: Credentials, users: readonly PoolUser[]): Promise<void> {
+  await forEachConcurrently(users, 256, async (user) => {
+    await credentials.store.updateUser(user.name, [USER_FIELDS.failures, 0, USER_FIELDS.locked, 0]);
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * The bench's smoke run (`npm run bench:smoke`, and test/bench/smoke.test.ts in CI): every
+ * scenario of the end-to-end bench, a few hundred requests each, against a real radgate
+ * process on a real private redis-server — and FreeRADIUS too when it is installed.
+ * Correctness only: zero timeouts, every reply verified, and exactly the expected number
+ * of Accepts, Rejects and Challenges. Timings belong to `npm run bench:e2e`.
+ */
+import { freeradiusAvailable, startFreeradius } from './freeradius.js';
+import { runLoad, type RunResult, type Workload } from './load-generator.js';
+import { enrolTokenUsers, issueEmergencyCodes } from './population.js';
+import { CodeLogins, FixedLogin, PinOnly, StatusChecks, TotpLogins, TotpReplays, WrongTokencodes } from './scenarios.js';
+import { BENCH_SECRET, startStack } from './stack.js';
+
+export interface SmokeCheck {
+  readonly scenario: string;
+  readonly server: string;
+  readonly expected: { readonly accept: number; readonly reject: number; readonly challenge: number };
+  readonly result: RunResult;
+  /** Empty when the counts are exactly right. */
+  readonly problems: readonly string[];
+}
+
+export interface SmokeOptions {
+  /** Requests per scenario (default 400). */
+  readonly requests?: number;
+  /** Include FreeRADIUS when installed (default true). */
+  readonly freeradius?: boolean;
+  /** Progress lines (default: none). */
+  readonly log?: (line: string) => void;
+}
+
+const IN_FLIGHT = 16;
+
+function check(scenario: string, server: string, expected: SmokeCheck['expected'], result: RunResult): SmokeCheck {
+  const problems: string[] = [];
+  for (const kind of ['accept', 'reject', 'challenge'] as const) {
+    if (result[kind] !== expected[kind]) problems.push(`${kind}: expected ${expected[kind]}, got ${result[kind]}`);
+  }
+  for (const kind of ['timeout', 'unexpected', 'invalid', 'sendErrors'] as const) {
+    if (result[kind] !== 0) problems.push(`${kind}: ${result[kind]}`);
+  }
+  const total = expected.accept + expected.reject + expected.challenge;
+  if (result.sent !== total) problems.push(`sent ${result.sent} requests, expected ${total}${result.stoppedEarly === undefined ? '' : ` (${result.stoppedEarly})`}`);
+  return { scenario, server, expected, result, problems };
+}
+
+export async function runSmoke(options: SmokeOptions = {}): Promise<SmokeCheck[]> {
+  const requests = options.requests ?? 400;
+  const log = options.log ?? (() => {});
+  const checks: SmokeCheck[] = [];
+  // Challenge on, so the PIN alone gets an Access-Challenge and all three reply kinds are checked.
+  const stack = await startStack('smoke', { workersOfAuto: 1, extraYaml: 'challenge:\n  enabled: true\n' });
+  try {
+    log('smoke: enrolling users');
+    const admin = stack.admin;
+    // Each TOTP user logs in once (one per time step is all replay prevention allows).
+    const totpUsers = await enrolTokenUsers(admin, 'totp-', requests);
+    const codeUsers = await enrolTokenUsers(admin, 'code-', 100);
+    const tokencodes = await issueEmergencyCodes(admin, codeUsers.slice(0, 50), 'emergency-tokencode');
+    const passcodes = await issueEmergencyCodes(admin, codeUsers.slice(50), 'emergency-passcode');
+    const wrongUsers = await enrolTokenUsers(admin, 'wrong-', 50);
+    const challengeUsers = await enrolTokenUsers(admin, 'chal-', 50);
+
+    log('smoke: starting radgate');
+    const radgate = await stack.startRadgate('radgate', 1);
+    const run = async (scenario: string, workload: Workload, expected: SmokeCheck['expected']) => {
+      const total = expected.accept + expected.reject + expected.challenge;
+      const result = await runLoad({ target: radgate.target, workload, inFlight: IN_FLIGHT, maxRequests: total, timeoutMs: 2000 });
+      const outcome = check(scenario, 'radgate', expected, result);
+      log(`smoke: radgate ${scenario}: ${outcome.problems.length === 0 ? 'ok' : outcome.problems.join('; ')}`);
+      checks.push(outcome);
+    };
+    const totp = new TotpLogins(totpUsers);
+    await run('PIN + TOTP', totp, { accept: requests, reject: 0, challenge: 0 });
+    // The same codes again, with new Request Authenticators: replays, refused.
+    await run('TOTP replay', new TotpReplays(totp), { accept: 0, reject: requests, challenge: 0 });
+    await run('PIN + emergency tokencode', new CodeLogins(tokencodes, true), { accept: requests, reject: 0, challenge: 0 });
+    await run('emergency passcode', new CodeLogins(passcodes, false), { accept: requests, reject: 0, challenge: 0 });
+    await run('wrong tokencode', new WrongTokencodes(wrongUsers, 99, 1), { accept: 0, reject: requests, challenge: 0 });
+    await run('PIN alone (challenge)', new PinOnly(challengeUsers), { accept: 0, reject: 0, challenge: requests });
+    await run('Status-Server', new StatusChecks(), { accept: requests, reject: 0, challenge: 0 });
+
+    if (options.freeradius !== false && freeradiusAvailable().available) {
+      log('smoke: starting FreeRADIUS');
+      const password = 'Correct-Horse-7';
+      const freeradius = await startFreeradius({ secret: BENCH_SECRET, users: [{ name: 'bench', password }] });
+      try {
+        const runFr = async (scenario: string, workload: Workload, expected: SmokeCheck['expected']) => {
+          const total = expected.accept + expected.reject + expected.challenge;
+          const result = await runLoad({ target: freeradius.target, workload, inFlight: IN_FLIGHT, maxRequests: total, timeoutMs: 2000 });
+          const outcome = check(scenario, 'FreeRADIUS', expected, result);
+          log(`smoke: FreeRADIUS ${scenario}: ${outcome.problems.length === 0 ? 'ok' : outcome.problems.join('; ')}`);
+          checks.push(outcome);
+        };
+        await runFr('files PAP', new FixedLogin('bench', password, 'accept'), { accept: requests, reject: 0, challenge: 0 });
+        await runFr('files PAP, wrong password', new FixedLogin('bench', 'wrong-password', 'reject'), { accept: 0, reject: requests, challenge: 0 });
+        await runFr('Status-Server', new StatusChecks(), { accept: requests, reject: 0, challenge: 0 });
+      } finally {
+        await freeradius.stop();
+      }
+    }
+  } finally {
+    await stack.close();
+  }
+  return checks;
+}
