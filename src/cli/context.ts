@@ -9,6 +9,14 @@ import { locateConfigFile } from './config-path.js';
 import { CliError, ExitCode } from './exit.js';
 import type { GlobalOptions } from './global-options.js';
 
+/**
+ * C0 and C1 controls, the Unicode line separators and U+FFFD (what Node makes of bytes
+ * that are not UTF-8): the operator and reason go into audit lines, which must not be
+ * forgeable, as user names may not contain them either.
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/;
+
 /** The operator and reason recorded with an admin action. */
 export function actorOf(argv: GlobalOptions): Actor {
   let operator = argv.operator;
@@ -19,13 +27,11 @@ export function actorOf(argv: GlobalOptions): Actor {
       operator = 'unknown';
     }
   }
-  // eslint-disable-next-line no-control-regex
-  if (operator === '' || operator.length > 64 || /[\u0000-\u001f\u007f]/.test(operator)) {
+  if (operator === '' || operator.length > 64 || UNPRINTABLE.test(operator)) {
     throw new CliError('--operator must be 1 to 64 printable characters', ExitCode.Usage);
   }
   const reason = argv.reason;
-  // eslint-disable-next-line no-control-regex
-  if (reason !== undefined && (reason.length > 200 || /[\u0000-\u001f\u007f]/.test(reason))) {
+  if (reason !== undefined && (reason.length > 200 || UNPRINTABLE.test(reason))) {
     throw new CliError('--reason must be at most 200 printable characters', ExitCode.Usage);
   }
   return { operator, reason };

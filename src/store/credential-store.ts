@@ -231,7 +231,12 @@ export class CredentialStore {
       string[]?,
     ];
     this.setHealthy(true, 'command answered');
-    if (reply[0] !== null && reply[0] !== undefined) return { decision: reply[0] };
+    if (reply[0] !== null && reply[0] !== undefined) {
+      // A retransmission is answered from the stored decision: that decision must be as
+      // durable as a fresh one before it is sent, or a failover could bring its code back.
+      await this.awaitReplicas();
+      return { decision: reply[0] };
+    }
     return { user: userFromFields(user, reply[1] ?? []), challengeFields: reply[2] ?? [] };
   }
 

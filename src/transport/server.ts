@@ -29,6 +29,9 @@ export type ServerCounter =
   /** Retransmissions answered from the reply cache. */
   | 'retransmissions';
 
+/** On stop, how long requests already queued in the sockets are still read. */
+const BACKLOG_READ_MS = 250;
+
 /** The longest a reply may be held back (reject delay); FreeRADIUS caps reject_delay at 5 s. */
 const MAX_REPLY_DELAY_MS = 5_000;
 
@@ -119,9 +122,26 @@ export class RadiusServer {
   async stop(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    await this.readBacklog();
     for (const { socket } of this.listeners) socket.removeAllListeners('message');
+    this.drainBatch();
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await this.closeSockets();
+  }
+
+  /**
+   * Requests already waiting in the sockets' receive buffers were sent before the stop: read
+   * and answer them rather than let them die with the socket. Reading goes on until an
+   * event-loop turn brings nothing new, for at most BACKLOG_READ_MS, so a steady stream of
+   * new requests cannot hold the shutdown open (the NAS retries those elsewhere).
+   */
+  private async readBacklog(): Promise<void> {
+    const until = Date.now() + BACKLOG_READ_MS;
+    let seen = -1;
+    while (Date.now() < until && seen !== this.counters.get('received')) {
+      seen = this.counters.get('received');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   private async closeSockets(): Promise<void> {
@@ -151,6 +171,7 @@ export class RadiusServer {
   }
 
   private receive(socket: Socket, datagram: Buffer, remote: RemoteInfo): void {
+    const receivedAt = performance.now();
     this.counters.increment('received');
     const client = this.clients.lookup(remote.address);
     if (client === undefined) {
@@ -193,7 +214,7 @@ export class RadiusServer {
       return;
     }
     this.inFlight++;
-    void this.answer(socket, remote, client, packet, key).finally(() => this.finished());
+    void this.answer(socket, remote, client, packet, key, receivedAt).finally(() => this.finished());
   }
 
   private finished(): void {
@@ -201,7 +222,7 @@ export class RadiusServer {
     if (this.inFlight === 0 && this.drained !== undefined) this.drained();
   }
 
-  private async answer(socket: Socket, remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket, key: string): Promise<void> {
+  private async answer(socket: Socket, remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket, key: string, receivedAt: number): Promise<void> {
     const decision = packet.code === PacketCode.StatusServer ? this.statusDecision() : await this.decide(remote, client, packet);
     if (decision.action === 'drop') {
       this.cache.abandon(key, packet.authenticator);
@@ -224,7 +245,10 @@ export class RadiusServer {
       this.options.logger.error({ err: error, client: client.name }, 'could not encode the reply; request dropped');
       return;
     }
-    const delayMs = Math.min(decision.delayMs ?? 0, MAX_REPLY_DELAY_MS);
+    // The delay runs from the request's arrival, not from the decision: every reject then
+    // leaves at the same moment after arrival, whatever path the decision took, which hides
+    // the differences in work between an unknown user, a wrong PIN and a wrong code.
+    const delayMs = Math.min(decision.delayMs ?? 0, MAX_REPLY_DELAY_MS) - (performance.now() - receivedAt);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     this.cache.complete(key, packet.authenticator, reply);
     this.counters.increment('replies', packetCodeName(reply[0]!));

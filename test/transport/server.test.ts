@@ -258,7 +258,7 @@ test('a reject delay holds that reply only; other requests are answered meanwhil
   });
 });
 
-test('stop() answers requests in flight, then closes', async (t) => {
+test('stop() answers requests in flight and those already queued, then closes', async (t) => {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   const handler = new ScriptedHandler(async () => {
@@ -271,15 +271,17 @@ test('stop() answers requests in flight, then closes', async (t) => {
   peer.send(request);
   await new Promise((resolve) => setTimeout(resolve, 50));
   const stopped = gateway.server.stop();
-  // While stopping, new packets are not read.
-  peer.send(accessRequest({ identifier: 99 }));
+  // Sent as the stop begins: still read from the socket's queue and answered.
+  const queued = accessRequest({ identifier: 99 });
+  peer.send(queued);
   setTimeout(release, 100);
-  const reply = await peer.receive();
+  const replies = [await peer.receive(), await peer.receive()];
   await stopped;
-  t.truthy(reply);
-  t.is(decodePacket(reply!).identifier, decodePacket(request).identifier);
-  t.is(await peer.receive(200), undefined);
-  t.is(handler.calls.length, 1);
+  t.deepEqual(replies.map((reply) => decodePacket(reply!).identifier).sort((a, b) => a - b), [decodePacket(request).identifier, 99]);
+  // Once stopped, nothing more is read.
+  peer.send(accessRequest({ identifier: 100 }));
+  t.is(await peer.receive(300), undefined);
+  t.is(handler.calls.length, 2);
   peer.close();
 });
 

@@ -1,0 +1,164 @@
+import test from 'ava';
+import { generateCode } from '../../src/auth/codes/alphabet.js';
+import { PacketCode } from '../../src/protocol/index.js';
+import { Nas, paced, replyName, type Exchange } from '../../bench/reliability/nas.js';
+import { startServeProcess } from '../../bench/reliability/serve-process.js';
+import { TEST_SECRET } from '../helpers/packets.js';
+import { withConnection } from '../helpers/redis.js';
+import { addUserWithToken, eventually, issue, SECRET_ENV, sleep, startFaultStack } from './fixtures.js';
+
+// ISSUE 7 "Redis frozen (kill -STOP) under load": a real redis-server stopped with
+// SIGSTOP while `radgate serve` (a subprocess, so its memory is its own) takes load. The
+// gateway must stay silent (or Reject, per on_store_failure), keep its memory bounded, and
+// nothing queued in the frozen server's socket may consume a code once it resumes.
+
+const MB = 1024 * 1024;
+
+// --- Redis frozen (SIGSTOP) ------------------------------------------------------------
+
+type FreezeKind = 'valid' | 'wrong' | 'frozen-code';
+interface FreezeTag {
+  readonly kind: FreezeKind;
+  readonly id?: string;
+}
+
+for (const onStoreFailure of ['drop', 'reject'] as const) {
+  test.serial(`Redis frozen (SIGSTOP) under load, on_store_failure ${onStoreFailure}: ${onStoreFailure === 'drop' ? 'no reply' : 'Reject'}, bounded memory, no queued consume after SIGCONT`, async (t) => {
+    const stack = await startFaultStack({ policy: `  reject_delay_ms: 0\n  max_failures: 100\n  on_store_failure: ${onStoreFailure}\n` });
+    const serve = await startServeProcess(stack.configPath, { env: SECRET_ENV });
+    // One transmission per request: what is measured is what the gateway does with each.
+    const nas = await Nas.open({ host: '127.0.0.1', port: serve.port, secret: TEST_SECRET, retransmitMs: 2500, transmissions: 1 });
+    try {
+      const valid: { user: string; password: string }[] = [];
+      for (let u = 0; u < 10; u++) {
+        await addUserWithToken(stack.admin, `steady${u}`, '2468');
+        const [code] = await issue(stack.admin, `steady${u}`, { kind: 'emergency-tokencode' });
+        valid.push({ user: `steady${u}`, password: `2468${code!.code}` });
+      }
+      await addUserWithToken(stack.admin, 'frozen', '1357');
+      const frozenCodes = await issue(stack.admin, 'frozen', { kind: 'emergency-passcode', count: 40 });
+
+      const exchanges: Promise<Exchange<FreezeTag>>[] = [];
+      const send = (i: number) => {
+        const target = valid[i % valid.length]!;
+        exchanges.push(
+          i % 3 === 2
+            ? nas.request({ userName: target.user, password: `2468${generateCode('unambiguous', 8)}` }, { kind: 'wrong' })
+            : nas.request({ userName: target.user, password: target.password }, { kind: 'valid' }),
+        );
+      };
+      let phaseEnd = Date.now() + 1500;
+      let sent = await paced(300, () => Date.now() >= phaseEnd, send);
+      await sleep(300);
+      const baseline = serve.rssBytes();
+
+      stack.redis.kill('SIGSTOP');
+      const frozenAt = Date.now();
+      const samples: number[] = [];
+      const sampler = setInterval(() => samples.push(serve.rssBytes()), 250);
+      // Requests for fresh single-use codes while frozen: the first go into Redis's socket
+      // before the gateway notices the stall, the rest fail fast.
+      const frozenRequests = frozenCodes.map((code, i) =>
+        sleep(i * 25).then(() => nas.request({ userName: 'frozen', password: code.code }, { kind: 'frozen-code' as const, id: code.id })),
+      );
+      phaseEnd = Date.now() + 4000;
+      sent += await paced(300, () => Date.now() >= phaseEnd, (i) => send(sent + i));
+      clearInterval(sampler);
+      stack.redis.kill('SIGCONT');
+      const continuedAt = Date.now();
+      phaseEnd = Date.now() + 2500;
+      await paced(300, () => Date.now() >= phaseEnd, (i) => send(sent + i));
+      const settled = [...(await Promise.all(exchanges)), ...(await Promise.all(frozenRequests))];
+
+      const during = settled.filter((e) => e.sentAt >= frozenAt && e.sentAt < continuedAt);
+      const count = (list: Exchange<FreezeTag>[], reply: string) => list.filter((e) => replyName(e.reply?.code) === reply).length;
+      const rejectTimes = during.filter((e) => e.reply !== undefined).map((e) => e.reply!.roundTripMs).sort((a, b) => a - b);
+      const growth = Math.max(...samples) - baseline;
+      // Reported, not asserted: how far past the command timeout an answer can come.
+      const slow = during.filter((e) => e.reply !== undefined && e.reply.roundTripMs > stack.config.redis.commandTimeoutMs + 100);
+      if (slow.length > 0) {
+        const sentAfter = slow.map((e) => e.sentAt - frozenAt);
+        const answeredAt = slow.map((e) => e.sentAt - frozenAt + e.reply!.roundTripMs);
+        t.log(
+          `${slow.length} answers came later than the command timeout (${stack.config.redis.commandTimeoutMs} ms) + 100 ms: requests sent ${Math.min(...sentAfter)}–${Math.max(...sentAfter)} ms ` +
+            `after SIGSTOP, all answered ${Math.min(...answeredAt).toFixed(0)}–${Math.max(...answeredAt).toFixed(0)} ms after it`,
+        );
+      }
+      t.log(
+        `${onStoreFailure}: ${during.length} requests while frozen 4 s → accept ${count(during, 'accept')}, reject ${count(during, 'reject')}, none ${count(during, 'none')}; ` +
+          `slowest answer while frozen ${rejectTimes.at(-1)?.toFixed(0) ?? '-'} ms (median ${rejectTimes[Math.floor(rejectTimes.length / 2)]?.toFixed(1) ?? '-'} ms); ` +
+          `gateway VmRSS ${(baseline / MB).toFixed(1)} MB before, at most ${(Math.max(...samples) / MB).toFixed(1)} MB frozen (+${(growth / MB).toFixed(1)} MB)`,
+      );
+      t.is(count(during, 'accept'), 0, 'never an Accept while Redis is frozen');
+      if (onStoreFailure === 'drop') t.is(count(during, 'none'), during.length, 'no reply at all, so the NAS fails over');
+      else t.is(count(during, 'reject'), during.length, 'every request is rejected, valid ones too');
+      t.true(growth < 100 * MB, `memory stays bounded (+${(growth / MB).toFixed(1)} MB)`);
+
+      // Recovery by itself: everything sent from a second after SIGCONT is answered as before.
+      const after = settled.filter((e) => e.sentAt > continuedAt + 1000 && e.tag.kind !== 'frozen-code');
+      t.true(after.length > 100);
+      t.is(after.filter((e) => (e.tag.kind === 'valid' ? e.reply?.code !== PacketCode.AccessAccept : e.reply?.code !== PacketCode.AccessReject)).length, 0, 'answered as before the freeze');
+
+      // Nothing queued in the frozen Redis consumed a code after SIGCONT (`code list`).
+      const accepted = new Set(settled.filter((e) => e.tag.kind === 'frozen-code' && e.reply?.code === PacketCode.AccessAccept).map((e) => e.tag.id));
+      t.is(accepted.size, 0);
+      const listed = await stack.cli('code', 'list', 'frozen', '--json');
+      t.is(listed.exitCode, 0, listed.stderr);
+      const codes = (JSON.parse(listed.stdout) as { codes: { id: string; uses: number }[] }).codes;
+      t.is(codes.length, 40);
+      t.deepEqual(codes.filter((code) => code.uses !== 0).map((code) => code.id), [], 'no code sent while frozen was consumed');
+      // They were not spent, so the user can still log in with each, once.
+      const retried = await Promise.all(frozenCodes.map((code) => nas.request({ userName: 'frozen', password: code.code }, undefined)));
+      t.is(retried.filter((e) => e.reply?.code === PacketCode.AccessAccept).length, 40);
+      t.true((await stack.admin.service.listCodes('frozen')).every((code) => code.uses === 1));
+    } finally {
+      nas.close();
+      stack.redis.kill('SIGCONT');
+      t.is(await serve.stop('SIGTERM'), 0);
+      await stack.close();
+    }
+  });
+}
+
+test.serial('a decision queued in a frozen Redis is refused as late after SIGCONT: the code is not consumed', async (t) => {
+  const stack = await startFaultStack();
+  const gateway = await stack.startGateway();
+  const nas = await Nas.open({ host: '127.0.0.1', port: gateway.server.addresses()[0]!.port, secret: TEST_SECRET, retransmitMs: 2000, transmissions: 1 });
+  try {
+    await addUserWithToken(stack.admin, 'victim', '1357');
+    const [code] = await issue(stack.admin, 'victim', { kind: 'emergency-passcode', uses: 1 });
+    // Fault injection at the worst moment: Redis freezes after answering the first round
+    // trip, so the decide script (the consume) is sent into a frozen server's socket.
+    const store = gateway.credentials.store;
+    const load = store.loadForAuthentication.bind(store);
+    let frozen = false;
+    store.loadForAuthentication = async (user, fingerprint) => {
+      const loaded = await load(user, fingerprint);
+      if (user === 'victim' && !frozen) {
+        frozen = true;
+        stack.redis.kill('SIGSTOP');
+      }
+      return loaded;
+    };
+    const scripts = () => withConnection(stack.redis.url, async (client) => Number(/cmdstat_eval(?:sha)?:calls=(\d+)/.exec(String(await client.info('commandstats')))?.[1] ?? 0));
+    const before = await scripts();
+    const request = nas.request({ userName: 'victim', password: code!.code }, undefined);
+    await eventually(() => frozen, 2000, 10);
+    await sleep(1500);
+    stack.redis.kill('SIGCONT');
+    t.is((await request).reply, undefined, 'no reply: the decision timed out');
+    t.true(await eventually(async () => gateway.credentials.store.isHealthy(), 5000), 'the store recovers');
+    // Two more scripts ran: the load, and the queued decide, which found itself late.
+    t.is((await scripts()) - before, 2, 'the queued decide did reach Redis');
+    const [listed] = await stack.admin.service.listCodes('victim');
+    t.is(listed!.uses, 0, 'and consumed nothing');
+    t.true(stack.lines.some((line) => line.includes('"reason":"store-unavailable"')));
+    // Still usable, once.
+    t.is((await nas.request({ userName: 'victim', password: code!.code }, undefined)).reply?.code, PacketCode.AccessAccept);
+    t.is((await nas.request({ userName: 'victim', password: code!.code }, undefined)).reply?.code, PacketCode.AccessReject);
+  } finally {
+    nas.close();
+    stack.redis.kill('SIGCONT');
+    await stack.close();
+  }
+});
