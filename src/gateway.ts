@@ -51,7 +51,7 @@ export async function openCredentials(config: RadgateConfig, logger: Logger, opt
     if (await answersPing(socket)) {
       target = { kind: 'unix', path: socket };
     } else {
-      embeddedRedis = await RedisProcess.start({ dataDir: config.redis.embeddedDataDir, tcp: false, unixSocket: true, supervise: true, logger });
+      embeddedRedis = await RedisProcess.start({ dataDir: config.redis.embeddedDataDir, tcp: false, unixSocket: true, supervise: true, ownProcessGroup: true, logger });
       target = { kind: 'unix', path: embeddedRedis.socketPath! };
       logger.info({ dataDir: config.redis.embeddedDataDir }, 'no redis.url set: running a private redis-server with persistence (AOF) in the data directory');
     }

@@ -63,6 +63,13 @@ export interface RedisProcessOptions {
   readonly redisServerPath?: string;
   /** Restart, with backoff, when the server exits without being asked to (default false). */
   readonly supervise?: boolean;
+  /**
+   * Run in a process group of its own (default false). `radgate serve` sets it, so that
+   * Ctrl-C on a terminal (SIGINT to the foreground group) reaches radgate only, which
+   * finishes the requests in flight and then stops Redis itself. Tests leave it off, so a
+   * test runner killing its workers' group takes their servers down with them.
+   */
+  readonly ownProcessGroup?: boolean;
   /** How long start-up may take before it counts as failed (default 10 s). */
   readonly startTimeoutMs?: number;
   /** How long a SIGTERM'd server may take to flush and exit before SIGKILL (default 10 s). */
@@ -80,6 +87,7 @@ interface Settings {
   readonly logger: Logger | undefined;
   readonly executable: string;
   readonly supervise: boolean;
+  readonly ownProcessGroup: boolean;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
 }
@@ -215,9 +223,7 @@ export class RedisProcess {
   private async launch(): Promise<void> {
     const { settings } = this;
     refuseIfDataDirInUse(settings.dataDir);
-    // A process group of its own: Ctrl-C on a terminal (SIGINT to the foreground group) must
-    // reach radgate only, which finishes the requests in flight and then stops Redis itself.
-    const child = spawn(settings.executable, this.serverArgs(), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(settings.executable, this.serverArgs(), { stdio: ['ignore', 'pipe', 'pipe'], detached: settings.ownProcessGroup });
     if (child.pid !== undefined) trackChild(child);
     const run = this.watch(child);
     this.current = run;
@@ -426,6 +432,7 @@ function resolveSettings(options: RedisProcessOptions): Settings {
     logger: options.logger,
     executable: options.redisServerPath ?? 'redis-server',
     supervise: options.supervise ?? false,
+    ownProcessGroup: options.ownProcessGroup ?? false,
     startTimeoutMs: options.startTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_TIMEOUT_MS,
   };
