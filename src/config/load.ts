@@ -119,6 +119,15 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     challenge: resolver.challenge(raw.challenge),
     workers: raw.workers === 'auto' ? availableParallelism() : raw.workers,
   };
+  if (config.redis.waitReplicas > 0 && config.redis.url?.startsWith('redis+cluster://') === true) {
+    // WAIT names no key: ioredis would send it to any master, not the one that took the write.
+    resolver.issues.push({
+      code: 'RADGATE_CONFIG_INVALID',
+      path: 'redis.wait_replicas',
+      line: sourceMap.lineOf(['redis', 'wait_replicas']),
+      problem: 'is not supported with redis+cluster:// (WAIT cannot be routed to the master that took the write); set it to 0',
+    });
+  }
   if (resolver.issues.length === 0) resolver.replies(raw.replies, config.dictionaryDir);
   if (resolver.issues.length > 0) throw new ConfigError(source, inFileOrder(resolver.issues));
   return deepFreeze(config);

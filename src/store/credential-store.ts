@@ -187,7 +187,9 @@ export class CredentialStore {
   /** WAIT for the configured replicas, so an answered consume survives a failover. */
   private async awaitReplicas(): Promise<void> {
     if (this.waitReplicas === 0) return;
-    const acknowledged = await this.command(() => (this.redis as Redis).wait(this.waitReplicas, this.commandTimeoutMs));
+    // WAIT gives up a little before the client's own timeout, so a missing replica shows
+    // as "not acknowledged" rather than as a stalled Redis.
+    const acknowledged = await this.command(() => (this.redis as Redis).wait(this.waitReplicas, Math.max(10, Math.floor(this.commandTimeoutMs * 0.8))));
     if (acknowledged < this.waitReplicas) {
       throw new StoreUnavailableError(`only ${acknowledged} of ${this.waitReplicas} replicas acknowledged the decision in time`);
     }

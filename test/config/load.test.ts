@@ -663,3 +663,10 @@ test('the quickstart configuration loads', (t) => {
   t.is(config.clients[0]?.name, 'localhost');
 });
 
+
+test('redis.wait_replicas is refused with a cluster URL, naming the key and line', (t) => {
+  const error = fail(`${minimal}redis:\n  url: redis+cluster://127.0.0.1:7000\n  wait_replicas: 1\n`);
+  t.is(error.path, 'redis.wait_replicas');
+  t.is(error.line, 7);
+  t.regex(error.message, /not supported with redis\+cluster/);
+});

@@ -161,8 +161,9 @@ export class SentinelProcess {
         '',
       ].join('\n'),
     );
-    // A process group of its own, like redis-process's servers: Ctrl-C reaches the test only.
-    const child = spawn('redis-server', [file, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // In the runner's process group, like the tests' redis-servers: a runner that kills its
+    // workers' group (a timeout, Ctrl-C) takes the sentinels down with them.
+    const child = spawn('redis-server', [file, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
     liveSentinels.add(child);
     if (!sentinelExitHook) {
       sentinelExitHook = true;
@@ -233,7 +234,7 @@ export interface SentinelTopologyOptions {
   readonly quickSentinels?: boolean;
 }
 
-/** Options for the two data nodes: AOF always, and no 5 s wait before a full sync. */
+/** For the two data nodes (besides AOF with appendfsync always): no 5 s wait before a full sync. */
 const DATA_NODE_ARGS = ['--repl-diskless-sync-delay', '0'];
 
 export class SentinelTopology {
@@ -300,7 +301,7 @@ export class SentinelTopology {
     return ports.size === 1 ? [...ports][0] : undefined;
   }
 
-  /** The node that is master now, per the sentinels and per its own ROLE. */
+  /** The master the sentinels agree on (waiting up to 10 s for them to agree), and the other node. */
   async roles(): Promise<{ master: number; replica: number }> {
     const master = await until('the sentinels agree on a master', 10_000, () => this.agreedMasterPort());
     const replica = [...this.nodes.keys()].find((port) => port !== master)!;

@@ -53,7 +53,7 @@ async function withSentinel(t: ExecutionContext, options: SentinelTopologyOption
   }
 }
 
-/** Single-use code for a new user of this test. */
+/** Single-use emergency passcodes for a new user of this test. */
 async function singleUseCodes(radgate: RadgateUnderTest, user: string, count: number): Promise<string[]> {
   await radgate.admin.service.addUser(user, '2468', OPERATOR);
   await radgate.admin.service.assignToken(user, {}, OPERATOR);
@@ -140,10 +140,11 @@ test('a retransmission that reaches another gateway instance is not answered bef
     const socket = createSocket('udp4');
     const replies: number[] = [];
     socket.on('message', (datagram) => replies.push(decodePacket(datagram).code));
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    const [code] = await singleUseCodes(radgate, 'twice', 1);
-    const { replica } = await topology.settled();
+    let replica: number | undefined;
     try {
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      const [code] = await singleUseCodes(radgate, 'twice', 1);
+      replica = (await topology.settled()).replica;
       // Frozen, the replica stays connected (the master notices only after repl-timeout,
       // 60 s) but acknowledges nothing more: WAIT must time out, whichever instance asks.
       topology.node(replica).kill('SIGSTOP');
@@ -155,7 +156,7 @@ test('a retransmission that reaches another gateway instance is not answered bef
       await sleep(2500);
       t.false(replies.includes(PacketCode.AccessAccept), `no Accept while the replica acknowledges nothing (got ${JSON.stringify(replies)})`);
     } finally {
-      topology.node(replica).kill('SIGCONT');
+      if (replica !== undefined) topology.node(replica).kill('SIGCONT');
       socket.close();
       await second.stop();
     }

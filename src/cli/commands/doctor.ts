@@ -57,6 +57,9 @@ async function redisChecks(config: RadgateConfig): Promise<Check[]> {
         ? { check: 'redis eviction', status: 'ok', detail: 'maxmemory-policy noeviction' }
         : { check: 'redis eviction', status: 'warn', detail: `maxmemory-policy ${policy ?? '?'} may evict users, codes or revocations: set noeviction` },
     );
+    if (config.redis.url?.startsWith('redis+sentinel://') === true && config.redis.waitReplicas === 0) {
+      checks.push({ check: 'redis replicas', status: 'warn', detail: 'Sentinel without redis.wait_replicas: a failover can lose answered consumes (codes usable twice); set wait_replicas: 1' });
+    }
     return checks;
   } catch (error) {
     return [{ check: 'redis', status: 'fail', detail: `not reachable: ${error instanceof Error ? error.message : String(error)}` }];

@@ -38,7 +38,11 @@ if tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000) > tonumber(
 end
 
 local previous = redis.call('GET', KEYS[3])
-if previous then return {'replay', previous} end
+if previous then
+  -- Written again so that the WAIT that follows covers it (see load-user.lua).
+  redis.call('SET', KEYS[3], previous, 'KEEPTTL')
+  return {'replay', previous}
+end
 
 local function decide(decision)
   redis.call('SET', KEYS[3], decision, 'PX', ARGV[2])

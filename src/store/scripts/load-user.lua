@@ -3,5 +3,10 @@
 -- and the user's pending challenges.
 -- KEYS[1] user hash   KEYS[2] decision key of the request fingerprint   KEYS[3] challenge hash
 local previous = redis.call('GET', KEYS[2])
-if previous then return {previous} end
+if previous then
+  -- Written again (same value, same TTL) so that a WAIT after this script covers it: Redis
+  -- documents WAIT only for the writes of the connection that sends it.
+  redis.call('SET', KEYS[2], previous, 'KEEPTTL')
+  return {previous}
+end
 return {false, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[3])}
