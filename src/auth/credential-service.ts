@@ -330,6 +330,13 @@ export class CredentialService {
     return { revoked };
   }
 
+  /** A disabled token's tokencodes are refused (not alerted, unlike a lost one) until enabled. */
+  async setTokenDisabled(user: string, disabled: boolean, actor: Actor): Promise<void> {
+    const token = await this.requireToken(user);
+    await this.update(user, [USER_FIELDS.tokenState, disabled ? 'disabled' : 'active']);
+    await this.audit.admin(disabled ? 'token.disable' : 'token.enable', user, actor, { serial: token.serial });
+  }
+
   async unassignToken(user: string, actor: Actor): Promise<void> {
     const token = await this.requireToken(user);
     await this.update(user, [], TOKEN_FIELDS);

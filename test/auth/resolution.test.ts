@@ -250,3 +250,13 @@ test('bad input is refused before anything is written', async (t) => {
   await t.throwsAsync(stack.admin.service.addUser('bad\u0007name', '1234', OPERATOR), { message: /control characters/ });
   t.deepEqual(await stack.admin.service.listCodes(user), []);
 });
+
+test('a disabled token: its tokencode is refused (not alerted) until enabled', async (t) => {
+  const { user, uri } = await userWithToken();
+  await stack.admin.service.setTokenDisabled(user, true, OPERATOR);
+  const result = await authenticator.authenticate({ user, password: `4821${totpAt(uri, stack.clock.now)}`, fingerprint: `disabled:${++sequence}`, client: 'test-nas' });
+  t.deepEqual(result.outcome, { result: 'reject', reason: 'token-disabled', lockedNow: false });
+  t.false(result.lostTokenUsed);
+  await stack.admin.service.setTokenDisabled(user, false, OPERATOR);
+  t.is(await accepted(user, `4821${totpAt(uri, stack.clock.now, 1)}`), 'token');
+});

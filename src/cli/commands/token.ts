@@ -54,7 +54,7 @@ const assign: CommandModule<GlobalOptions, AssignArgs> = {
   },
 };
 
-function stateChange(command: 'lost' | 'found' | 'unassign', describe: string, example: string): CommandModule<GlobalOptions, UserArgs> {
+function stateChange(command: 'lost' | 'found' | 'disable' | 'enable' | 'unassign', describe: string, example: string): CommandModule<GlobalOptions, UserArgs> {
   return {
     command: `${command} <user>`,
     describe,
@@ -64,9 +64,10 @@ function stateChange(command: 'lost' | 'found' | 'unassign', describe: string, e
       await withService(argv, async (service) => {
         if (command === 'lost') await service.markTokenLost(argv.user, actor);
         else if (command === 'found') await service.markTokenFound(argv.user, actor);
+        else if (command === 'disable' || command === 'enable') await service.setTokenDisabled(argv.user, command === 'disable', actor);
         else await service.unassignToken(argv.user, actor);
       });
-      const done = { lost: 'marked lost: its tokencodes are refused and alerted', found: 'marked found', unassign: 'unassigned' }[command];
+      const done = { lost: 'marked lost: its tokencodes are refused and alerted', found: 'marked found', disable: 'disabled', enable: 'enabled', unassign: 'unassigned' }[command];
       print(argv, { user: argv.user, ok: true }, () => [`${argv.user}'s token ${done}`]);
     },
   };
@@ -80,7 +81,9 @@ export const tokenCommand: CommandModule<GlobalOptions, GlobalOptions> = {
       .command(assign)
       .command(stateChange('lost', "Mark a user's token lost (issue emergency codes with radgate code issue)", '$0 token lost alice --reason INC-88'))
       .command(stateChange('found', "Mark a user's lost token found again", '$0 token found alice'))
+      .command(stateChange('disable', "Disable a user's token: its tokencodes are refused until enabled", '$0 token disable alice'))
+      .command(stateChange('enable', "Enable a disabled token", '$0 token enable alice'))
       .command(stateChange('unassign', "Remove a user's token", '$0 token unassign alice'))
-      .demandCommand(1, 'name an action: assign, lost, found, unassign'),
+      .demandCommand(1, 'name an action: assign, lost, found, disable, enable, unassign'),
   handler: () => undefined,
 };
