@@ -70,6 +70,9 @@ export function startServeProcess(configPath: string, options: ServeOptions = {}
       }
       for (const listener of listeners) listener(line, json);
       if (json?.msg === 'listening for RADIUS') port = json.port as number;
+      // Workers log from their own processes, buffered: their "listening" lines may come
+      // after the primary's "ready", which carries the bound addresses itself.
+      if (json?.msg === 'ready') port ??= (json.listen as { port: number }[] | undefined)?.[0]?.port;
       if (json?.msg === 'ready' && port !== undefined) {
         clearTimeout(timer);
         resolve({

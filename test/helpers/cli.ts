@@ -34,6 +34,9 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
       for (const line of chunk.toString().split('\n')) {
         if (line.includes('"listening for RADIUS"')) ports.push((JSON.parse(line) as { port: number }).port);
         if (line.includes('"msg":"ready"')) {
+          // Workers' own "listening" lines may arrive later (each process buffers its log);
+          // the primary's "ready" line carries the bound addresses.
+          if (ports.length === 0) ports.push(...(JSON.parse(line) as { listen: { port: number }[] }).listen.map((address) => address.port));
           clearTimeout(timer);
           resolve({ child, ports, output: () => output });
         }
