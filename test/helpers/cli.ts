@@ -28,7 +28,11 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
     const child = spawn(process.execPath, [RADGATE_BIN, 'serve', ...args], { env: { ...process.env, ...env }, cwd: REPO_ROOT });
     let output = '';
     const ports: number[] = [];
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Never leave a half-started gateway (and its workers or Redis) behind a failed test.
+      child.kill('SIGTERM');
+      reject(new Error(`serve did not start:\n${output}`));
+    }, 30_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       for (const line of chunk.toString().split('\n')) {
