@@ -1,4 +1,3 @@
-import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AuditLog } from './auth/audit.js';
@@ -14,8 +13,7 @@ import type { Dictionary } from './protocol/dictionary/dictionary.js';
 import { loadDictionary } from './protocol/dictionary/load.js';
 import { CredentialStore } from './store/credential-store.js';
 import { connectRedis, parseRedisUrl, type RedisTarget } from './store/redis-client.js';
-import { RedisProcess } from './store/redis-process.js';
-import type { RequestHandler } from './transport/handler.js';
+import { RedisProcess, redisAnswersOn } from './store/redis-process.js';
 import { RadiusServer } from './transport/server.js';
 
 /**
@@ -48,7 +46,7 @@ export async function openCredentials(config: RadgateConfig, logger: Logger, opt
     // A running `radgate serve` owns the embedded server: CLI commands join it through its
     // socket rather than start a second server on the same data directory.
     const socket = join(config.redis.embeddedDataDir, 'redis.sock');
-    if (await answersPing(socket)) {
+    if (await redisAnswersOn(socket)) {
       target = { kind: 'unix', path: socket };
     } else {
       embeddedRedis = await RedisProcess.start({ dataDir: config.redis.embeddedDataDir, tcp: false, unixSocket: true, supervise: true, ownProcessGroup: true, logger });
@@ -80,21 +78,6 @@ export async function openCredentials(config: RadgateConfig, logger: Logger, opt
   return { store, keyring, service, audit, embeddedRedis, close };
 }
 
-/** True when a Redis server answers PING on this unix socket within a short time. */
-function answersPing(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ path });
-    const done = (answer: boolean) => {
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
-}
-
 export interface Gateway {
   readonly server: RadiusServer;
   readonly dictionary: Dictionary;
@@ -103,7 +86,7 @@ export interface Gateway {
 }
 
 /** Everything `radgate serve` runs: credentials, the policy handler and the UDP server. */
-export async function startGateway(config: RadgateConfig, logger: Logger, options: OpenOptions & { handler?: RequestHandler } = {}): Promise<Gateway> {
+export async function startGateway(config: RadgateConfig, logger: Logger, options: OpenOptions = {}): Promise<Gateway> {
   const dictionary = loadDictionary(config.dictionaryDir);
   logger.info({ attributes: dictionary.attributeCount, vendors: dictionary.vendorCount, directory: config.dictionaryDir }, 'dictionaries loaded');
   const profiles = new ReplyProfiles(config.replies, dictionary, config.challenge);
@@ -116,7 +99,7 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
     config.replyCache.ttlSeconds * 1000,
     options.clock ?? systemClock,
   );
-  const handler = options.handler ?? new AuthenticationHandler(authenticator, credentials.store, profiles, config.policy, credentials.audit);
+  const handler = new AuthenticationHandler(authenticator, credentials.store, profiles, config.policy, credentials.audit);
   const server = new RadiusServer({ config, dictionary, handler, logger });
   try {
     await server.start();

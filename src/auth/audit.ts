@@ -38,6 +38,11 @@ export class AuditLog {
     this.logger = logger.child({ audit: true });
   }
 
+  /** False when decision lines are not logged: the handler then skips building them. */
+  get decisionsLogged(): boolean {
+    return this.logger.isLevelEnabled('info');
+  }
+
   decision(entry: DecisionAudit): void {
     this.logger.info(
       {

@@ -42,6 +42,7 @@ export class AuthenticationHandler implements RequestHandler {
   async handleAccessRequest(request: AccessRequest): Promise<Decision> {
     const started = performance.now();
     const audit = (result: 'accept' | 'reject' | 'challenge' | 'dropped', fields: { user?: string; method?: string; reason?: string; codeId?: string; replayed?: boolean }) =>
+      this.audit.decisionsLogged &&
       this.audit.decision({
         client: request.client.name,
         nas: nasOf(request),

@@ -29,8 +29,6 @@ export interface Resolution {
   readonly fallbackReason: 'bad-pin' | 'bad-code' | 'no-pin' | 'unknown-user' | 'bad-authcode';
   /** The PIN matched and the tokencode is right for a token marked lost: an audit alert. */
   readonly lostTokenUsed: boolean;
-  /** The password was the PIN alone (the challenge trigger, see the challenge flow). */
-  readonly pinOnly: boolean;
 }
 
 /**
@@ -112,7 +110,7 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
   if (input.presentedState !== undefined) {
     const state = input.states.get(input.presentedState);
     if (state !== undefined) offline(state.requestCode, typed, true);
-    return { candidates, fallbackReason: user === undefined ? 'unknown-user' : 'bad-authcode', lostTokenUsed: false, pinOnly: false };
+    return { candidates, fallbackReason: user === undefined ? 'unknown-user' : 'bad-authcode', lostTokenUsed: false };
   }
   let pinMatched = false;
 
@@ -169,5 +167,5 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
   let fallbackReason: Resolution['fallbackReason'] = pinMatched || pinOnly ? 'bad-code' : 'bad-pin';
   if (user === undefined) fallbackReason = 'unknown-user';
   else if (user.pinHash === undefined) fallbackReason = 'no-pin';
-  return { candidates, fallbackReason, lostTokenUsed, pinOnly };
+  return { candidates, fallbackReason, lostTokenUsed };
 }

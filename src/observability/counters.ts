@@ -14,14 +14,6 @@ export class Counters<Name extends string> {
     return this.values.get(label === undefined ? name : `${name}{${label}}`) ?? 0;
   }
 
-  /** Sum over every label of one counter. */
-  total(name: Name): number {
-    let sum = 0;
-    for (const [key, value] of this.values) {
-      if (key === name || key.startsWith(`${name}{`)) sum += value;
-    }
-    return sum;
-  }
 
   snapshot(): Record<string, number> {
     return Object.fromEntries(this.values);

@@ -548,6 +548,14 @@ function probeServer(address: NetConnectOpts): Promise<Probe> {
   });
 }
 
+/**
+ * True when a Redis server answers on this unix socket: how a CLI command or a worker
+ * joins the embedded server a running `radgate serve` owns, instead of starting another.
+ */
+export async function redisAnswersOn(path: string): Promise<boolean> {
+  return (await probeServer({ path })).kind === 'ready';
+}
+
 /** A RESP bulk string at `offset`; undefined if the reply is something else (e.g. an error). */
 function readBulkString(text: string, offset: number): string | undefined | 'incomplete' {
   const headerEnd = text.indexOf('\r\n', offset);
