@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './auth/clock.js';
 import { CredentialService } from './auth/credential-service.js';
 import { AuthenticationHandler } from './auth/radius-handler.js';
 import { ReplyProfiles } from './auth/reply-profiles.js';
+import { UserSnapshots } from './auth/user-snapshots.js';
 import type { RadgateConfig } from './config/types.js';
 import type { Keyring } from './keys/keyring.js';
 import { loadKeyring } from './keys/load-keyring.js';
@@ -91,6 +92,7 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
   logger.info({ attributes: dictionary.attributeCount, vendors: dictionary.vendorCount, directory: config.dictionaryDir }, 'dictionaries loaded');
   const profiles = new ReplyProfiles(config.replies, dictionary, config.challenge);
   const credentials = await openCredentials(config, logger, options);
+  const snapshots = new UserSnapshots(config.userCache.maxUsers);
   const authenticator = new Authenticator(
     credentials.store,
     credentials.keyring,
@@ -98,6 +100,7 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
     config.challenge,
     config.replyCache.ttlSeconds * 1000,
     options.clock ?? systemClock,
+    snapshots,
   );
   const handler = new AuthenticationHandler(authenticator, credentials.store, profiles, config.policy, credentials.audit);
   const server = new RadiusServer({ config, dictionary, handler, logger });
@@ -107,6 +110,8 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
     await credentials.close();
     throw error;
   }
+  // In the background: until a record is copied, its user's logins read it first.
+  void snapshots.loadAll(credentials.store, logger);
   return {
     server,
     dictionary,

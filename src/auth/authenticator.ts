@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ChallengeConfig, PolicyConfig } from '../config/types.js';
 import type { Keyring } from '../keys/keyring.js';
-import type { CredentialStore } from '../store/credential-store.js';
+import { StoreUnavailableError, type CredentialStore } from '../store/credential-store.js';
 import { challengesFromFields } from '../store/records.js';
 import type { Clock } from './clock.js';
 import { parseDecision, type AuthenticationOutcome } from './decision.js';
 import { resolvePassword } from './resolve-password.js';
+import { UserSnapshots } from './user-snapshots.js';
 
 export interface AuthenticationRequest {
   /** Canonical user name (realm stripped and case folded per policy). */
@@ -27,11 +28,15 @@ export interface AuthenticationResult {
   readonly lostTokenUsed: boolean;
 }
 
+/** Snapshots in a row that another write made out of date before we give up (and drop). */
+const MAX_STALE_SNAPSHOTS = 3;
+
 /**
- * One authentication in exactly two Redis round trips: load the user (or the decision a
- * retransmission already got), resolve the password in Node where the keys are, then let
- * decide.lua check and consume atomically. Throws StoreUnavailableError when Redis cannot
- * answer; it never turns an outage into an Accept.
+ * One authentication in one Redis round trip: resolve the password in Node, where the keys
+ * are, against the gateway's copy of the user record, then let decide.lua check and
+ * consume atomically. When the copy is out of date (or missing, for a user that exists),
+ * decide.lua says so and returns the current record: a second round trip. Throws
+ * StoreUnavailableError when Redis cannot answer; it never turns an outage into an Accept.
  */
 export class Authenticator {
   constructor(
@@ -41,36 +46,47 @@ export class Authenticator {
     private readonly challenge: ChallengeConfig,
     private readonly decisionTtlMs: number,
     private readonly clock: Clock,
+    private readonly snapshots: UserSnapshots = new UserSnapshots(0),
   ) {}
 
   async authenticate(request: AuthenticationRequest): Promise<AuthenticationResult> {
-    const loaded = await this.store.loadForAuthentication(request.user, request.fingerprint);
-    if (loaded.decision !== undefined) {
-      return { outcome: parseDecision(loaded.decision), replayed: true, lostTokenUsed: false };
+    let snapshot = this.snapshots.guess(request.user);
+    for (let attempt = 1; ; attempt++) {
+      const now = this.clock();
+      const presentedState = request.state?.toString('hex');
+      const { pending, states } = challengesFromFields(snapshot.challengeFields, now);
+      const resolution = resolvePassword(
+        { userName: request.user, user: snapshot.user, password: request.password, nowMs: now, pending, states, presentedState },
+        this.keyring,
+        this.policy,
+        this.challenge,
+      );
+      const result = await this.store.decide({
+        user: request.user,
+        fingerprint: request.fingerprint,
+        now,
+        decisionTtlMs: this.decisionTtlMs,
+        maxFailures: this.policy.maxFailures,
+        lockoutMs: this.policy.lockoutSeconds * 1000,
+        fallbackReason: resolution.fallbackReason,
+        tokenFoundPolicy: this.policy.tokenFound,
+        bypassId: this.challenge.temporaryBypass ? randomBytes(5).toString('hex') : undefined,
+        presentedState,
+        client: request.client,
+        revision: snapshot.revision,
+        candidates: resolution.candidates,
+      });
+      if (result.kind === 'decided') {
+        const { decision, replayed } = result;
+        return { outcome: parseDecision(decision), replayed, lostTokenUsed: resolution.lostTokenUsed && !replayed };
+      }
+      snapshot = result.snapshot;
+      this.snapshots.set(request.user, snapshot);
+      if (attempt === MAX_STALE_SNAPSHOTS) {
+        // Only a record rewritten between every pair of round trips gets here: say nothing,
+        // and the NAS's retransmission tries again.
+        throw new StoreUnavailableError(`the record of this user changed ${attempt} times while it was being checked`);
+      }
     }
-    const now = this.clock();
-    const presentedState = request.state?.toString('hex');
-    const { pending, states } = challengesFromFields(loaded.challengeFields, now);
-    const resolution = resolvePassword(
-      { userName: request.user, user: loaded.user, password: request.password, nowMs: now, pending, states, presentedState },
-      this.keyring,
-      this.policy,
-      this.challenge,
-    );
-    const { decision, replayed } = await this.store.decide({
-      user: request.user,
-      fingerprint: request.fingerprint,
-      now,
-      decisionTtlMs: this.decisionTtlMs,
-      maxFailures: this.policy.maxFailures,
-      lockoutMs: this.policy.lockoutSeconds * 1000,
-      fallbackReason: resolution.fallbackReason,
-      tokenFoundPolicy: this.policy.tokenFound,
-      bypassId: this.challenge.temporaryBypass ? randomBytes(5).toString('hex') : undefined,
-      presentedState,
-      client: request.client,
-      candidates: resolution.candidates,
-    });
-    return { outcome: parseDecision(decision), replayed, lostTokenUsed: resolution.lostTokenUsed && !replayed };
   }
 }

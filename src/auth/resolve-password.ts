@@ -32,13 +32,22 @@ export interface Resolution {
 }
 
 /**
- * A stand-in for unknown users: the same hashing and the same round trips happen for a
- * name that does not exist as for a wrong PIN, so response timing does not tell an
- * attacker which user names are real (SPEC "Resolving a password", step 1).
+ * A stand-in for unknown users: the same hashing and the same lookups happen for a name
+ * that does not exist as for a wrong PIN, so response timing does not tell an attacker
+ * which user names are real (SPEC "Resolving a password", step 1).
  */
-const PHANTOM_PIN_HASH = 'phantom.AAAAAAAAAAAAAAAAAAAAAA';
-const PHANTOM_LENGTHS = [8] as const;
-const PHANTOM_TOKEN_DIGITS = 6;
+// As long as a real `kid.hash` (32 bytes of HMAC-SHA-256), so the comparison runs in full.
+const PHANTOM_PIN_HASH = `phantom.${'A'.repeat(43)}`;
+/**
+ * Where a PIN ‖ code split is tried when the user has no PIN-prefixed code (most users,
+ * most of the time): a decoy lookup there costs what a real one costs.
+ */
+const PADDING_CODE_LENGTHS = [8] as const;
+const PHANTOM_TOKEN: TokenRecord = {
+  type: 'totp', serial: '', encryptedSecret: '', digits: 6, period: 30, algorithm: 'sha1', state: 'active', expiresAt: 0, lastStep: -1, assignedAt: 0,
+};
+/** Tokencodes are computed with this when the PIN is wrong or there is no token: same HMACs, nothing learned. */
+const PHANTOM_SECRET = randomBytes(20);
 
 function constantTimeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -120,30 +129,35 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
     for (const lookup of keyring.codeCandidates(userName, CODE_FAMILY.alone, whole)) candidates.push({ kind: 'code', lookup });
   }
 
-  // 3. PIN ‖ code, for each length of the user's active PIN-prefixed codes.
-  for (const length of user?.prefixedCodeLengths ?? PHANTOM_LENGTHS) {
+  // 3. PIN ‖ code, for each length of the user's active PIN-prefixed codes. With a wrong
+  // PIN the code is still hashed and looked up, as a decoy that cannot be accepted.
+  const lengths = user === undefined || user.prefixedCodeLengths.length === 0 ? PADDING_CODE_LENGTHS : user.prefixedCodeLengths;
+  for (const length of lengths) {
     if (typed.length <= length) continue;
-    if (!pinMatches(typed.slice(0, typed.length - length))) continue;
-    pinMatched = true;
-    const code = normalizeCode(typed.slice(typed.length - length));
-    for (const lookup of keyring.codeCandidates(userName, CODE_FAMILY.afterPin, code)) candidates.push({ kind: 'code', lookup });
+    const pinLength = typed.length - length;
+    if (pinLength < policy.pin.minLength || pinLength > policy.pin.maxLength) continue;
+    const pinRight = pinMatches(typed.slice(0, pinLength));
+    pinMatched ||= pinRight;
+    const real = pinRight && user !== undefined && user.prefixedCodeLengths.includes(length);
+    const code = normalizeCode(typed.slice(pinLength));
+    for (const lookup of keyring.codeCandidates(userName, CODE_FAMILY.afterPin, code)) candidates.push({ kind: real ? 'code' : 'decoy', lookup });
   }
 
-  // 4. PIN ‖ tokencode.
+  // 4. PIN ‖ tokencode. The tokencode's HMACs are computed whatever the PIN and the user,
+  // with a stand-in secret when either is wrong.
   let lostTokenUsed = false;
-  const digits = user?.token?.digits ?? PHANTOM_TOKEN_DIGITS;
+  const token = user?.token;
+  const digits = token?.digits ?? PHANTOM_TOKEN.digits;
   if (typed.length > digits) {
     const tokencode = typed.slice(typed.length - digits);
-    if (pinMatches(typed.slice(0, typed.length - digits))) {
-      pinMatched = true;
-      const token = user?.token;
-      const secret = token === undefined ? undefined : keyring.tokenSecret(userName, token.encryptedSecret);
-      if (token !== undefined && secret !== undefined && /^\d+$/.test(tokencode)) {
-        const step = tokenStep(token, secret, tokencode, nowMs, policy);
-        if (step !== undefined) {
-          candidates.push({ kind: 'token', step });
-          lostTokenUsed = token.state === 'lost';
-        }
+    const pinRight = pinMatches(typed.slice(0, typed.length - digits));
+    pinMatched ||= pinRight;
+    const secret = pinRight && token !== undefined ? keyring.tokenSecret(userName, token.encryptedSecret) : undefined;
+    if (/^\d+$/.test(tokencode)) {
+      const step = tokenStep(token ?? PHANTOM_TOKEN, secret ?? PHANTOM_SECRET, tokencode, nowMs, policy);
+      if (token !== undefined && secret !== undefined && step !== undefined) {
+        candidates.push({ kind: 'token', step });
+        lostTokenUsed = token.state === 'lost';
       }
     }
   }

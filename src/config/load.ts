@@ -84,6 +84,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     clients: resolver.clients(raw.clients, baseDir, env),
     dictionaryDir: resolver.dictionaryDir(raw.dictionary_dir, baseDir),
     replyCache: { ttlSeconds: raw.reply_cache.ttl_seconds, maxEntries: raw.reply_cache.max_entries },
+    userCache: { maxUsers: raw.user_cache.max_users },
     requestTimeoutMs: raw.request_timeout_ms,
     log: { level: raw.log.level },
     redis: {

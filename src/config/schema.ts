@@ -68,6 +68,16 @@ export const replyCacheSchema = {
   },
 } as const;
 
+export const userCacheSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    // 0 turns the copies off: every login then reads the user record first (two round trips).
+    max_users: { type: 'integer', minimum: 0, maximum: 10000000, default: 100000 },
+  },
+} as const;
+
 export const logSchema = {
   type: 'object',
   additionalProperties: false,
@@ -248,6 +258,7 @@ export const configSchema = {
     // No schema default: the shipped folder depends on where radgate is installed.
     dictionary_dir: { type: 'string', minLength: 1 },
     reply_cache: replyCacheSchema,
+    user_cache: userCacheSchema,
     // Must stay below a NAS's own timeout (typically 3–5 s) or it retransmits first.
     request_timeout_ms: { type: 'integer', minimum: 100, maximum: 30000, default: 3000 },
     log: logSchema,
@@ -272,6 +283,7 @@ export interface RawConfig {
   clients: RawClient[];
   dictionary_dir?: string;
   reply_cache: { ttl_seconds: number; max_entries: number };
+  user_cache: { max_users: number };
   request_timeout_ms: number;
   log: { level: (typeof LOG_LEVELS)[number] };
   redis: { url?: string; command_timeout_ms: number; key_prefix: string; embedded: { data_dir: string }; wait_replicas: number };

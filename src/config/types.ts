@@ -154,6 +154,8 @@ export interface RadgateConfig {
   /** Directory holding the top-level `dictionary` file. */
   readonly dictionaryDir: string;
   readonly replyCache: ReplyCacheConfig;
+  /** Copies of user records held by each gateway process (see UserSnapshots). */
+  readonly userCache: { readonly maxUsers: number };
   /** Deadline for one request's handler; past it the request is dropped. */
   readonly requestTimeoutMs: number;
   readonly log: LogConfig;

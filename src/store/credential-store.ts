@@ -1,11 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { KeyNames } from './key-names.js';
-import { codeFromJson, codeToJson, kindToWire, PIN_PREFIXED_KINDS, userFromFields, type CodeRecord, type UserRecord } from './records.js';
+import { codeFromJson, codeToJson, kindToWire, PIN_PREFIXED_KINDS, USER_FIELDS, userFromFields, type CodeRecord, type UserRecord } from './records.js';
 
 const SCRIPTS = {
-  loadUser: { file: 'load-user.lua', keys: 3 },
   decide: { file: 'decide.lua', keys: 4 },
   createUser: { file: 'create-user.lua', keys: 1 },
   updateUser: { file: 'update-user.lua', keys: 1 },
@@ -19,19 +19,33 @@ export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
 
-/** What the first round trip of an authentication returns. */
-export type LoadResult =
-  | { readonly decision: string }
-  | {
-      readonly decision?: undefined;
-      readonly user: UserRecord | undefined;
-      /** The user's challenge hash as HGETALL returns it (see challengesFromFields). */
-      readonly challengeFields: readonly string[];
-    };
+/**
+ * What password resolution reads about one user: the record, its pending challenges, and
+ * the revision they had when read. An unknown user is a snapshot too (no record, revision
+ * ''), so resolving for a name that does not exist costs what it costs for one that does.
+ */
+export interface UserSnapshot {
+  readonly revision: string;
+  readonly user: UserRecord | undefined;
+  /** The user's challenge hash as HGETALL returns it (see challengesFromFields). */
+  readonly challengeFields: readonly string[];
+}
+
+/** The snapshot of a user that does not exist (decide.lua's revision for no record). */
+export function absentUser(): UserSnapshot {
+  return { revision: '', user: undefined, challengeFields: [] };
+}
+
+export type DecideResult =
+  | { readonly kind: 'decided'; readonly decision: string; readonly replayed: boolean }
+  /** The candidates were computed from an old snapshot; here is the current one. */
+  | { readonly kind: 'stale'; readonly snapshot: UserSnapshot };
 
 /** A candidate credential for decide.lua, in resolution order. */
 export type Candidate =
   | { readonly kind: 'code'; readonly lookup: string }
+  /** Looked up and ignored: the PIN was wrong, but the lookup costs what a right one does. */
+  | { readonly kind: 'decoy'; readonly lookup: string }
   | { readonly kind: 'token'; readonly step: number }
   | { readonly kind: 'bypass' }
   | { readonly kind: 'offline'; readonly requestCode: string; readonly bypassUntil: number; readonly answersState: boolean }
@@ -51,6 +65,8 @@ export interface DecideRequest {
   /** Hex of the State attribute, when the request answers a challenge. */
   readonly presentedState: string | undefined;
   readonly client: string;
+  /** Revision of the snapshot the candidates were computed from. */
+  readonly revision: string;
   readonly candidates: readonly Candidate[];
 }
 
@@ -61,6 +77,8 @@ function candidateArgument(candidate: Candidate): string {
   switch (candidate.kind) {
     case 'code':
       return `code|${candidate.lookup}`;
+    case 'decoy':
+      return `decoy|${candidate.lookup}`;
     case 'token':
       return `token|${candidate.step}`;
     case 'bypass':
@@ -89,10 +107,17 @@ export interface StoreOptions {
 
 type ScriptRunner = (...args: (string | number)[]) => Promise<unknown>;
 
+function snapshotFrom(name: string, userFields: readonly string[], challengeFields: readonly string[]): UserSnapshot {
+  let revision = '';
+  for (let i = 0; i + 1 < userFields.length; i += 2) if (userFields[i] === USER_FIELDS.revision) revision = userFields[i + 1]!;
+  return { revision, user: userFromFields(name, userFields), challengeFields };
+}
+
 /**
  * radgate's only state: users, tokens and issued codes in Redis. Every check-and-consume is
- * one Lua script (EVALSHA via ioredis `defineCommand`); an authentication costs two round
- * trips (load, then decide). The store tracks its own health for Status-Server and logs
+ * one Lua script (EVALSHA via ioredis `defineCommand`); an authentication is one round trip
+ * (decide.lua) when the gateway's copy of the user record is current, two when it is not.
+ * The store tracks its own health for Status-Server and logs
  * one line per change of state, never one per failed packet.
  */
 export class CredentialStore {
@@ -105,6 +130,9 @@ export class CredentialStore {
   private readonly waitReplicas: number;
   /** A command timed out: fail fast, sending nothing, until a probe gets an answer. */
   private stalled = false;
+  /** Revisions are this process's random prefix and a counter: unique without a round trip. */
+  private readonly revisionPrefix = randomBytes(9).toString('base64url');
+  private revisionCounter = 0;
 
   constructor(
     readonly redis: Redis | Cluster,
@@ -224,27 +252,20 @@ export class CredentialStore {
     }
   }
 
-  // --- authentication (two round trips) ---------------------------------------------
-
-  async loadForAuthentication(user: string, fingerprint: string): Promise<LoadResult> {
-    const reply = (await this.run('loadUser', this.keys.user(user), this.keys.decision(user, fingerprint), this.keys.challenges(user))) as [
-      string | null,
-      string[]?,
-      string[]?,
-    ];
-    this.setHealthy(true, 'command answered');
-    if (reply[0] !== null && reply[0] !== undefined) {
-      // A retransmission is answered from the stored decision: that decision must be as
-      // durable as a fresh one before it is sent, or a failover could bring its code back.
-      await this.awaitReplicas();
-      return { decision: reply[0] };
-    }
-    return { user: userFromFields(user, reply[1] ?? []), challengeFields: reply[2] ?? [] };
+  /** A value for the record's revision field that no other write has used. */
+  private newRevision(): string {
+    this.revisionCounter += 1;
+    return `${this.revisionPrefix}.${this.revisionCounter.toString(36)}`;
   }
 
-  /** Runs decide.lua; returns the decision and whether it was taken now or replayed. */
-  async decide(request: DecideRequest): Promise<{ readonly decision: string; readonly replayed: boolean }> {
-    const [state, decision] = (await this.run(
+  // --- authentication (one round trip, two when the snapshot is out of date) -------------
+
+  /**
+   * Runs decide.lua: the decision (taken now, or the one a retransmission already got), or,
+   * when `request.revision` is not the record's, the current snapshot and nothing decided.
+   */
+  async decide(request: DecideRequest): Promise<DecideResult> {
+    const reply = (await this.run(
       'decide',
       this.keys.user(request.user),
       this.keys.codes(request.user),
@@ -261,17 +282,41 @@ export class CredentialStore {
       request.client,
       // Wall clock, not the injectable one: this is about Redis running the script late.
       Date.now() + this.commandTimeoutMs + CLOCK_SKEW_ALLOWANCE_MS,
+      request.revision,
+      this.newRevision(),
       ...request.candidates.map(candidateArgument),
-    )) as [string, string];
+    )) as [string, string | string[], string[]?];
+    this.setHealthy(true, 'command answered');
+    const [state, payload] = reply;
     if (state === 'late') throw this.unavailable(new Error('Redis ran the decision after the command timeout; nothing was consumed'));
+    if (state === 'stale') return { kind: 'stale', snapshot: snapshotFrom(request.user, payload as string[], reply[2] ?? []) };
+    // A replayed decision is answered again: it must be as durable as a fresh one before it
+    // is sent, or a failover could bring its code back.
     await this.awaitReplicas();
-    return { decision, replayed: state === 'replay' };
+    return { kind: 'decided', decision: payload as string, replayed: state === 'replay' };
+  }
+
+  /**
+   * Snapshots of users, a page of names at a time, for the gateway to start with copies of
+   * every record (see UserSnapshots). Commands go out concurrently: ioredis sends them in
+   * one write, and with Cluster each to its own slot's master.
+   */
+  async loadSnapshots(names: readonly string[]): Promise<Map<string, UserSnapshot>> {
+    const loaded = await this.command(() =>
+      Promise.all(
+        names.map(async (name) => {
+          const [user, challenges] = await Promise.all([this.redis.hgetall(this.keys.user(name)), this.redis.hgetall(this.keys.challenges(name))]);
+          return [name, snapshotFrom(name, Object.entries(user).flat(), Object.entries(challenges).flat())] as const;
+        }),
+      ),
+    );
+    return new Map(loaded.filter(([, snapshot]) => snapshot.user !== undefined));
   }
 
   // --- users ------------------------------------------------------------------------
 
   async createUser(user: string, fields: (string | number)[], createdAt: number): Promise<boolean> {
-    const created = (await this.run('createUser', this.keys.user(user), ...fields)) === 1;
+    const created = (await this.run('createUser', this.keys.user(user), ...fields, USER_FIELDS.revision, this.newRevision())) === 1;
     if (created) await this.command(() => this.redis.zadd(this.keys.users(), createdAt, user));
     return created;
   }
@@ -284,7 +329,9 @@ export class CredentialStore {
 
   /** Sets and deletes fields of an existing user; false if there is no such user. */
   async updateUser(user: string, set: (string | number)[], remove: readonly string[] = []): Promise<boolean> {
-    return (await this.run('updateUser', this.keys.user(user), set.length / 2, ...set, ...remove)) === 1;
+    // Every change gets a new revision: gateways then stop deciding on their old copies.
+    const withRevision = [...set, USER_FIELDS.revision, this.newRevision()];
+    return (await this.run('updateUser', this.keys.user(user), withRevision.length / 2, ...withRevision, ...remove)) === 1;
   }
 
   async deleteUser(user: string): Promise<boolean> {
@@ -323,7 +370,7 @@ export class CredentialStore {
   async issueCodes(user: string, codes: readonly { lookup: string; record: CodeRecord }[], now: number): Promise<boolean> {
     const pairs = codes.flatMap(({ lookup, record }) => [lookup, codeToJson(record)]);
     const prefixed = PIN_PREFIXED_KINDS.map(kindToWire).join(',');
-    return (await this.run('issueCodes', this.keys.user(user), this.keys.codes(user), now, this.codeRetentionMs, prefixed, ...pairs)) === 1;
+    return (await this.run('issueCodes', this.keys.user(user), this.keys.codes(user), now, this.codeRetentionMs, prefixed, this.newRevision(), ...pairs)) === 1;
   }
 
   async listCodes(user: string): Promise<CodeRecord[]> {

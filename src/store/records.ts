@@ -93,6 +93,13 @@ export const USER_FIELDS = {
   tokenExpires: 't_expires',
   tokenLast: 't_last',
   tokenAssigned: 't_assigned',
+  /**
+   * Revision of everything password resolution reads (PIN, token, code lengths, challenge
+   * settings and pending challenges): a fresh unique value with every such write. The
+   * gateway keeps copies of user records and decide.lua refuses to decide on a copy whose
+   * revision is not the stored one.
+   */
+  revision: 'rv',
 } as const;
 
 export const TOKEN_FIELDS = [

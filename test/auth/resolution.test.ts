@@ -3,6 +3,7 @@ import { Authenticator } from '../../src/auth/authenticator.js';
 import { groupCode } from '../../src/auth/codes/alphabet.js';
 import type { IssueRequest } from '../../src/auth/credential-service.js';
 import { hotp } from '../../src/auth/otp/hotp.js';
+import { UserSnapshots } from '../../src/auth/user-snapshots.js';
 import { OPERATOR, startStack, type Stack } from '../helpers/stack.js';
 import { secretOf, totpAt } from '../helpers/otp.js';
 
@@ -12,7 +13,9 @@ let sequence = 0;
 
 test.before(async () => {
   stack = await startStack({ yaml: 'policy:\n  reject_delay_ms: 0\n  max_failures: 5\n  lockout_seconds: 0\n' });
-  authenticator = new Authenticator(stack.admin.store, stack.admin.keyring, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read);
+  // With copies of user records, as the gateway runs it: every admin change below must reach
+  // the next login through the revision check (user-snapshots.test.ts counts round trips).
+  authenticator = new Authenticator(stack.admin.store, stack.admin.keyring, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read, new UserSnapshots(1000));
 });
 
 test.after.always(async () => {

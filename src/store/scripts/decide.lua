@@ -1,4 +1,5 @@
--- Second round trip: the atomic check-and-consume for one Access-Request.
+-- The one round trip of an authentication: the atomic check-and-consume for one
+-- Access-Request.
 --
 -- Everything that must not race is decided here, in one script on one slot: the user's
 -- state and lockout, each candidate code's expiry, revocation and remaining uses, the
@@ -9,6 +10,11 @@
 -- the typed code, the TOTP/HOTP step that matched, the derived offline authorization code
 -- that matched) because the keys never enter Redis.
 --
+-- Node computed them from its copy of the user record. The copy carries the record's
+-- revision (field rv, renewed by every write that changes what resolution reads); if the
+-- stored revision is another, nothing is decided and the current record is returned for
+-- Node to resolve again. An unknown user's revision is ''.
+--
 -- KEYS[1] user hash   KEYS[2] codes hash   KEYS[3] decision key   KEYS[4] challenge hash
 -- ARGV[1] now (ms)    ARGV[2] decision TTL (ms)   ARGV[3] max failures
 -- ARGV[4] lockout (ms, 0 = until an admin unlocks)
@@ -18,15 +24,19 @@
 -- ARGV[8] State presented with the request, hex ('' = none); consumed whatever happens
 -- ARGV[9] client name (a State is only valid from the client it was sent to)
 -- ARGV[10] latest time (ms, Redis clock) at which this decision may still be taken
--- ARGV[11..] candidates in resolution order, fields joined by '|':
+-- ARGV[11] revision of the record the candidates were computed from
+-- ARGV[12] a fresh revision, stored if this decision changes what resolution reads
+-- ARGV[13..] candidates in resolution order, fields joined by '|':
 --   code|lookup   token|step   bypass   offline|request code|bypass end ms|answers State (1/0)
 --   challenge|request code|state hex|expiry ms   (only when nothing else is accepted)
+--   decoy|lookup   (looked up and ignored: a wrong PIN costs what a right one does)
 --
 -- Code records are JSON arrays:
 --   1 id, 2 kind, 3 issued ms, 4 expires ms, 5 max uses (0 = until expiry), 6 uses,
 --   7 last used ms, 8 revoked ms, 9 issued by, 10 reason, 11 revoked by, 12 length
 -- Returns {'new'|'replay', decision}: 'A|method|id', 'C|request code|state hex' or
--- 'R|reason[|locked]'; or {'late'} when the script runs after the gateway gave up on it.
+-- 'R|reason[|locked]'; {'stale', user fields, challenge fields} when the revision differs;
+-- or {'late'} when the script runs after the gateway gave up on it.
 local now = tonumber(ARGV[1])
 
 -- A Redis that was frozen (SIGSTOP, a long fork, a stalled disk) runs the commands queued
@@ -39,9 +49,23 @@ end
 
 local previous = redis.call('GET', KEYS[3])
 if previous then
-  -- Written again so that the WAIT that follows covers it (see load-user.lua).
+  -- Written again (same value, same TTL) so that a WAIT after this script covers it: Redis
+  -- documents WAIT only for the writes of the connection that sends it.
   redis.call('SET', KEYS[3], previous, 'KEEPTTL')
   return {'replay', previous}
+end
+
+local revision = redis.call('HGET', KEYS[1], 'rv')
+if not revision and redis.call('EXISTS', KEYS[1]) == 1 then
+  -- A record written before revisions existed gets one now.
+  revision = ARGV[12]
+  redis.call('HSET', KEYS[1], 'rv', revision)
+end
+if (revision or '') ~= ARGV[11] then
+  return {'stale', redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[4])}
+end
+local function renewRevision()
+  if revision then redis.call('HSET', KEYS[1], 'rv', ARGV[12]) end
 end
 
 local function decide(decision)
@@ -73,29 +97,39 @@ local function createBypass(untilMs, reason)
   redis.call('HSET', KEYS[2], 'bypass', cjson.encode({ARGV[7], 'BP', now, untilMs, 0, 0, 0, 0, 'gateway', reason, '', 0}))
 end
 
-local user = redis.call('HMGET', KEYS[1], 'status', 'fails', 'locked', 't_state', 't_expires', 't_last')
+local user = redis.call('HMGET', KEYS[1], 'status', 'fails', 'locked', 't_state', 't_expires', 't_last', 't_type')
 
 -- A State is single use: consume it before anything else can fail.
 local stateRequest, stateProblem = nil, nil
 if ARGV[8] ~= '' then
   local field = 'state:' .. ARGV[8]
   local record = redis.call('HGET', KEYS[4], field)
-  redis.call('HDEL', KEYS[4], field)
   if not record then stateProblem = 'bad-state'
   else
     local client, request, expires = unpack(split(record))
     if client ~= ARGV[9] then stateProblem = 'state-from-another-client'
     elseif tonumber(expires) <= now then stateProblem = 'state-expired'
     else stateRequest = request end
+    redis.call('HDEL', KEYS[4], field)
+    renewRevision()
   end
 end
 
-if not user[1] then return decide('R|unknown-user') end
-if user[1] ~= 'active' then return decide('R|disabled') end
-
+-- SPEC step 1: an unknown, disabled or locked user is refused after the same lookups as a
+-- wrong password, so the time taken does not say which it was.
 local fails = tonumber(user[2] or '0')
 local locked = tonumber(user[3] or '0')
-if locked < 0 or locked > now then return decide('R|locked') end
+local refusal = nil
+if not user[1] then refusal = 'unknown-user'
+elseif user[1] ~= 'active' then refusal = 'disabled'
+elseif locked < 0 or locked > now then refusal = 'locked' end
+if refusal then
+  for i = 13, #ARGV do
+    local candidate = split(ARGV[i])
+    if candidate[1] == 'code' or candidate[1] == 'decoy' then redis.call('HGET', KEYS[2], candidate[2]) end
+  end
+  return decide('R|' .. refusal)
+end
 if locked > 0 then
   -- A timed lockout has run out: the count starts again.
   fails = 0
@@ -104,10 +138,12 @@ end
 
 local reason = stateProblem or ARGV[5]
 local challenge = nil
-for i = 11, #ARGV do
+for i = 13, #ARGV do
   local candidate = split(ARGV[i])
   local kind = candidate[1]
-  if kind == 'code' then
+  if kind == 'decoy' then
+    redis.call('HGET', KEYS[2], candidate[2])
+  elseif kind == 'code' then
     local raw = redis.call('HGET', KEYS[2], candidate[2])
     if raw then
       local code = cjson.decode(raw)
@@ -139,6 +175,9 @@ for i = 11, #ARGV do
     elseif step <= tonumber(user[6] or '-1') then reason = 'replay'
     else
       redis.call('HSET', KEYS[1], 't_last', step, 'fails', 0, 't_state', 'active')
+      -- A TOTP step is checked here, but an HOTP counter and a lost token's state are read
+      -- by resolution: the gateways' copies of this record are now out of date.
+      if user[7] == 'hotp' or user[4] ~= 'active' then renewRevision() end
       if lost and ARGV[6] == 'allow-and-revoke' then
         emergencyCodes(function(field, code)
           code[8] = now
@@ -170,6 +209,7 @@ for i = 11, #ARGV do
       reason = 'request-code-expired'
     else
       redis.call('HDEL', KEYS[4], 'req:' .. request)
+      renewRevision()
       redis.call('HSET', KEYS[1], 'fails', 0)
       createBypass(bypassUntil, 'offline authorization code')
       return decide('A|OF|' .. request)
@@ -189,6 +229,7 @@ if challenge then
   end
   redis.call('HSET', KEYS[4], 'req:' .. request, expires, 'state:' .. state, ARGV[9] .. '|' .. request .. '|' .. expires)
   redis.call('PEXPIREAT', KEYS[4], expires)
+  renewRevision()
   return decide('C|' .. request .. '|' .. state)
 end
 

@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import { absentUser, type CredentialStore, type UserSnapshot } from '../store/credential-store.js';
+
+/** Names asked for per round trip while loading: large enough to fill a pipe, small enough to not stall Redis. */
+const LOAD_PAGE = 500;
+
+/** A revision no record has (they are '' or contain a dot): decide.lua always returns the record. */
+const UNREAD: UserSnapshot = { revision: 'unread', user: undefined, challengeFields: [] };
+
+/**
+ * The gateway's copies of user records, so that an authentication is one round trip
+ * (decide.lua) instead of two (read the record, then decide). FreeRADIUS's `files` module
+ * holds its users in memory for the same reason.
+ *
+ * A copy is only ever a guess: every snapshot carries the record's revision, decide.lua
+ * compares it with the stored one and, when they differ, decides nothing and returns the
+ * current record. So a copy can be old, or missing, without any decision being taken on
+ * old data; the cost is one more round trip.
+ *
+ * Bounded, least recently used first out. Unknown names are not remembered: a miss is
+ * resolved as an unknown user in one round trip, so a name that does not exist answers as
+ * fast as one whose record is held (SPEC "Resolving a password", step 1), and random names
+ * cannot push real users out. For that promise the bound must exceed the number of users;
+ * with copies turned off (0), every login reads the record first, known user or not.
+ */
+export class UserSnapshots {
+  private readonly entries = new Map<string, UserSnapshot>();
+  private loading: Promise<void> | undefined;
+
+  constructor(private readonly maxUsers: number) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The snapshot to resolve a login against: the copy, else a guess (see the class comment). */
+  guess(user: string): UserSnapshot {
+    const snapshot = this.entries.get(user);
+    if (snapshot === undefined) return this.maxUsers === 0 ? UNREAD : absentUser();
+    // Most recently used goes to the end of the Map's order, so eviction takes the front.
+    this.entries.delete(user);
+    this.entries.set(user, snapshot);
+    return snapshot;
+  }
+
+  set(user: string, snapshot: UserSnapshot): void {
+    this.entries.delete(user);
+    if (snapshot.user === undefined || this.maxUsers === 0) return;
+    if (this.entries.size >= this.maxUsers) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(user, snapshot);
+  }
+
+  /**
+   * Copies every user's record, up to the bound, in the background after start: the first
+   * login of the day then costs what every other one does. A snapshot taken by a login
+   * meanwhile is newer and is kept.
+   */
+  loadAll(store: CredentialStore, logger: Logger): Promise<void> {
+    if (this.maxUsers === 0) return Promise.resolve();
+    this.loading ??= (async () => {
+      const started = Date.now();
+      let offset = 0;
+      while (this.entries.size < this.maxUsers) {
+        const names = await store.listUsers(offset, Math.min(LOAD_PAGE, this.maxUsers - this.entries.size));
+        if (names.length === 0) break;
+        offset += names.length;
+        for (const [name, snapshot] of await store.loadSnapshots(names)) if (!this.entries.has(name)) this.set(name, snapshot);
+      }
+      const users = await store.countUsers();
+      if (users > this.maxUsers) {
+        logger.warn({ users, max_users: this.maxUsers }, 'more users than user_cache.max_users: logins of users without a copy take an extra round trip, and an unknown user answers faster than they do');
+      }
+      logger.info({ users: this.entries.size, ms: Date.now() - started }, 'user records loaded');
+    })().catch((error: unknown) => {
+      // Not fatal: logins fill the copies one by one.
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not load user records at start; they will be read as users log in');
+    });
+    return this.loading;
+  }
+}

@@ -1,0 +1,181 @@
+import test from 'ava';
+import { Authenticator, type AuthenticationRequest } from '../../src/auth/authenticator.js';
+import { deriveOfflineAuthcode } from '../../src/auth/offline-authcode.js';
+import { hotp } from '../../src/auth/otp/hotp.js';
+import { UserSnapshots } from '../../src/auth/user-snapshots.js';
+import type { DecideResult } from '../../src/store/credential-store.js';
+import { secretOf, totpAt } from '../helpers/otp.js';
+import { OPERATOR, startStack, type Stack } from '../helpers/stack.js';
+
+// The gateway's copies of user records (UserSnapshots): one round trip per login when the
+// copy is current, and never a decision on a copy some write has made out of date, from
+// this gateway or any other (two Authenticators here stand for two gateway instances).
+
+let stack: Stack;
+let sequence = 0;
+
+test.before(async () => {
+  stack = await startStack({ yaml: 'policy:\n  reject_delay_ms: 0\n  max_failures: 5\n  lockout_seconds: 0\nchallenge:\n  enabled: true\n' });
+});
+
+test.after.always(async () => {
+  await stack.close();
+});
+
+/** A gateway instance's authenticator, counting its round trips (decide.lua runs) per login. */
+function gatewayInstance(maxUsers = 1000) {
+  const results: DecideResult['kind'][] = [];
+  // The shared store, with decide counted.
+  const store = Object.create(stack.admin.store) as typeof stack.admin.store;
+  store.decide = async (request) => {
+    const result = await stack.admin.store.decide(request);
+    results.push(result.kind);
+    return result;
+  };
+  const snapshots = new UserSnapshots(maxUsers);
+  const authenticator = new Authenticator(store, stack.admin.keyring, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read, snapshots);
+  return {
+    snapshots,
+    async login(user: string, password: string, extra: Partial<AuthenticationRequest> = {}) {
+      results.length = 0;
+      const { outcome } = await authenticator.authenticate({ user, password, fingerprint: `copies:${++sequence}`, client: 'test-nas', ...extra });
+      return { outcome, roundTrips: results.length, reason: outcome.result === 'reject' ? outcome.reason : undefined, accepted: outcome.result === 'accept' };
+    },
+  };
+}
+
+async function newUser(pin = '4821', token: 'totp' | 'hotp' = 'totp'): Promise<{ user: string; uri: string }> {
+  const user = `copy${++sequence}`;
+  await stack.admin.service.addUser(user, pin, OPERATOR);
+  const { uri } = await stack.admin.service.assignToken(user, { type: token }, OPERATOR);
+  return { user, uri };
+}
+
+test('a user without a copy costs two round trips, then one; an unknown user always one', async (t) => {
+  const gateway = gatewayInstance();
+  const { user, uri } = await newUser();
+  const first = await gateway.login(user, `4821${totpAt(uri, stack.clock.now)}`);
+  t.true(first.accepted);
+  t.is(first.roundTrips, 2, 'the record is read, then decided on');
+  const second = await gateway.login(user, `4821${totpAt(uri, stack.clock.now, 1)}`);
+  t.true(second.accepted);
+  t.is(second.roundTrips, 1);
+  const wrong = await gateway.login(user, '1111000000');
+  t.is(wrong.reason, 'bad-pin');
+  t.is(wrong.roundTrips, 1);
+  const unknown = await gateway.login(`nobody${sequence}`, '1111000000');
+  t.is(unknown.reason, 'unknown-user');
+  t.is(unknown.roundTrips, 1, 'as fast as a user with a copy');
+});
+
+test('with copies turned off every login reads the record first, known user or not', async (t) => {
+  const gateway = gatewayInstance(0);
+  const { user, uri } = await newUser();
+  for (let step = 0; step < 2; step++) {
+    const login = await gateway.login(user, `4821${totpAt(uri, stack.clock.now, step)}`);
+    t.true(login.accepted);
+    t.is(login.roundTrips, 2);
+  }
+  const unknown = await gateway.login(`nobody${sequence}`, '1111000000');
+  t.is(unknown.reason, 'unknown-user');
+  t.is(unknown.roundTrips, 2);
+  t.is(gateway.snapshots.size, 0);
+});
+
+test('every admin change reaches a gateway holding a copy, on the very next login', async (t) => {
+  const gateway = gatewayInstance();
+  const { user, uri } = await newUser();
+  t.true((await gateway.login(user, `4821${totpAt(uri, stack.clock.now)}`)).accepted);
+
+  await stack.admin.service.setPin(user, '7777', OPERATOR);
+  const oldPin = await gateway.login(user, `4821${totpAt(uri, stack.clock.now, 1)}`);
+  t.is(oldPin.reason, 'bad-pin', 'the old PIN is refused at once');
+  t.is(oldPin.roundTrips, 2, 'the copy was out of date: read again');
+  t.true((await gateway.login(user, `7777${totpAt(uri, stack.clock.now, 1)}`)).accepted);
+
+  const [code] = await stack.admin.service.issueCodes(user, { kind: 'emergency-tokencode' }, OPERATOR);
+  t.true((await gateway.login(user, `7777${code!.code}`)).accepted, 'a code length the copy did not know');
+
+  await stack.admin.service.markTokenLost(user, OPERATOR);
+  t.is((await gateway.login(user, `7777${totpAt(uri, stack.clock.now, -1)}`)).reason, 'lost-token');
+
+  const { uri: newUri } = await stack.admin.service.assignToken(user, {}, OPERATOR);
+  t.is((await gateway.login(user, `7777${totpAt(uri, stack.clock.now, 0)}`)).reason, 'bad-code', "the old token's codes are refused");
+  const fresh = await gateway.login(user, `7777${totpAt(newUri, stack.clock.now, -1)}`);
+  t.true(fresh.accepted, fresh.reason);
+
+  await stack.admin.service.disableUser(user, OPERATOR);
+  t.is((await gateway.login(user, `7777${totpAt(newUri, stack.clock.now, 0)}`)).reason, 'disabled');
+  await stack.admin.service.enableUser(user, OPERATOR);
+
+  await stack.admin.service.setChallenge(user, false, OPERATOR);
+  t.is((await gateway.login(user, '7777')).outcome.result, 'reject', 'no challenge once turned off');
+  await stack.admin.service.setChallenge(user, true, OPERATOR);
+  t.is((await gateway.login(user, '7777')).outcome.result, 'challenge');
+});
+
+test('a user deleted and created again with another PIN: the copy of the first is never used', async (t) => {
+  const gateway = gatewayInstance();
+  const { user, uri } = await newUser('1234');
+  t.true((await gateway.login(user, `1234${totpAt(uri, stack.clock.now)}`)).accepted);
+  await stack.admin.service.deleteUser(user, OPERATOR);
+  t.is((await gateway.login(user, `1234${totpAt(uri, stack.clock.now, 1)}`)).reason, 'unknown-user');
+  await stack.admin.service.addUser(user, '5678', OPERATOR);
+  const { uri: second } = await stack.admin.service.assignToken(user, {}, OPERATOR);
+  t.is((await gateway.login(user, `1234${totpAt(second, stack.clock.now)}`)).reason, 'bad-pin');
+  t.true((await gateway.login(user, `5678${totpAt(second, stack.clock.now)}`)).accepted);
+});
+
+test('HOTP: a counter used through one gateway is refused through another holding an older copy', async (t) => {
+  const one = gatewayInstance();
+  const two = gatewayInstance();
+  const { user, uri } = await newUser('4821', 'hotp');
+  const secret = secretOf(uri);
+  t.true((await one.login(user, `4821${hotp(secret, 0, 6)}`)).accepted);
+  t.true((await two.login(user, `4821${hotp(secret, 1, 6)}`)).accepted);
+  // Gateway one's copy still says counter 0: the record has moved on, and it reads it again.
+  const replay = await one.login(user, `4821${hotp(secret, 1, 6)}`);
+  t.is(replay.reason, 'replay');
+  t.is(replay.roundTrips, 2);
+  t.true((await one.login(user, `4821${hotp(secret, 2, 6)}`)).accepted);
+});
+
+test('a challenge sent by one gateway is answered through another; the State works once', async (t) => {
+  const one = gatewayInstance();
+  const two = gatewayInstance();
+  const { user, uri } = await newUser();
+  // Both hold a copy before the challenge exists.
+  t.true((await one.login(user, `4821${totpAt(uri, stack.clock.now)}`)).accepted);
+  t.true((await two.login(user, `4821${totpAt(uri, stack.clock.now, 1)}`)).accepted);
+  const challenged = (await one.login(user, '4821')).outcome;
+  if (challenged.result !== 'challenge') return t.fail(`expected a challenge, got ${challenged.result}`);
+  const answer = deriveOfflineAuthcode(stack.admin.keyring, user, challenged.requestCode, '1d');
+  const state = challenged.state;
+  const answered = await two.login(user, answer, { state });
+  t.true(answered.accepted, 'the other gateway reads the new challenge');
+  t.is((await one.login(user, answer, { state })).reason, 'bad-state', 'single use, whichever gateway sees it again');
+});
+
+test('a record written before revisions existed gets one on its first login', async (t) => {
+  const gateway = gatewayInstance();
+  const { user, uri } = await newUser();
+  await stack.admin.store.redis.hdel(stack.admin.store.keys.user(user), 'rv');
+  t.true((await gateway.login(user, `4821${totpAt(uri, stack.clock.now)}`)).accepted);
+  t.truthy(await stack.admin.store.redis.hget(stack.admin.store.keys.user(user), 'rv'));
+  t.is((await gateway.login(user, `4821${totpAt(uri, stack.clock.now, 1)}`)).roundTrips, 1);
+});
+
+test('loadAll copies every user at start, up to the bound, least recently used out first', async (t) => {
+  const names: string[] = [];
+  for (let i = 0; i < 3; i++) names.push((await newUser()).user);
+  const total = await stack.admin.store.countUsers();
+  const all = new UserSnapshots(total + 10);
+  await all.loadAll(stack.admin.store, stack.logger);
+  t.is(all.size, total);
+  for (const name of names) t.is(all.guess(name).user?.name, name);
+
+  const bounded = new UserSnapshots(2);
+  await bounded.loadAll(stack.admin.store, stack.logger);
+  t.is(bounded.size, 2);
+  t.true(stack.lines.some((line) => line.includes('more users than user_cache.max_users')));
+});
