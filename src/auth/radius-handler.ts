@@ -35,6 +35,16 @@ export class AuthenticationHandler implements RequestHandler {
     return this.store.isHealthy();
   }
 
+  // Each login's decide.lua call is written while the batch is handed over: held and sent
+  // together, a batch of 20 logins costs one write to Redis instead of 20.
+  beginBatch(): void {
+    this.store.holdWrites();
+  }
+
+  endBatch(): void {
+    this.store.releaseWrites();
+  }
+
   private reject(): Decision {
     return { action: 'reject', attributes: this.profiles.reject, delayMs: this.policy.rejectDelayMs };
   }

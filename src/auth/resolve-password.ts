@@ -36,8 +36,8 @@ export interface Resolution {
  * that does not exist as for a wrong PIN, so response timing does not tell an attacker
  * which user names are real (SPEC "Resolving a password", step 1).
  */
-// As long as a real `kid.hash` (32 bytes of HMAC-SHA-256), so the comparison runs in full.
-const PHANTOM_PIN_HASH = `phantom.${'A'.repeat(43)}`;
+// As long as a real `kid.hash` (16 bytes of HMAC-SHA-256), so the comparison runs in full.
+const PHANTOM_PIN_HASH = `phantom.${'A'.repeat(22)}`;
 /**
  * Where a PIN ‖ code split is tried when the user has no PIN-prefixed code (most users,
  * most of the time): a decoy lookup there costs what a real one costs.
@@ -152,7 +152,7 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
     const tokencode = typed.slice(typed.length - digits);
     const pinRight = pinMatches(typed.slice(0, typed.length - digits));
     pinMatched ||= pinRight;
-    const secret = pinRight && token !== undefined ? keyring.tokenSecret(userName, token.encryptedSecret) : undefined;
+    const secret = pinRight && token !== undefined ? keyring.tokenSecret(userName, token) : undefined;
     if (/^\d+$/.test(tokencode)) {
       const step = tokenStep(token ?? PHANTOM_TOKEN, secret ?? PHANTOM_SECRET, tokencode, nowMs, policy);
       if (token !== undefined && secret !== undefined && step !== undefined) {

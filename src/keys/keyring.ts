@@ -28,8 +28,6 @@ function keySet(master: Buffer): KeySet {
   };
 }
 
-const TOKEN_SECRET_CACHE_SIZE = 10_000;
-
 /** Stored hashes are truncated HMAC-SHA256: 128 bits is plenty for a keyed lookup. */
 const HASH_BYTES = 16;
 
@@ -53,7 +51,7 @@ function hmac(key: Buffer, parts: readonly string[]): string {
 export class Keyring {
   private readonly current: KeySet;
   private readonly all: readonly KeySet[];
-  private readonly secrets = new Map<string, Buffer | undefined>();
+  private readonly secrets = new WeakMap<object, Buffer | undefined>();
 
   constructor(currentKey: Buffer, previousKeys: readonly Buffer[] = []) {
     this.current = keySet(currentKey);
@@ -128,17 +126,16 @@ export class Keyring {
   }
 
   /**
-   * decryptTokenSecret, remembered: a busy user's every login then does not pay for an
-   * AES-GCM decryption. Keyed by the ciphertext (a re-assigned token has a new one) and
-   * bounded, oldest first out. The secrets are in this process's memory during a login
-   * anyway; the cache keeps them there longer, never anywhere else.
+   * decryptTokenSecret, remembered for as long as the token record it came from is held
+   * (the gateway's copy of the user, see UserSnapshots): a busy user's every login then
+   * does not pay for an AES-GCM decryption, and a secret is forgotten with its record. The
+   * secrets are in this process's memory during a login anyway; the cache keeps them there
+   * longer, never anywhere else.
    */
-  tokenSecret(user: string, stored: string): Buffer | undefined {
-    const key = `${user}\u0000${stored}`;
-    if (this.secrets.has(key)) return this.secrets.get(key);
-    const secret = this.decryptTokenSecret(user, stored);
-    if (this.secrets.size >= TOKEN_SECRET_CACHE_SIZE) this.secrets.delete(this.secrets.keys().next().value!);
-    this.secrets.set(key, secret);
+  tokenSecret(user: string, token: { readonly encryptedSecret: string }): Buffer | undefined {
+    if (this.secrets.has(token)) return this.secrets.get(token);
+    const secret = this.decryptTokenSecret(user, token.encryptedSecret);
+    this.secrets.set(token, secret);
     return secret;
   }
 

@@ -39,8 +39,12 @@ export interface ChallengeState {
   readonly expiresAt: number;
 }
 
+const NO_CHALLENGES = { pending: [] as readonly PendingRequest[], states: new Map<string, ChallengeState>() as ReadonlyMap<string, ChallengeState> } as const;
+
 /** From the challenge hash: `req:<code>` → expiry ms; `state:<hex>` → "client|code|expiry". */
-export function challengesFromFields(flat: readonly string[], now: number): { pending: PendingRequest[]; states: Map<string, ChallengeState> } {
+export function challengesFromFields(flat: readonly string[], now: number): { pending: readonly PendingRequest[]; states: ReadonlyMap<string, ChallengeState> } {
+  // Most users have no challenge pending: nothing to allocate for them on every login.
+  if (flat.length === 0) return NO_CHALLENGES;
   const pending: PendingRequest[] = [];
   const states = new Map<string, ChallengeState>();
   for (let i = 0; i + 1 < flat.length; i += 2) {

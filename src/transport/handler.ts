@@ -40,4 +40,11 @@ export interface RequestHandler {
   handleAccessRequest(request: AccessRequest): Promise<Decision> | Decision;
   /** Status-Server is answered only while this is true (RFC 5997 §3, SPEC "Replies"). */
   isHealthy(): boolean;
+  /**
+   * Called before and after the requests that arrived in one event-loop turn are handed
+   * over: a handler that talks to a backend can hold its writes in between and send them
+   * in one system call.
+   */
+  beginBatch?(): void;
+  endBatch?(): void;
 }

@@ -163,7 +163,13 @@ export class RadiusServer {
   private readonly drainBatch = (): void => {
     const batch = this.batch;
     this.batch = [];
-    for (const { socket, datagram, remote } of batch) this.receive(socket, datagram, remote);
+    const handler = this.options.handler;
+    handler.beginBatch?.();
+    try {
+      for (const { socket, datagram, remote } of batch) this.receive(socket, datagram, remote);
+    } finally {
+      handler.endBatch?.();
+    }
   };
 
   private drop(reason: string): void {
