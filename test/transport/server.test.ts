@@ -320,3 +320,29 @@ test('the reply cache stays bounded under a stream of distinct requests', async 
     t.true(gateway.server.replyCacheSize <= 50);
   });
 });
+
+test('requests that arrive together are handed over between one beginBatch and one endBatch', async (t) => {
+  // The store corks its Redis socket in between, so a batch's commands leave in one write.
+  const events: string[] = [];
+  const handler = new ScriptedHandler(() => {
+    events.push('request');
+    return { action: 'accept' };
+  });
+  Object.assign(handler, { beginBatch: () => events.push('begin'), endBatch: () => events.push('end') });
+  await withGateway({ handler }, async (_gateway, peer) => {
+    const requests = Array.from({ length: 8 }, (_, i) => accessRequest({ identifier: i, userName: `user${i}`, password: 'pin123456' }));
+    for (const request of requests) peer.send(request);
+    for (let i = 0; i < requests.length; i++) t.truthy(await peer.receive(2000), `reply ${i + 1}`);
+  });
+  t.is(events.filter((event) => event === 'request').length, 8);
+  // Every request inside a begin … end pair, and the pairs balanced.
+  let depth = 0;
+  for (const event of events) {
+    if (event === 'begin') depth += 1;
+    else if (event === 'end') depth -= 1;
+    else t.is(depth, 1, 'a request handed over outside a batch');
+    t.true(depth === 0 || depth === 1);
+  }
+  t.is(depth, 0);
+  t.true(events.filter((event) => event === 'begin').length < 8, 'datagrams that were waiting together share a batch');
+});
