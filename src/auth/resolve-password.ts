@@ -46,8 +46,17 @@ const PADDING_CODE_LENGTHS = [8] as const;
 const PHANTOM_TOKEN: TokenRecord = {
   type: 'totp', serial: '', encryptedSecret: '', digits: 6, period: 30, algorithm: 'sha1', state: 'active', expiresAt: 0, lastStep: -1, assignedAt: 0,
 };
-/** Tokencodes are computed with this when the PIN is wrong or there is no token: same HMACs, nothing learned. */
-const PHANTOM_SECRET = randomBytes(20);
+/**
+ * Tokencodes of unknown users are computed with one of these, picked by the name, so they
+ * cost what a real user's do: the same HMACs, with a secret that is not the last one used.
+ */
+const PHANTOM_SECRETS = Array.from({ length: 64 }, () => randomBytes(20));
+
+function phantomSecret(userName: string): Buffer {
+  let hash = 0;
+  for (let i = 0; i < userName.length; i++) hash = (hash * 31 + userName.charCodeAt(i)) | 0;
+  return PHANTOM_SECRETS[hash & 63]!;
+}
 
 function constantTimeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -55,7 +64,7 @@ function constantTimeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-function tokenStep(token: TokenRecord, secret: Buffer, tokencode: string, nowMs: number, policy: ResolutionPolicy): number | undefined {
+function tokenStep(token: TokenRecord, secret: Buffer, tokencode: string, nowMs: number, policy: ResolutionPolicy, everyStep: boolean): number | undefined {
   // Steps to try, most likely first, so a login in sync costs one HMAC rather than three.
   // Which step matched says only how far the token's clock drifts, nothing about the code.
   const steps: number[] = [];
@@ -71,7 +80,11 @@ function tokenStep(token: TokenRecord, secret: Buffer, tokencode: string, nowMs:
     for (let step = token.lastStep; step >= Math.max(0, token.lastStep - policy.hotpLookAhead + 1); step--) steps.push(step);
   }
   // Steps already used still match here; decide.lua refuses them as replays, atomically.
-  return steps.find((step) => constantTimeEqual(hotp(secret, step, token.digits, token.algorithm), tokencode));
+  if (!everyStep) return steps.find((step) => constantTimeEqual(hotp(secret, step, token.digits, token.algorithm), tokencode));
+  // After a wrong PIN: every step, so the time does not say whether the tokencode was right.
+  let matched: number | undefined;
+  for (const step of steps) if (constantTimeEqual(hotp(secret, step, token.digits, token.algorithm), tokencode)) matched ??= step;
+  return matched;
 }
 
 export interface ResolutionInput {
@@ -143,8 +156,9 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
     for (const lookup of keyring.codeCandidates(userName, CODE_FAMILY.afterPin, code)) candidates.push({ kind: real ? 'code' : 'decoy', lookup });
   }
 
-  // 4. PIN ‖ tokencode. The tokencode's HMACs are computed whatever the PIN and the user,
-  // with a stand-in secret when either is wrong.
+  // 4. PIN ‖ tokencode. The tokencode's HMACs are computed whatever the PIN and the user:
+  // with the user's secret after a wrong PIN too (never accepted then), with a stand-in
+  // secret for a user without a token.
   let lostTokenUsed = false;
   const token = user?.token;
   const digits = token?.digits ?? PHANTOM_TOKEN.digits;
@@ -152,10 +166,10 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
     const tokencode = typed.slice(typed.length - digits);
     const pinRight = pinMatches(typed.slice(0, typed.length - digits));
     pinMatched ||= pinRight;
-    const secret = pinRight && token !== undefined ? keyring.tokenSecret(userName, token) : undefined;
+    const secret = token === undefined ? undefined : keyring.tokenSecret(userName, token);
     if (/^\d+$/.test(tokencode)) {
-      const step = tokenStep(token ?? PHANTOM_TOKEN, secret ?? PHANTOM_SECRET, tokencode, nowMs, policy);
-      if (token !== undefined && secret !== undefined && step !== undefined) {
+      const step = tokenStep(token ?? PHANTOM_TOKEN, secret ?? phantomSecret(userName), tokencode, nowMs, policy, !pinRight);
+      if (pinRight && token !== undefined && secret !== undefined && step !== undefined) {
         candidates.push({ kind: 'token', step });
         lostTokenUsed = token.state === 'lost';
       }

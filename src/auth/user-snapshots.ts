@@ -5,7 +5,8 @@ import { absentUser, type CredentialStore, type UserSnapshot } from '../store/cr
 const LOAD_PAGE = 500;
 
 /** A revision no record has (they are '' or contain a dot): decide.lua always returns the record. */
-const UNREAD: UserSnapshot = { revision: 'unread', user: undefined, challengeFields: [] };
+const UNREAD: UserSnapshot = Object.freeze({ revision: 'unread', user: undefined, challengeFields: [] });
+const ABSENT: UserSnapshot = Object.freeze(absentUser());
 
 /**
  * The gateway's copies of user records, so that an authentication is one round trip
@@ -17,7 +18,7 @@ const UNREAD: UserSnapshot = { revision: 'unread', user: undefined, challengeFie
  * current record. So a copy can be old, or missing, without any decision being taken on
  * old data; the cost is one more round trip.
  *
- * Bounded, least recently used first out. Unknown names are not remembered: a miss is
+ * Bounded, first in first out. Unknown names are not remembered: a miss is
  * resolved as an unknown user in one round trip, so a name that does not exist answers as
  * fast as one whose record is held (SPEC "Resolving a password", step 1), and random names
  * cannot push real users out. For that promise the bound must exceed the number of users;
@@ -35,17 +36,15 @@ export class UserSnapshots {
 
   /** The snapshot to resolve a login against: the copy, else a guess (see the class comment). */
   guess(user: string): UserSnapshot {
-    const snapshot = this.entries.get(user);
-    if (snapshot === undefined) return this.maxUsers === 0 ? UNREAD : absentUser();
-    // Most recently used goes to the end of the Map's order, so eviction takes the front.
-    this.entries.delete(user);
-    this.entries.set(user, snapshot);
-    return snapshot;
+    // One Map lookup, hit or miss: a known name and an unknown one cost the same here.
+    return this.entries.get(user) ?? (this.maxUsers === 0 ? UNREAD : ABSENT);
   }
 
   set(user: string, snapshot: UserSnapshot): void {
     this.entries.delete(user);
     if (snapshot.user === undefined || this.maxUsers === 0) return;
+    // First in, first out: with max_users above the number of users (as it should be)
+    // nothing is ever evicted, and a login does not pay for reordering the Map.
     if (this.entries.size >= this.maxUsers) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(user, snapshot);
   }

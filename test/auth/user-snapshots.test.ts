@@ -165,7 +165,7 @@ test('a record written before revisions existed gets one on its first login', as
   t.is((await gateway.login(user, `4821${totpAt(uri, stack.clock.now, 1)}`)).roundTrips, 1);
 });
 
-test('loadAll copies every user at start, up to the bound, least recently used out first', async (t) => {
+test('loadAll copies every user at start, up to the bound', async (t) => {
   const names: string[] = [];
   for (let i = 0; i < 3; i++) names.push((await newUser()).user);
   const total = await stack.admin.store.countUsers();

@@ -55,8 +55,10 @@ if previous then
   return {'replay', previous}
 end
 
-local revision = redis.call('HGET', KEYS[1], 'rv')
-if not revision and redis.call('EXISTS', KEYS[1]) == 1 then
+-- One read of the user for everything below; every user record has a status.
+local user = redis.call('HMGET', KEYS[1], 'status', 'fails', 'locked', 't_state', 't_expires', 't_last', 't_type', 'rv')
+local revision = user[8]
+if not revision and user[1] then
   -- A record written before revisions existed gets one now.
   revision = ARGV[12]
   redis.call('HSET', KEYS[1], 'rv', revision)
@@ -97,7 +99,6 @@ local function createBypass(untilMs, reason)
   redis.call('HSET', KEYS[2], 'bypass', cjson.encode({ARGV[7], 'BP', now, untilMs, 0, 0, 0, 0, 'gateway', reason, '', 0}))
 end
 
-local user = redis.call('HMGET', KEYS[1], 'status', 'fails', 'locked', 't_state', 't_expires', 't_last', 't_type')
 
 -- A State is single use: consume it before anything else can fail.
 local stateRequest, stateProblem = nil, nil
@@ -128,7 +129,11 @@ if refusal then
     local candidate = split(ARGV[i])
     if candidate[1] == 'code' or candidate[1] == 'decoy' then redis.call('HGET', KEYS[2], candidate[2]) end
   end
-  return decide('R|' .. refusal)
+  local decided = decide('R|' .. refusal)
+  -- A wrong password also writes the failure counter. One write more here (the decision's
+  -- own TTL, set again) keeps the work, and what goes to the AOF and replicas, the same.
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+  return decided
 end
 if locked > 0 then
   -- A timed lockout has run out: the count starts again.
