@@ -1,5 +1,6 @@
 # radgate container image. Build: docker build -t radgate .
-# Run:   docker run --rm -p 1812:1812/udp -v /etc/radgate:/etc/radgate:ro radgate
+# Run:   docker run --rm -p 1812:1812/udp -v /etc/radgate:/etc/radgate:ro -e RADGATE_REDIS_URL=redis://HOST:6379 radgate
+# No redis-server in the image: point it at a Redis. The key file must be readable by uid 1000.
 # Node 26 is the current Active LTS line; radgate itself supports Node >= 20.19.
 
 FROM node:26-slim AS build

@@ -96,7 +96,7 @@ async function runFull(): Promise<void> {
     const codeUsers = await enrolTokenUsers(main.admin, 'code-', 1000);
     const tokencodeUsers = await issueEmergencyCodes(main.admin, codeUsers.slice(0, 500), 'emergency-tokencode');
     const passcodeUsers = await issueEmergencyCodes(main.admin, codeUsers.slice(500), 'emergency-passcode');
-    // 2,000 users × 99 failures each before the lockout at 100 ≥ any run's request cap.
+    // Enough users that 99 failures each (the lockout is at 100) cover any run's request cap.
     const wrongUsers: TokenUser[] = await enrolTokenUsers(main.admin, 'wrong-', Math.max(100, Math.ceil(options.maxRequests / 99) + 1));
 
     const totp = new TotpLogins(totpUsers);

@@ -53,6 +53,10 @@ policy:
   max_failures: ${settings.maxFailures ?? 100}
 log:
   level: ${settings.logLevel ?? 'warn'}
+# Above every population the bench enrols (about 102,000 users in the main stack), as the
+# README asks: a user without a copy would cost a second round trip.
+user_cache:
+  max_users: 1000000
 ${workers}${settings.extraYaml ?? ''}`;
 }
 

@@ -112,11 +112,13 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
   }
   // In the background: until a record is copied, its user's logins read it first.
   void snapshots.loadAll(credentials.store, logger);
+  const stopFollowing = snapshots.follow(credentials.store, logger);
   return {
     server,
     dictionary,
     credentials,
     stop: async () => {
+      stopFollowing();
       await server.stop();
       await credentials.close();
     },

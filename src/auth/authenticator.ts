@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChallengeConfig, PolicyConfig } from '../config/types.js';
 import type { Keyring } from '../keys/keyring.js';
-import { StoreUnavailableError, type CredentialStore } from '../store/credential-store.js';
+import type { CredentialStore } from '../store/credential-store.js';
 import { challengesFromFields } from '../store/records.js';
 import type { Clock } from './clock.js';
 import { parseDecision, type AuthenticationOutcome } from './decision.js';
@@ -28,15 +28,28 @@ export interface AuthenticationResult {
   readonly lostTokenUsed: boolean;
 }
 
-/** Snapshots in a row that another write made out of date before we give up (and drop). */
-const MAX_STALE_SNAPSHOTS = 3;
+/**
+ * decide.lua calls per login, at most: the first may find the copy out of date and return
+ * the record, the second decides on it (SPEC: a fixed number of round trips, at most 2).
+ */
+const MAX_DECIDE_CALLS = 2;
+
+/**
+ * The record changed again between the two round trips of one login (another login or an
+ * admin writing it at that very moment). Nothing was decided; the NAS's retransmission
+ * tries again. Not an outage: Redis answered.
+ */
+export class RecordChangedError extends Error {
+  override readonly name = 'RecordChangedError';
+}
 
 /**
  * One authentication in one Redis round trip: resolve the password in Node, where the keys
  * are, against the gateway's copy of the user record, then let decide.lua check and
  * consume atomically. When the copy is out of date (or missing, for a user that exists),
  * decide.lua says so and returns the current record: a second round trip. Throws
- * StoreUnavailableError when Redis cannot answer; it never turns an outage into an Accept.
+ * StoreUnavailableError when Redis cannot answer (it never turns an outage into an
+ * Accept), RecordChangedError when the record changed again meanwhile.
  */
 export class Authenticator {
   constructor(
@@ -51,9 +64,9 @@ export class Authenticator {
 
   async authenticate(request: AuthenticationRequest): Promise<AuthenticationResult> {
     let snapshot = this.snapshots.guess(request.user);
+    const presentedState = request.state?.toString('hex');
     for (let attempt = 1; ; attempt++) {
       const now = this.clock();
-      const presentedState = request.state?.toString('hex');
       const { pending, states } = challengesFromFields(snapshot.challengeFields, now);
       const resolution = resolvePassword(
         { userName: request.user, user: snapshot.user, password: request.password, nowMs: now, pending, states, presentedState },
@@ -78,15 +91,14 @@ export class Authenticator {
       });
       if (result.kind === 'decided') {
         const { decision, replayed } = result;
+        // A decision that changed the record (HOTP counter, challenge sent or answered)
+        // brought it back: the next login here is one round trip again.
+        if (result.snapshot !== undefined) this.snapshots.set(request.user, result.snapshot);
         return { outcome: parseDecision(decision), replayed, lostTokenUsed: resolution.lostTokenUsed && !replayed };
       }
       snapshot = result.snapshot;
       this.snapshots.set(request.user, snapshot);
-      if (attempt === MAX_STALE_SNAPSHOTS) {
-        // Only a record rewritten between every pair of round trips gets here: say nothing,
-        // and the NAS's retransmission tries again.
-        throw new StoreUnavailableError(`the record of this user changed ${attempt} times while it was being checked`);
-      }
+      if (attempt === MAX_DECIDE_CALLS) throw new RecordChangedError('the user record changed while this login was being checked');
     }
   }
 }

@@ -5,7 +5,7 @@ import { findAttribute } from '../protocol/packet.js';
 import type { AccessRequest, Decision, RequestHandler } from '../transport/handler.js';
 import { StoreUnavailableError, type CredentialStore } from '../store/credential-store.js';
 import type { AuditLog } from './audit.js';
-import type { Authenticator } from './authenticator.js';
+import { RecordChangedError, type Authenticator } from './authenticator.js';
 import type { ReplyProfiles } from './reply-profiles.js';
 import { canonicalUserName } from './user-name.js';
 
@@ -95,6 +95,11 @@ export class AuthenticationHandler implements RequestHandler {
       audit('reject', { user, reason: outcome.lockedNow ? `${outcome.reason}; now locked` : outcome.reason, replayed });
       return this.reject();
     } catch (error) {
+      if (error instanceof RecordChangedError) {
+        // Redis is fine; the record moved under this login. Silence: the retransmission retries.
+        audit('dropped', { user, reason: 'record-changed' });
+        return { action: 'drop', reason: 'record-changed' };
+      }
       if (!(error instanceof StoreUnavailableError)) throw error;
       // Never Accept without the store. By default say nothing, so the NAS fails over.
       audit('dropped', { user, reason: 'store-unavailable' });

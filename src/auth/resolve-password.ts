@@ -92,7 +92,7 @@ export interface ResolutionInput {
   readonly user: UserRecord | undefined;
   readonly password: string;
   readonly nowMs: number;
-  /** The user's pending request codes and challenge States (from the first round trip). */
+  /** The user's pending request codes and challenge States (from the same snapshot as `user`). */
   readonly pending: readonly PendingRequest[];
   readonly states: ReadonlyMap<string, ChallengeState>;
   /** Hex of the State attribute when the request answers an Access-Challenge. */
@@ -107,9 +107,9 @@ function bypassEnd(validity: string, nowMs: number): number {
  * SPEC "Resolving a password", steps 2–5, up to the point where Redis must decide:
  * which stored codes the password could be, which token step it matches, which pending
  * request code an offline authorization code answers, and whether the PIN alone asks for
- * a challenge. Works on the records from the first round trip; the second round trip
- * (decide.lua) checks expiry, revocation, uses, replay and State binding atomically and
- * consumes.
+ * a challenge. Works on the gateway's copy of the user record (or the record decide.lua
+ * returned because the copy was out of date); decide.lua then checks expiry, revocation,
+ * uses, replay and State binding atomically and consumes.
  *
  * The PIN length is never assumed: every length of the user's active PIN-prefixed codes
  * is a place the PIN may end, and each is tried.

@@ -1,12 +1,18 @@
 import type { Logger } from 'pino';
-import { absentUser, type CredentialStore, type UserSnapshot } from '../store/credential-store.js';
+import { ABSENT_USER, type CredentialStore, type UserSnapshot } from '../store/credential-store.js';
 
 /** Names asked for per round trip while loading: large enough to fill a pipe, small enough to not stall Redis. */
 const LOAD_PAGE = 500;
+/** How often users created since start are copied (see follow). */
+const FOLLOW_INTERVAL_MS = 2000;
+/**
+ * Creation times come from the clock of whichever host ran the CLI: each look goes back
+ * this far before the newest one seen, so a host whose clock is behind is not missed.
+ */
+const CLOCK_MARGIN_MS = 60_000;
 
 /** A revision no record has (they are '' or contain a dot): decide.lua always returns the record. */
 const UNREAD: UserSnapshot = Object.freeze({ revision: 'unread', user: undefined, challengeFields: [] });
-const ABSENT: UserSnapshot = Object.freeze(absentUser());
 
 /**
  * The gateway's copies of user records, so that an authentication is one round trip
@@ -37,7 +43,7 @@ export class UserSnapshots {
   /** The snapshot to resolve a login against: the copy, else a guess (see the class comment). */
   guess(user: string): UserSnapshot {
     // One Map lookup, hit or miss: a known name and an unknown one cost the same here.
-    return this.entries.get(user) ?? (this.maxUsers === 0 ? UNREAD : ABSENT);
+    return this.entries.get(user) ?? (this.maxUsers === 0 ? UNREAD : ABSENT_USER);
   }
 
   set(user: string, snapshot: UserSnapshot): void {
@@ -49,10 +55,16 @@ export class UserSnapshots {
     this.entries.set(user, snapshot);
   }
 
+  /** Copies the records of the names not held yet (a login's copy, taken meanwhile, is newer). */
+  private async copyMissing(store: CredentialStore, names: readonly string[]): Promise<void> {
+    const missing = names.filter((name) => !this.entries.has(name));
+    if (missing.length === 0) return;
+    for (const [name, snapshot] of await store.loadSnapshots(missing)) if (!this.entries.has(name)) this.set(name, snapshot);
+  }
+
   /**
    * Copies every user's record, up to the bound, in the background after start: the first
-   * login of the day then costs what every other one does. A snapshot taken by a login
-   * meanwhile is newer and is kept.
+   * login of the day then costs what every other one does.
    */
   loadAll(store: CredentialStore, logger: Logger): Promise<void> {
     if (this.maxUsers === 0) return Promise.resolve();
@@ -63,7 +75,7 @@ export class UserSnapshots {
         const names = await store.listUsers(offset, Math.min(LOAD_PAGE, this.maxUsers - this.entries.size));
         if (names.length === 0) break;
         offset += names.length;
-        for (const [name, snapshot] of await store.loadSnapshots(names)) if (!this.entries.has(name)) this.set(name, snapshot);
+        await this.copyMissing(store, names);
       }
       const users = await store.countUsers();
       if (users > this.maxUsers) {
@@ -75,5 +87,36 @@ export class UserSnapshots {
       logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not load user records at start; they will be read as users log in');
     });
     return this.loading;
+  }
+
+  /**
+   * Copies users created after start, every couple of seconds: otherwise a new user's
+   * first login here would take the extra round trip that an unknown name does not, and
+   * timing would tell the two apart (SPEC "Resolving a password", step 1). Returns the
+   * function that stops it.
+   */
+  follow(store: CredentialStore, logger: Logger, intervalMs = FOLLOW_INTERVAL_MS): () => void {
+    if (this.maxUsers === 0) return () => undefined;
+    let newest = Date.now();
+    let busy = false;
+    const look = async (): Promise<void> => {
+      const since = newest - CLOCK_MARGIN_MS;
+      for (let offset = 0; ; offset += LOAD_PAGE) {
+        const created = await store.listUsersCreatedSince(since, offset, LOAD_PAGE);
+        for (const { createdAt } of created) newest = Math.max(newest, createdAt);
+        await this.copyMissing(store, created.map(({ name }) => name));
+        if (created.length < LOAD_PAGE) return;
+      }
+    };
+    const timer = setInterval(() => {
+      // While Redis is down the store says so once; asking again every interval adds nothing.
+      if (busy || !store.isHealthy()) return;
+      busy = true;
+      look()
+        .catch((error: unknown) => logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'could not copy new users; trying again'))
+        .finally(() => (busy = false));
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 }

@@ -151,7 +151,7 @@ function stripOneNewline(contents: Buffer): Buffer {
   return contents;
 }
 
-function countCharacters(secret: Buffer): number {
+export function countCharacters(secret: Buffer): number {
   return [...secret.toString('utf8')].length;
 }
 

@@ -11,12 +11,12 @@ export const PacketCode = {
 } as const;
 export type PacketCode = (typeof PacketCode)[keyof typeof PacketCode];
 
-const codeNames = new Map<number, string>(Object.entries(PacketCode).map(([name, code]) => [code, name]));
+// Hyphenated once here: the server names the code of every reply it counts.
+const codeNames = new Map<number, string>(Object.entries(PacketCode).map(([name, code]) => [code, name.replace(/([a-z])([A-Z])/g, '$1-$2')]));
 
 /** "Access-Request" for 1, "code-99" for anything we have no name for. */
 export function packetCodeName(code: number): string {
-  const name = codeNames.get(code);
-  return name === undefined ? `code-${code}` : name.replace(/([a-z])([A-Z])/g, '$1-$2');
+  return codeNames.get(code) ?? `code-${code}`;
 }
 
 /**

@@ -32,12 +32,11 @@ export interface UserSnapshot {
 }
 
 /** The snapshot of a user that does not exist (decide.lua's revision for no record). */
-export function absentUser(): UserSnapshot {
-  return { revision: '', user: undefined, challengeFields: [] };
-}
+export const ABSENT_USER: UserSnapshot = Object.freeze({ revision: '', user: undefined, challengeFields: [] });
 
 export type DecideResult =
-  | { readonly kind: 'decided'; readonly decision: string; readonly replayed: boolean }
+  /** `snapshot`: the record as this decision left it, when the decision changed what resolution reads. */
+  | { readonly kind: 'decided'; readonly decision: string; readonly replayed: boolean; readonly snapshot?: UserSnapshot | undefined }
   /** The candidates were computed from an old snapshot; here is the current one. */
   | { readonly kind: 'stale'; readonly snapshot: UserSnapshot };
 
@@ -305,7 +304,7 @@ export class CredentialStore {
       request.revision,
       this.newRevision(),
       ...request.candidates.map(candidateArgument),
-    )) as [string, string | string[], string[]?];
+    )) as [string, string | string[], string[]?, string[]?];
     this.setHealthy(true, 'command answered');
     const [state, payload] = reply;
     if (state === 'late') throw this.unavailable(new Error('Redis ran the decision after the command timeout; nothing was consumed'));
@@ -313,7 +312,8 @@ export class CredentialStore {
     // A replayed decision is answered again: it must be as durable as a fresh one before it
     // is sent, or a failover could bring its code back.
     await this.awaitReplicas();
-    return { kind: 'decided', decision: payload as string, replayed: state === 'replay' };
+    const changed = reply[2] === undefined ? undefined : snapshotFrom(request.user, reply[2], reply[3] ?? []);
+    return { kind: 'decided', decision: payload as string, replayed: state === 'replay', snapshot: changed };
   }
 
   /**
@@ -363,6 +363,14 @@ export class CredentialStore {
   /** User names in creation order, a page at a time (for streaming `user list`). */
   async listUsers(offset: number, count: number): Promise<string[]> {
     return this.command(() => this.redis.zrange(this.keys.users(), offset, offset + count - 1));
+  }
+
+  /** Users created at or after `sinceMs` (their creation time is the score), oldest first, a page at a time. */
+  async listUsersCreatedSince(sinceMs: number, offset: number, count: number): Promise<{ name: string; createdAt: number }[]> {
+    const flat = await this.command(() => this.redis.zrangebyscore(this.keys.users(), sinceMs, '+inf', 'WITHSCORES', 'LIMIT', offset, count));
+    const users: { name: string; createdAt: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) users.push({ name: flat[i]!, createdAt: Number(flat[i + 1]) });
+    return users;
   }
 
   async countUsers(): Promise<number> {

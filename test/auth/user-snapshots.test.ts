@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Authenticator, type AuthenticationRequest } from '../../src/auth/authenticator.js';
+import { Authenticator, RecordChangedError, type AuthenticationRequest } from '../../src/auth/authenticator.js';
 import { deriveOfflineAuthcode } from '../../src/auth/offline-authcode.js';
 import { hotp } from '../../src/auth/otp/hotp.js';
 import { UserSnapshots } from '../../src/auth/user-snapshots.js';
@@ -137,7 +137,42 @@ test('HOTP: a counter used through one gateway is refused through another holdin
   const replay = await one.login(user, `4821${hotp(secret, 1, 6)}`);
   t.is(replay.reason, 'replay');
   t.is(replay.roundTrips, 2);
-  t.true((await one.login(user, `4821${hotp(secret, 2, 6)}`)).accepted);
+  const next = await one.login(user, `4821${hotp(secret, 2, 6)}`);
+  t.true(next.accepted);
+  t.is(next.roundTrips, 1, 'the decision that moved the counter brought the record back with it');
+  t.is((await one.login(user, `4821${hotp(secret, 3, 6)}`)).roundTrips, 1);
+});
+
+test('the gateway that sent a challenge answers it in one round trip', async (t) => {
+  const gateway = gatewayInstance();
+  const { user, uri } = await newUser();
+  t.true((await gateway.login(user, `4821${totpAt(uri, stack.clock.now)}`)).accepted);
+  const challenged = await gateway.login(user, '4821');
+  if (challenged.outcome.result !== 'challenge') return t.fail(`expected a challenge, got ${challenged.outcome.result}`);
+  t.is(challenged.roundTrips, 1);
+  const answer = deriveOfflineAuthcode(stack.admin.keyring, user, challenged.outcome.requestCode, '1d');
+  const answered = await gateway.login(user, answer, { state: challenged.outcome.state });
+  t.true(answered.accepted);
+  t.is(answered.roundTrips, 1, 'the copy already holds the challenge it sent');
+});
+
+test('a record that changes again between the two round trips: nothing decided, RecordChangedError', async (t) => {
+  const { user, uri } = await newUser();
+  // Another writer renews the record right after each read, as an admin script in a loop would.
+  const store = Object.create(stack.admin.store) as typeof stack.admin.store;
+  let calls = 0;
+  store.decide = async (request) => {
+    calls += 1;
+    const result = await stack.admin.store.decide(request);
+    if (result.kind === 'stale') await stack.admin.service.setChallenge(user, true, OPERATOR);
+    return result;
+  };
+  const authenticator = new Authenticator(store, stack.admin.keyring, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read, new UserSnapshots(1000));
+  const login = authenticator.authenticate({ user, password: `4821${totpAt(uri, stack.clock.now)}`, fingerprint: `copies:${++sequence}`, client: 'test-nas' });
+  await t.throwsAsync(login, { instanceOf: RecordChangedError });
+  t.is(calls, 2, 'at most two round trips (SPEC)');
+  const gateway = gatewayInstance();
+  t.true((await gateway.login(user, `4821${totpAt(uri, stack.clock.now)}`)).accepted, 'the tokencode was not consumed');
 });
 
 test('a challenge sent by one gateway is answered through another; the State works once', async (t) => {
@@ -178,4 +213,19 @@ test('loadAll copies every user at start, up to the bound', async (t) => {
   await bounded.loadAll(stack.admin.store, stack.logger);
   t.is(bounded.size, 2);
   t.true(stack.lines.some((line) => line.includes('more users than user_cache.max_users')));
+});
+
+test('follow copies users created after start, so their first login is one round trip like an unknown name', async (t) => {
+  const gateway = gatewayInstance();
+  const stop = gateway.snapshots.follow(stack.admin.store, stack.logger, 50);
+  try {
+    const { user, uri } = await newUser();
+    const deadline = Date.now() + 5000;
+    while (gateway.snapshots.guess(user).user === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const first = await gateway.login(user, `4821${totpAt(uri, stack.clock.now)}`);
+    t.true(first.accepted);
+    t.is(first.roundTrips, 1);
+  } finally {
+    stop();
+  }
 });

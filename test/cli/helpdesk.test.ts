@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -224,4 +224,14 @@ test.serial('every command has --help with an example', async (t) => {
   }
   const completion = await runCli(['completion']);
   t.regex(completion.stdout, /radgate/);
+});
+
+test('authcode respond never creates a master key, even with keys.create_if_missing (only serve does)', async (t) => {
+  const directory = mkdtempSync(join(tmpdir(), 'radgate-nokey-'));
+  const config = join(directory, 'radgate.yaml');
+  writeFileSync(config, `listen: ["127.0.0.1:0"]\nclients:\n  - name: local\n    address: 127.0.0.1\n    secret: ${TEST_SECRET.toString()}\nredis:\n  url: ${redis.url}\nkeys:\n  file: ./radgate.key\n  create_if_missing: true\n`);
+  const result = await runCli(['--config', config, 'authcode', 'respond', 'alice', '7KAC-3EWX']);
+  t.is(result.exitCode, 1, 'refused: a code derived from a fresh key would be refused by the gateway');
+  t.regex(result.stderr, /radgate\.key/);
+  t.false(existsSync(join(directory, 'radgate.key')), 'no key file was written');
 });

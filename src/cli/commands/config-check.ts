@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { loadConfigFile } from '../../config/load.js';
 import { loadDictionary } from '../../protocol/dictionary/load.js';
-import { locateConfigFile } from '../config-path.js';
+import { loadCliConfig } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { print } from '../output.js';
 
@@ -11,8 +10,7 @@ export const configCheckCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   describe: 'Validate the configuration file and the dictionaries it names',
   builder: (yargs) => yargs.example('$0 config check --config /etc/radgate/radgate.yaml', 'check a config before restarting the service'),
   handler: (argv) => {
-    const path = locateConfigFile(argv.config);
-    const config = loadConfigFile(path);
+    const config = loadCliConfig(argv);
     const dictionary = loadDictionary(config.dictionaryDir);
     print(argv, {
       config: config.source,

@@ -1,12 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { loadConfigFile } from '../../config/load.js';
 import type { RadgateConfig } from '../../config/types.js';
 import { isKeyFileExposed, readKeyFile } from '../../keys/key-file.js';
 import { loadDictionary } from '../../protocol/dictionary/load.js';
 import { connectRedis, parseRedisUrl, type RedisTarget } from '../../store/redis-client.js';
-import { locateConfigFile } from '../config-path.js';
+import { countCharacters, MIN_SECRET_LENGTH } from '../../config/secrets.js';
+import { loadCliConfig } from '../context.js';
 import { ExitCode } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { print } from '../output.js';
@@ -83,7 +83,9 @@ function keyChecks(config: RadgateConfig): Check[] {
 function clientChecks(config: RadgateConfig): Check[] {
   return config.clients.map((client) => {
     const problems: string[] = [];
-    if (client.secret.length < 16) problems.push(`weak shared secret (${client.secret.length} characters; allow_weak_secret is on)`);
+    // Counted as the config check counts (characters, not bytes), against the same minimum.
+    const characters = countCharacters(client.secret);
+    if (characters < MIN_SECRET_LENGTH) problems.push(`weak shared secret (${characters} characters; allow_weak_secret is on)`);
     if (!client.requireMessageAuthenticator) problems.push('Message-Authenticator not required (BlastRADIUS exposure)');
     return problems.length === 0
       ? { check: `client ${client.name}`, status: 'ok' as const, detail: `${client.address}, secret from ${client.secretSource}` }
@@ -99,7 +101,7 @@ export const doctorCommand: CommandModule<GlobalOptions, GlobalOptions> = {
     const checks: Check[] = [];
     let config: RadgateConfig | undefined;
     try {
-      config = loadConfigFile(locateConfigFile(argv.config));
+      config = loadCliConfig(argv);
       checks.push({ check: 'config', status: 'ok', detail: config.source });
     } catch (error) {
       checks.push({ check: 'config', status: 'fail', detail: (error as Error).message });

@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { loadConfigFile } from '../../config/load.js';
 import { createKeyFile } from '../../keys/key-file.js';
-import { locateConfigFile } from '../config-path.js';
+import { loadCliConfig } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { print } from '../output.js';
 
@@ -15,7 +14,7 @@ function keyFilePath(argv: KeysInitOptions): string {
   if (argv.file !== undefined) return argv.file;
   const fromEnv = process.env.RADGATE_KEY_FILE;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return loadConfigFile(locateConfigFile(argv.config)).keys.file;
+  return loadCliConfig(argv).keys.file;
 }
 
 const keysInitCommand: CommandModule<GlobalOptions, KeysInitOptions> = {

@@ -1,15 +1,14 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { CommandModule } from 'yargs';
-import { loadConfigFile } from '../../config/load.js';
 import type { RadgateConfig } from '../../config/types.js';
 import { openCredentials, startGateway, type Credentials } from '../../gateway.js';
-import { loadKeyring } from '../../keys/load-keyring.js';
+import { createKeyFileIfMissing, loadKeyring } from '../../keys/load-keyring.js';
 import { createLogger } from '../../observability/logger.js';
 import { loadDictionary } from '../../protocol/dictionary/load.js';
 import { runWorker, startWorkers } from '../../serve/cluster.js';
 import { shutdownSignal } from '../../serve/signals.js';
-import { locateConfigFile } from '../config-path.js';
+import { loadCliConfig } from '../context.js';
 import { prepareDemo } from '../demo.js';
 import { CliError, ExitCode } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -83,9 +82,10 @@ export const serveCommand: CommandModule<GlobalOptions, ServeArgs> = {
       })
       .example('$0 serve --config /etc/radgate/radgate.yaml', 'start the gateway') as never,
   handler: async (argv) => {
-    const config = loadConfigFile(locateConfigFile(argv.config));
+    const config = loadCliConfig(argv);
     const logger = createLogger(config.log);
     if (cluster.isWorker) return runWorker(config, logger);
+    createKeyFileIfMissing(config.keys, logger);
     if (config.workers <= 1) return serveInOneProcess(config, logger, argv.demo);
     return serveWithWorkers(config, logger, argv.demo);
   },

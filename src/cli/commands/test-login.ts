@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CommandModule } from 'yargs';
 import { parseServer, RadiusClient } from '../../client/radius-client.js';
-import { loadConfigFile } from '../../config/load.js';
+import { defaultDictionaryDir, loadConfigFile } from '../../config/load.js';
 import type { RadgateConfig } from '../../config/types.js';
 import { AttributeType, describeAttributes, findAttribute, loadDictionary, packetCodeName, PacketCode, type RadiusPacket } from '../../protocol/index.js';
 import { ClientTable } from '../../transport/clients.js';
@@ -28,12 +28,15 @@ interface Exchange {
   readonly latencyMs: number;
 }
 
+/** The config, if there is one: `radgate test` also works without. A broken one is an error. */
 function tryConfig(argv: GlobalOptions): RadgateConfig | undefined {
+  let path: string;
   try {
-    return loadConfigFile(locateConfigFile(argv.config));
+    path = locateConfigFile(argv.config);
   } catch {
-    return undefined;
+    return undefined; // No --config, no RADGATE_CONFIG, no file in the usual places.
   }
+  return loadConfigFile(path);
 }
 
 /** The gateway on this host, from the config's first listener (wildcards become loopback). */
@@ -70,7 +73,7 @@ const testCommand: CommandModule<GlobalOptions, TestArgs> = {
     const { host, port } = parseServer(argv.server ?? defaultServer(config));
     const password = await secretArgument(String(argv.password), 'password');
     const secret = argv.secret === undefined ? defaultSecret(config, host) : Buffer.from(await secretArgument(argv.secret, 'secret'));
-    const dictionary = loadDictionary(config?.dictionaryDir ?? new URL('../../../../dictionaries', import.meta.url).pathname);
+    const dictionary = loadDictionary(config?.dictionaryDir ?? defaultDictionaryDir());
     const client = new RadiusClient({ host, port, secret, timeoutMs: argv.timeout * 1000, retries: 2 });
     const send = async (answer: string, state: Buffer | undefined): Promise<Exchange> => {
       const started = performance.now();

@@ -35,7 +35,9 @@
 --   1 id, 2 kind, 3 issued ms, 4 expires ms, 5 max uses (0 = until expiry), 6 uses,
 --   7 last used ms, 8 revoked ms, 9 issued by, 10 reason, 11 revoked by, 12 length
 -- Returns {'new'|'replay', decision}: 'A|method|id', 'C|request code|state hex' or
--- 'R|reason[|locked]'; {'stale', user fields, challenge fields} when the revision differs;
+-- 'R|reason[|locked]', and after them the user and challenge fields when this decision
+-- renewed the revision (so the gateway's copy stays current without another round trip);
+-- {'stale', user fields, challenge fields} when the revision differs;
 -- or {'late'} when the script runs after the gateway gave up on it.
 local now = tonumber(ARGV[1])
 
@@ -66,12 +68,17 @@ end
 if (revision or '') ~= ARGV[11] then
   return {'stale', redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[4])}
 end
+local renewed = false
 local function renewRevision()
-  if revision then redis.call('HSET', KEYS[1], 'rv', ARGV[12]) end
+  if revision then
+    redis.call('HSET', KEYS[1], 'rv', ARGV[12])
+    renewed = true
+  end
 end
 
 local function decide(decision)
   redis.call('SET', KEYS[3], decision, 'PX', ARGV[2])
+  if renewed then return {'new', decision, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[4])} end
   return {'new', decision}
 end
 
