@@ -5,11 +5,6 @@ import { ABSENT_USER, type CredentialStore, type UserSnapshot } from '../store/c
 const LOAD_PAGE = 500;
 /** How often users created since start are copied (see follow). */
 const FOLLOW_INTERVAL_MS = 2000;
-/**
- * Creation times come from the clock of whichever host ran the CLI: each look goes back
- * this far before the newest one seen, so a host whose clock is behind is not missed.
- */
-const CLOCK_MARGIN_MS = 60_000;
 
 /** A revision no record has (they are '' or contain a dot): decide.lua always returns the record. */
 const UNREAD: UserSnapshot = Object.freeze({ revision: 'unread', user: undefined, challengeFields: [] });
@@ -92,15 +87,18 @@ export class UserSnapshots {
   /**
    * Copies users created after start, every couple of seconds: otherwise a new user's
    * first login here would take the extra round trip that an unknown name does not, and
-   * timing would tell the two apart (SPEC "Resolving a password", step 1). Returns the
-   * function that stops it.
+   * timing would tell the two apart (SPEC "Resolving a password", step 1). Each look reads
+   * only the users whose creation time (the score in the users index) is at or after the
+   * newest one seen, so it costs next to nothing when nobody was added. Best effort: a user
+   * created on a host whose clock is behind the newest time seen is copied at its first
+   * login instead. Returns the function that stops it.
    */
   follow(store: CredentialStore, logger: Logger, intervalMs = FOLLOW_INTERVAL_MS): () => void {
     if (this.maxUsers === 0) return () => undefined;
     let newest = Date.now();
     let busy = false;
     const look = async (): Promise<void> => {
-      const since = newest - CLOCK_MARGIN_MS;
+      const since = newest;
       for (let offset = 0; ; offset += LOAD_PAGE) {
         const created = await store.listUsersCreatedSince(since, offset, LOAD_PAGE);
         for (const { createdAt } of created) newest = Math.max(newest, createdAt);

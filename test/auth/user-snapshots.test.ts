@@ -219,6 +219,8 @@ test('follow copies users created after start, so their first login is one round
   const gateway = gatewayInstance();
   const stop = gateway.snapshots.follow(stack.admin.store, stack.logger, 50);
   try {
+    // Created now by the admin's clock (the users index is scored by creation time).
+    stack.clock.now = Date.now() + 1000;
     const { user, uri } = await newUser();
     const deadline = Date.now() + 5000;
     while (gateway.snapshots.guess(user).user === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
