@@ -92,6 +92,8 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
   logger.info({ attributes: dictionary.attributeCount, vendors: dictionary.vendorCount, directory: config.dictionaryDir }, 'dictionaries loaded');
   const profiles = new ReplyProfiles(config.replies, dictionary, config.challenge);
   const credentials = await openCredentials(config, logger, options);
+  // Before the first login: an unknown user's is only as slow as a wrong PIN once they exist.
+  await credentials.store.keepStandIns();
   const snapshots = new UserSnapshots(config.userCache.maxUsers);
   const authenticator = new Authenticator(
     credentials.store,

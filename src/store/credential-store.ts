@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { KeyNames } from './key-names.js';
+import { StandInRecords, standInFields } from './stand-in-records.js';
 import { codeFromJson, codeToJson, kindToWire, PIN_PREFIXED_KINDS, USER_FIELDS, userFromFields, type CodeRecord, type UserRecord } from './records.js';
 
 const SCRIPTS = {
-  decide: { file: 'decide.lua', keys: 4 },
+  decide: { file: 'decide.lua', keys: 6 },
+  ensureStandIn: { file: 'ensure-stand-in.lua', keys: 2 },
   createUser: { file: 'create-user.lua', keys: 1 },
   updateUser: { file: 'update-user.lua', keys: 1 },
   issueCodes: { file: 'issue-codes.lua', keys: 2 },
@@ -132,6 +134,9 @@ export class CredentialStore {
   /** Revisions are this process's random prefix and a counter: unique without a round trip. */
   private readonly revisionPrefix = randomBytes(9).toString('base64url');
   private revisionCounter = 0;
+  private readonly standIns: StandInRecords;
+  /** Write the stand-in records whenever the connection to Redis is made again: see keepStandIns. */
+  private standInsKept = false;
 
   constructor(
     readonly redis: Redis | Cluster,
@@ -142,13 +147,18 @@ export class CredentialStore {
     this.codeRetentionMs = options.codeRetentionMs ?? 30 * 86_400_000;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 500;
     this.waitReplicas = options.waitReplicas ?? 0;
+    this.standIns = new StandInRecords(this.keys, (redis as Cluster).isCluster === true);
     for (const [name, script] of Object.entries(SCRIPTS)) {
       redis.defineCommand(`radgate_${name}`, {
         numberOfKeys: script.keys,
         lua: readFileSync(new URL(`./scripts/${script.file}`, import.meta.url), 'utf8'),
       });
     }
-    redis.on('ready', () => this.setHealthy(true, 'connected'));
+    redis.on('ready', () => {
+      this.setHealthy(true, 'connected');
+      // A new connection may be to a Redis that lost its data, or to another server.
+      if (this.standInsKept) void this.writeStandIns();
+    });
     redis.on('close', () => this.setHealthy(false, 'connection closed'));
     redis.on('error', () => this.setHealthy(false, 'connection error'));
     this.healthy = redis.status === 'ready';
@@ -280,16 +290,47 @@ export class CredentialStore {
   // --- authentication (one round trip, two when the snapshot is out of date) -------------
 
   /**
+   * Keeps the stand-in records that unknown users' logins read (StandInRecords) in
+   * Redis: written now and each time the connection is made again, so a Redis that was
+   * restarted without its data, or another one after a failover, has them too. The gateway calls this; CLI commands do not write them.
+   */
+  keepStandIns(): Promise<void> {
+    this.standInsKept = true;
+    return this.healthy ? this.writeStandIns() : Promise.resolve();
+  }
+
+  private async writeStandIns(): Promise<void> {
+    const { user, codes } = standInFields(Date.now());
+    const pairs = this.standIns.all();
+    // A page at a time: 16,384 pairs with Cluster, one otherwise.
+    const PAGE = 1000;
+    try {
+      let written = 0;
+      for (let start = 0; start < pairs.length; start += PAGE) {
+        const results = await Promise.all(pairs.slice(start, start + PAGE).map((keys) => this.run('ensureStandIn', keys.user, keys.codes, user.length / 2, ...user, ...codes)));
+        written += results.filter((result) => result === 1).length;
+      }
+      if (written > 0) this.logger.debug({ written }, 'stand-in records for unknown users written');
+    } catch (error) {
+      // Not fatal: until they exist an unknown user is only refused faster than a wrong PIN.
+      this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not write the stand-in records for unknown users; trying again when Redis reconnects');
+    }
+  }
+
+  /**
    * Runs decide.lua: the decision (taken now, or the one a retransmission already got), or,
    * when `request.revision` is not the record's, the current snapshot and nothing decided.
    */
   async decide(request: DecideRequest): Promise<DecideResult> {
+    const standIn = this.standIns.keysFor(request.user);
     const reply = (await this.run(
       'decide',
       this.keys.user(request.user),
       this.keys.codes(request.user),
       this.keys.decision(request.user, request.fingerprint),
       this.keys.challenges(request.user),
+      standIn.user,
+      standIn.codes,
       request.now,
       request.decisionTtlMs,
       request.maxFailures,

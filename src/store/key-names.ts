@@ -31,6 +31,18 @@ export class KeyNames {
     return `${this.prefix}req:{${KeyNames.tag(user)}}:${fingerprint}`;
   }
 
+  /**
+   * The record an unknown user's login reads instead of its own (see StandInRecords).
+   * `tag` puts it in a chosen Cluster slot.
+   */
+  standInUser(tag: string): string {
+    return `${this.prefix}stand-in:{${tag}}`;
+  }
+
+  standInCodes(tag: string): string {
+    return `${this.prefix}stand-in-codes:{${tag}}`;
+  }
+
   /** Stream of admin actions (capped). */
   audit(): string {
     return `${this.prefix}audit`;

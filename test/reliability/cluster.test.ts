@@ -1,6 +1,8 @@
 import test from 'ava';
 import { deriveOfflineAuthcode } from '../../src/auth/offline-authcode.js';
 import { AttributeType, decodePacket, PacketCode, randomAuthenticator, type RadiusPacket } from '../../src/protocol/index.js';
+import calculateSlot from 'cluster-key-slot';
+import { StandInRecords } from '../../src/store/stand-in-records.js';
 import { runCli } from '../helpers/cli.js';
 import { secretOf, totpAt } from '../helpers/otp.js';
 import { accessRequest, TEST_SECRET } from '../helpers/packets.js';
@@ -167,13 +169,35 @@ test.serial('user list (the CLI, in cluster mode) reads the users index, a key i
   for (const key of keysOf(doomed).slice(0, 3)) t.false((await cluster.keysByNode()).get(cluster.ownerOf(await cluster.slotOf(key)))!.includes(key), `${key} deleted`);
 });
 
+test.serial('an unknown user on every master → Reject, reading the stand-in record of its own slot', async (t) => {
+  const standIns = new StandInRecords(radgate.admin.store.keys, true);
+  const masters = new Set<number>();
+  for (let i = 0; masters.size < 3 && i < 100; i++) {
+    const name = `nobody-${i}`;
+    const pair = standIns.keysFor(name);
+    const slot = await cluster.slotOf(radgate.admin.store.keys.user(name));
+    t.is(await cluster.slotOf(pair.user), slot, `${pair.user} is in ${name}'s slot`);
+    t.is(await cluster.slotOf(pair.codes), slot);
+    t.is(await radgate.admin.store.redis.hget(pair.user, 'status'), 'stand-in', `${pair.user} was written at start`);
+    // A key of another slot in the script would be refused (CROSSSLOT) and the request dropped.
+    t.is(await codeOf(name, `${PIN}123456`), PacketCode.AccessReject, name);
+    masters.add(cluster.ownerOf(slot));
+  }
+  t.is(masters.size, 3);
+});
+
 test.serial('every key written during the run is in its user\'s slot, and no CROSSSLOT or handler error was logged', async (t) => {
   const prefix = radgate.admin.store.keys.prefix;
   const shared = new Set([radgate.admin.store.keys.users(), radgate.admin.store.keys.audit()]);
   const kinds = new Set<string>();
+  const standIns: [number, string][] = [];
   for (const [port, keys] of await cluster.keysByNode()) {
     for (const key of keys) {
       if (shared.has(key)) continue;
+      if (key.startsWith(`${prefix}stand-in`)) {
+        standIns.push([port, key]);
+        continue;
+      }
       const match = /^(\w+):\{([^}]*)\}/.exec(key.slice(prefix.length));
       t.not(match, null, `${key} carries a user hash tag`);
       if (match === null) continue;
@@ -184,6 +208,16 @@ test.serial('every key written during the run is in its user\'s slot, and no CRO
     }
   }
   t.deepEqual([...kinds].sort(), ['chal', 'codes', 'req', 'user'], 'user records, codes, challenges and stored decisions all checked');
+  // The stand-ins: a user record and a codes hash for each of the 16,384 slots, each on the
+  // master serving its slot (a sample asked of the server; all of them by the client's CRC16).
+  t.is(standIns.length, 2 * 16384);
+  t.is(new Set(standIns.filter(([, key]) => key.startsWith(`${prefix}stand-in:`)).map(([, key]) => calculateSlot(key))).size, 16384);
+  for (const [port, key] of standIns.filter((_, i) => i % 1024 === 0)) {
+    const slot = await cluster.slotOf(key);
+    t.is(slot, calculateSlot(key));
+    t.is(cluster.ownerOf(slot), port, `${key} lives on the master serving its slot`);
+  }
+  for (const [port, key] of standIns) t.is(cluster.ownerOf(calculateSlot(key)), port);
   t.deepEqual(radgate.lines.filter((line) => /CROSSSLOT/i.test(line)), []);
   t.deepEqual(radgate.lines.filter((line) => (JSON.parse(line) as { level: number }).level >= 50), [], 'no error logged');
 });

@@ -16,6 +16,8 @@
 -- Node to resolve again. An unknown user's revision is ''.
 --
 -- KEYS[1] user hash   KEYS[2] codes hash   KEYS[3] decision key   KEYS[4] challenge hash
+-- KEYS[5], KEYS[6] the stand-in user and codes hashes an unknown user's login reads
+--   instead of its own, in the same slot (stand-in-records.ts)
 -- ARGV[1] now (ms)    ARGV[2] decision TTL (ms)   ARGV[3] max failures
 -- ARGV[4] lockout (ms, 0 = until an admin unlocks)
 -- ARGV[5] the reason to record if no candidate is valid (bad-pin, bad-code, ...)
@@ -67,6 +69,14 @@ if not revision and user[1] then
 end
 if (revision or '') ~= ARGV[11] then
   return {'stale', redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[4])}
+end
+-- An unknown user: its codes are looked up in, and its record read from, a stand-in shaped
+-- like a real user's, so that Redis works as long for a name that does not exist as for a
+-- wrong PIN (SPEC "Resolving a password", step 1). Missing keys answer about 1.5 µs faster.
+local codesKey = KEYS[2]
+if not user[1] then
+  redis.call('HMGET', KEYS[5], 'status', 'fails', 'locked', 't_state', 't_expires', 't_last', 't_type', 'rv')
+  codesKey = KEYS[6]
 end
 local renewed = false
 local function renewRevision()
@@ -134,11 +144,12 @@ elseif locked < 0 or locked > now then refusal = 'locked' end
 if refusal then
   for i = 13, #ARGV do
     local candidate = split(ARGV[i])
-    if candidate[1] == 'code' or candidate[1] == 'decoy' then redis.call('HGET', KEYS[2], candidate[2]) end
+    if candidate[1] == 'code' or candidate[1] == 'decoy' then redis.call('HGET', codesKey, candidate[2]) end
   end
   local decided = decide('R|' .. refusal)
   -- A wrong password also writes the failure counter. One write more here (the decision's
   -- own TTL, set again) keeps the work, and what goes to the AOF and replicas, the same.
+  -- (Writing the stand-in's counter instead was measurably slower: `npm run timing`.)
   redis.call('PEXPIRE', KEYS[3], ARGV[2])
   return decided
 end

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import calculateSlot from 'cluster-key-slot';
+import type { KeyNames } from './key-names.js';
+import { codeToJson, tokenToFields, USER_FIELDS } from './records.js';
+
+/** Redis Cluster's hash slots. */
+const CLUSTER_SLOTS = 16384;
+/** Codes in the stand-in's codes hash: a few, like a user with a handful of emergency codes. */
+const STAND_IN_CODES = 3;
+
+export interface StandInKeys {
+  readonly user: string;
+  readonly codes: string;
+}
+
+const text = (bytes: number): string => randomBytes(bytes).toString('base64url');
+
+/**
+ * A user record and a codes hash shaped like a real user's (PIN hash, TOTP token, a few
+ * codes), made of random values. Nothing reads them as a user: they are not under a user
+ * key nor in the users index, and no secret is derived from them.
+ */
+export function standInFields(now: number): { user: (string | number)[]; codes: (string | number)[] } {
+  const kid = text(5).slice(0, 6);
+  const user = [
+    USER_FIELDS.status, 'stand-in', USER_FIELDS.failures, 0, USER_FIELDS.locked, 0, USER_FIELDS.created, now,
+    USER_FIELDS.pin, `${kid}.${text(16)}`, USER_FIELDS.prefixedLengths, '8', USER_FIELDS.revision, `${text(9)}.1`,
+    ...tokenToFields({
+      type: 'totp', serial: 'stand-in', encryptedSecret: `${kid}.${text(48)}`, digits: 6, period: 30, algorithm: 'sha1',
+      state: 'active', expiresAt: 0, lastStep: Math.floor(now / 30_000), assignedAt: now,
+    }),
+  ];
+  const codes: (string | number)[] = [];
+  for (let i = 0; i < STAND_IN_CODES; i++) {
+    codes.push(`${kid}.${text(16)}`, codeToJson({
+      id: text(6).slice(0, 8), kind: 'emergency-tokencode', issuedAt: now, expiresAt: now + 86_400_000, maxUses: 0, uses: 0,
+      lastUsedAt: 0, revokedAt: 0, issuedBy: 'stand-in', reason: '', revokedBy: '', length: 8,
+    }));
+  }
+  return { user, codes };
+}
+
+/**
+ * The records an unknown user's login reads instead of its own (decide.lua), so that
+ * Redis does for a name that does not exist the work it does for a wrong PIN: a missing
+ * key is found and answered faster than a hash is read, and over thousands of logins that
+ * difference (about 1.5 µs) is measurable (SPEC "Resolving a password", step 1; issue 7
+ * "Timing"). Nothing writes them after they are made.
+ *
+ * A script may only touch keys in its own slot, so with Redis Cluster there is one pair
+ * per slot (16,384 pairs, about 36 MB over the cluster), named with a hash tag chosen to
+ * land in that slot; a single Redis (or Sentinel) needs one pair.
+ */
+export class StandInRecords {
+  private readonly single: StandInKeys;
+  private perSlot: StandInKeys[] | undefined;
+
+  constructor(
+    private readonly keys: KeyNames,
+    private readonly cluster: boolean,
+  ) {
+    this.single = { user: keys.standInUser('all'), codes: keys.standInCodes('all') };
+  }
+
+  /** The stand-in keys in the same slot as `user`'s own keys. */
+  keysFor(user: string): StandInKeys {
+    if (!this.cluster) return this.single;
+    return this.slotKeys()[calculateSlot(this.keys.user(user))]!;
+  }
+
+  /** Every stand-in pair to write: one, or one per Cluster slot. */
+  all(): readonly StandInKeys[] {
+    return this.cluster ? this.slotKeys() : [this.single];
+  }
+
+  private slotKeys(): StandInKeys[] {
+    if (this.perSlot !== undefined) return this.perSlot;
+    // The slot of `x{tag}` is that of `tag`: count up in base 36 until every slot has a tag
+    // (about 170,000 CRC16s, a few milliseconds, the same names on every gateway).
+    const tags = new Array<string | undefined>(CLUSTER_SLOTS);
+    let filled = 0;
+    for (let i = 0; filled < CLUSTER_SLOTS; i++) {
+      const tag = i.toString(36);
+      const slot = calculateSlot(tag);
+      if (tags[slot] === undefined) {
+        tags[slot] = tag;
+        filled++;
+      }
+    }
+    this.perSlot = tags.map((tag) => ({ user: this.keys.standInUser(tag!), codes: this.keys.standInCodes(tag!) }));
+    return this.perSlot;
+  }
+}

@@ -1,0 +1,118 @@
+import test from 'ava';
+import calculateSlot from 'cluster-key-slot';
+import { Authenticator } from '../../src/auth/authenticator.js';
+import { UserSnapshots } from '../../src/auth/user-snapshots.js';
+import { KeyNames } from '../../src/store/key-names.js';
+import { StandInRecords } from '../../src/store/stand-in-records.js';
+import { totpAt } from '../helpers/otp.js';
+import { withConnection } from '../helpers/redis.js';
+import { OPERATOR, startStack, type Stack } from '../helpers/stack.js';
+
+// The stand-in records an unknown user's login reads and writes instead of its own
+// (decide.lua), so Redis does the same work for a name that does not exist as for a wrong
+// PIN. Whether that makes the times equal is measured by `npm run timing`; these tests
+// check the mechanics: where the records live, who writes them, and that nothing else moves.
+
+let stack: Stack;
+let sequence = 0;
+
+test.before(async () => {
+  stack = await startStack({ yaml: 'policy:\n  reject_delay_ms: 0\n  max_failures: 5\n' });
+});
+
+test.after.always(async () => {
+  await stack.close();
+});
+
+const keys = new KeyNames('rg:');
+
+test.serial('with Cluster there is one pair per slot, and a user is given the pair in its own slot', (t) => {
+  const standIns = new StandInRecords(keys, true);
+  const pairs = standIns.all();
+  t.is(pairs.length, 16384);
+  t.is(new Set(pairs.map(({ user }) => calculateSlot(user))).size, 16384, 'every slot has its own');
+  for (const { user, codes } of pairs.slice(0, 200)) t.is(calculateSlot(codes), calculateSlot(user));
+  for (const name of ['alice', 'bob', 'ops{team}', '}{', '{}', 'x{y}z%7D', 'Ünïcødé', ...Array.from({ length: 500 }, (_, i) => `user${i}`)]) {
+    const pair = standIns.keysFor(name);
+    t.is(calculateSlot(pair.user), calculateSlot(keys.user(name)), name);
+    t.is(calculateSlot(pair.codes), calculateSlot(keys.user(name)), name);
+  }
+});
+
+test.serial('a single Redis has one pair, named apart from every user key', (t) => {
+  const standIns = new StandInRecords(keys, false);
+  t.deepEqual(standIns.all(), [{ user: 'rg:stand-in:{all}', codes: 'rg:stand-in-codes:{all}' }]);
+  t.is(standIns.keysFor('all'), standIns.all()[0]!);
+  t.not(standIns.keysFor('all').user, keys.user('all'));
+});
+
+test.serial('the CLI writes no stand-ins; a gateway writes them at start, and a second one keeps the first one\'s', async (t) => {
+  const pair = new StandInRecords(stack.admin.store.keys, false).all()[0]!;
+  const read = () => withConnection(stack.redis, async (redis) => ({ user: await redis.hgetall(pair.user), codes: await redis.hgetall(pair.codes) }));
+  await stack.admin.service.addUser(`cli${++sequence}`, '4821', OPERATOR);
+  t.deepEqual(await read(), { user: {}, codes: {} }, 'admin commands alone leave them out');
+  await stack.startGateway();
+  const first = await read();
+  t.is(first.user.status, 'stand-in');
+  t.truthy(first.user.pin);
+  t.truthy(first.user.t_secret);
+  t.is(Object.keys(first.codes).length, 3);
+  await stack.startGateway();
+  t.deepEqual(await read(), first, 'written only where missing');
+  // Not users: not in the index that `user list` reads.
+  t.false((await stack.admin.store.listUsers(0, 1000)).some((name) => name.includes('stand-in')));
+});
+
+test.serial('an unknown user\'s refusal reads the stand-in, as a wrong PIN reads the user, and leaves nothing but its decision', async (t) => {
+  await stack.startGateway();
+  const pair = new StandInRecords(stack.admin.store.keys, false).all()[0]!;
+  const authenticator = new Authenticator(stack.admin.store, stack.admin.keyring, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read, new UserSnapshots(1000));
+  const name = `nobody${++sequence}`;
+  const digestBefore = await withConnection(stack.redis, (redis) => redis.hgetall(pair.user));
+  // MONITOR shows each command a script runs: what Redis did for this login.
+  const seen: string[] = [];
+  const monitor = await withConnection(stack.redis, async (redis) => redis.monitor());
+  monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.join(' ')));
+  try {
+    const { outcome } = await authenticator.authenticate({ user: name, password: '1234ABCDEFGH', fingerprint: `stand-in:${sequence}`, client: 'test-nas' });
+    t.deepEqual(outcome, { result: 'reject', reason: 'unknown-user', lockedNow: false });
+    for (let waited = 0; !seen.some((line) => line.startsWith('PEXPIRE')) && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    monitor.disconnect();
+  }
+  const lookups = (key: string) => seen.filter((line) => line.startsWith(`HGET ${key} `)).length;
+  t.true(seen.some((line) => line.startsWith(`HMGET ${pair.user} status fails`)), 'the stand-in record was read');
+  t.is(lookups(pair.codes), 2, 'the passcode and the PIN + code split were looked up in the stand-in\'s codes');
+  t.is(lookups(stack.admin.store.keys.codes(name)), 0);
+  t.deepEqual(await withConnection(stack.redis, (redis) => redis.hgetall(pair.user)), digestBefore, 'and not written');
+  const left = await withConnection(stack.redis, (redis) => redis.keys(`*${name}*`));
+  t.deepEqual(left, [stack.admin.store.keys.decision(name, `stand-in:${sequence}`)], 'only the decision, kept for retransmissions');
+});
+
+test.serial('after Redis loses its data and comes back, the gateway writes the stand-ins again', async (t) => {
+  await stack.startGateway();
+  const pair = new StandInRecords(stack.admin.store.keys, false).all()[0]!;
+  await withConnection(stack.redis, (redis) => redis.del(pair.user, pair.codes));
+  // A restart drops every connection; the gateway's store reconnects and rewrites them.
+  // (The data survive here, AOF always, except the two keys just deleted.)
+  await stack.redis.restart();
+  for (let waited = 0; waited < 5000; waited += 50) {
+    if ((await withConnection(stack.redis, (redis) => redis.exists(pair.user, pair.codes))) === 2) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  t.is(await withConnection(stack.redis, (redis) => redis.exists(pair.user, pair.codes)), 2);
+});
+
+test.serial('a user whose token secret does not decrypt is never accepted, whatever the tokencode', async (t) => {
+  const name = `broken${++sequence}`;
+  await stack.admin.service.addUser(name, '4821', OPERATOR);
+  await stack.admin.service.assignToken(name, {}, OPERATOR);
+  await withConnection(stack.redis, (redis) => redis.hset(stack.admin.store.keys.user(name), 't_secret', stack.admin.keyring.encryptTokenSecret('someone-else', Buffer.alloc(20))));
+  const authenticator = new Authenticator(stack.admin.store, stack.admin.keyring, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read);
+  // The tokencode the sealed secret (20 zero bytes) shows now: right, but not this user's.
+  const sealed = totpAt(`otpauth://totp/x?secret=${'A'.repeat(32)}`, stack.clock.now);
+  for (const code of [sealed, '755224', '000000']) {
+    const { outcome } = await authenticator.authenticate({ user: name, password: `4821${code}`, fingerprint: `broken:${++sequence}`, client: 'test-nas' });
+    t.is(outcome.result, 'reject');
+  }
+});
