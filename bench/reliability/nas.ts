@@ -47,7 +47,6 @@ export interface RequestSpec {
 
 export interface Reply {
   readonly code: number;
-  readonly packet: RadiusPacket;
   /** Date.now() when the reply arrived (to place it on a fault timeline). */
   readonly at: number;
   /** Since the first transmission, in ms (performance.now, sub-millisecond). */
@@ -81,9 +80,10 @@ interface Port {
 }
 
 export class Nas {
-  /** Replies that verified but came for a request already answered (a retransmission's second answer). */
-  duplicateReplies = 0;
-  /** Datagrams that did not decode or verify against any outstanding request. */
+  /**
+   * Datagrams that did not decode or verify against any outstanding request, a second
+   * answer to a request already answered included (its Identifier is no longer outstanding).
+   */
   strayReplies = 0;
   private readonly ports: Port[] = [];
   private readonly waitingForIdentifier: (() => void)[] = [];
@@ -106,11 +106,6 @@ export class Nas {
       nas.ports.push(port);
     }
     return nas;
-  }
-
-  /** Requests not yet answered or given up. */
-  get inFlight(): number {
-    return this.ports.reduce((sum, port) => sum + (256 - port.free.length), 0);
   }
 
   /**
@@ -198,13 +193,8 @@ export class Nas {
       this.strayReplies++;
       return;
     }
-    if (entry.exchange.reply !== undefined) {
-      this.duplicateReplies++;
-      return;
-    }
     entry.exchange.reply = {
       code: packet.code,
-      packet,
       at: Date.now(),
       roundTripMs: performance.now() - entry.started,
       transmission: entry.exchange.transmissions,

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { ChallengeConfig, PolicyConfig } from '../config/types.js';
 import type { Keyring } from '../keys/keyring.js';
-import type { CredentialStore } from '../store/credential-store.js';
+import type { CredentialStore, UserSnapshot } from '../store/credential-store.js';
 import { challengesFromFields } from '../store/records.js';
 import type { Clock } from './clock.js';
 import { parseDecision, type AuthenticationOutcome } from './decision.js';
@@ -62,6 +61,11 @@ export class Authenticator {
     private readonly snapshots: UserSnapshots = new UserSnapshots(0),
   ) {}
 
+  private replaceCopy(user: string, previous: UserSnapshot, next: UserSnapshot): void {
+    this.keyring.carryTokenSecret(previous.user?.token, next.user?.token);
+    this.snapshots.set(user, next);
+  }
+
   async authenticate(request: AuthenticationRequest): Promise<AuthenticationResult> {
     let snapshot = this.snapshots.guess(request.user);
     const presentedState = request.state?.toString('hex');
@@ -83,7 +87,7 @@ export class Authenticator {
         lockoutMs: this.policy.lockoutSeconds * 1000,
         fallbackReason: resolution.fallbackReason,
         tokenFoundPolicy: this.policy.tokenFound,
-        bypassId: this.challenge.temporaryBypass ? randomBytes(5).toString('hex') : undefined,
+        temporaryBypass: this.challenge.temporaryBypass,
         presentedState,
         client: request.client,
         revision: snapshot.revision,
@@ -93,11 +97,11 @@ export class Authenticator {
         const { decision, replayed } = result;
         // A decision that changed the record (HOTP counter, challenge sent or answered)
         // brought it back: the next login here is one round trip again.
-        if (result.snapshot !== undefined) this.snapshots.set(request.user, result.snapshot);
+        if (result.snapshot !== undefined) this.replaceCopy(request.user, snapshot, result.snapshot);
         return { outcome: parseDecision(decision), replayed, lostTokenUsed: resolution.lostTokenUsed && !replayed };
       }
+      this.replaceCopy(request.user, snapshot, result.snapshot);
       snapshot = result.snapshot;
-      this.snapshots.set(request.user, snapshot);
       if (attempt === MAX_DECIDE_CALLS) throw new RecordChangedError('the user record changed while this login was being checked');
     }
   }

@@ -4,7 +4,7 @@ import { kindFromWire, type RecordKind } from '../store/records.js';
 export type Method = 'token' | RecordKind | 'offline-authcode';
 
 /** decide.lua's short name for an offline authorization code. */
-export const OFFLINE_AUTHCODE_WIRE = 'OF';
+const OFFLINE_AUTHCODE_WIRE = 'OF';
 
 /** The outcome of one authentication, as stored for retransmissions and as audited. */
 export type AuthenticationOutcome =

@@ -19,8 +19,9 @@ function nasOf(request: AccessRequest): string | undefined {
 
 /**
  * The policy behind the RADIUS server: turns an authenticated Access-Request into Accept
- * (with the method's reply profile), Reject (after the reject delay) or silence when the
- * store cannot answer. One audit line per decision.
+ * (with the method's reply profile), Challenge (the PIN alone, with a request code), Reject
+ * (after the reject delay) or silence when the store cannot answer or the record changed
+ * under the login. One audit line per outcome, when the log level includes info.
  */
 export class AuthenticationHandler implements RequestHandler {
   constructor(

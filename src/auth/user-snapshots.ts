@@ -42,11 +42,14 @@ export class UserSnapshots {
   }
 
   set(user: string, snapshot: UserSnapshot): void {
-    this.entries.delete(user);
-    if (snapshot.user === undefined || this.maxUsers === 0) return;
-    // First in, first out: with max_users above the number of users (as it should be)
-    // nothing is ever evicted, and a login does not pay for reordering the Map.
-    if (this.entries.size >= this.maxUsers) this.entries.delete(this.entries.keys().next().value!);
+    if (snapshot.user === undefined || this.maxUsers === 0) {
+      this.entries.delete(user);
+      return;
+    }
+    // First in, first out: a newer copy keeps its user's place in the Map. With max_users
+    // above the number of users (as it should be) nothing is ever evicted, and a login
+    // does not pay for reordering the Map.
+    if (!this.entries.has(user) && this.entries.size >= this.maxUsers) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(user, snapshot);
   }
 

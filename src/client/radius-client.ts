@@ -33,8 +33,8 @@ export function parseServer(text: string): { host: string; port: number } {
 /**
  * A minimal NAS: sends one request, retransmits it unchanged on timeout (RFC 5080), and
  * accepts only a reply whose Response Authenticator and Message-Authenticator verify —
- * the check radclient 3.2.5 added as `-b` for BlastRADIUS. Used by `radgate test` and the
- * benchmark's load generator.
+ * the check radclient 3.2.5 added as `-b` for BlastRADIUS. Used by `radgate test` (the
+ * benchmark's load generator and the reliability NAS keep many requests in flight instead).
  */
 export class RadiusClient {
   private readonly socket: Socket;
@@ -57,10 +57,6 @@ export class RadiusClient {
       ...extra,
     ];
     return this.exchange(PacketCode.AccessRequest, authenticator, attributes);
-  }
-
-  statusServer(): Promise<RadiusPacket | undefined> {
-    return this.exchange(PacketCode.StatusServer, randomAuthenticator(), []);
   }
 
   private async exchange(code: number, authenticator: Buffer, attributes: readonly RawAttribute[]): Promise<RadiusPacket | undefined> {

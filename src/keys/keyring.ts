@@ -133,10 +133,21 @@ export class Keyring {
    * longer, never anywhere else.
    */
   tokenSecret(user: string, token: { readonly encryptedSecret: string }): Buffer | undefined {
-    if (this.secrets.has(token)) return this.secrets.get(token);
+    const cached = this.secrets.get(token);
+    if (cached !== undefined || this.secrets.has(token)) return cached;
     const secret = this.decryptTokenSecret(user, token.encryptedSecret);
     this.secrets.set(token, secret);
     return secret;
+  }
+
+  /**
+   * A newer copy of a token record (an HOTP login moved its counter) keeps the secret
+   * decrypted for the older one, when the ciphertext is the same: otherwise every HOTP
+   * login would pay for an AES-GCM decryption that a TOTP login does not.
+   */
+  carryTokenSecret(from: { readonly encryptedSecret: string } | undefined, to: { readonly encryptedSecret: string } | undefined): void {
+    if (from === undefined || to === undefined || from === to || from.encryptedSecret !== to.encryptedSecret || !this.secrets.has(from)) return;
+    this.secrets.set(to, this.secrets.get(from));
   }
 
   /** HMAC with the authorization-code subkey (offline authorization codes, challenge flow). */

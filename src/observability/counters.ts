@@ -14,7 +14,6 @@ export class Counters<Name extends string> {
     return this.values.get(label === undefined ? name : `${name}{${label}}`) ?? 0;
   }
 
-
   snapshot(): Record<string, number> {
     return Object.fromEntries(this.values);
   }

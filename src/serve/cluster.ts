@@ -17,9 +17,11 @@ function isReady(message: unknown): message is ReadyMessage {
 /**
  * One gateway per worker process: Node runs JavaScript on one thread, so a core per worker.
  * Node's cluster shares each UDP socket among the workers (on Node 20 there is no
- * reusePort for dgram); the kernel hands each datagram to one of them. Workers keep no
- * state of their own — a retransmission that reaches another worker gets the same answer
- * from the decision stored in Redis, exactly as with separate instances.
+ * reusePort for dgram); the kernel hands each datagram to one of them. What a worker keeps
+ * (its reply cache, its copies of the user records) is only ever a shortcut: a
+ * retransmission that reaches another worker gets the same answer from the decision stored
+ * in Redis, and a copy made out of date by another worker is refused by its revision,
+ * exactly as with separate instances.
  */
 export async function runWorker(config: RadgateConfig, logger: Logger): Promise<void> {
   const gateway = await startGateway(config, logger.child({ worker: cluster.worker?.id }));

@@ -61,8 +61,8 @@ export interface DecideRequest {
   readonly lockoutMs: number;
   readonly fallbackReason: string;
   readonly tokenFoundPolicy: 'deny' | 'allow-and-revoke' | 'allow-after-expiry';
-  /** Id for the temporary bypass an authorization code leaves; undefined when bypass is off. */
-  readonly bypassId: string | undefined;
+  /** A used authorization code leaves a temporary bypass (IBM's password-only lock). */
+  readonly temporaryBypass: boolean;
   /** Hex of the State attribute, when the request answers a challenge. */
   readonly presentedState: string | undefined;
   readonly client: string;
@@ -72,7 +72,7 @@ export interface DecideRequest {
 }
 
 /** How far Redis's clock may run ahead of the gateway's before a decision counts as late. */
-export const CLOCK_SKEW_ALLOWANCE_MS = 250;
+const CLOCK_SKEW_ALLOWANCE_MS = 250;
 
 function candidateArgument(candidate: Candidate): string {
   switch (candidate.kind) {
@@ -135,8 +135,10 @@ export class CredentialStore {
   private readonly revisionPrefix = randomBytes(9).toString('base64url');
   private revisionCounter = 0;
   private readonly standIns: StandInRecords;
-  /** Write the stand-in records whenever the connection to Redis is made again: see keepStandIns. */
+  /** The stand-in records are kept (see keepStandIns) and still to be written. */
+  private standInsWanted = false;
   private standInsKept = false;
+  private standInsWriting: Promise<void> | undefined;
 
   constructor(
     readonly redis: Redis | Cluster,
@@ -157,7 +159,10 @@ export class CredentialStore {
     redis.on('ready', () => {
       this.setHealthy(true, 'connected');
       // A new connection may be to a Redis that lost its data, or to another server.
-      if (this.standInsKept) void this.writeStandIns();
+      if (this.standInsKept) {
+        this.standInsWanted = true;
+        void this.writeStandIns();
+      }
     });
     redis.on('close', () => this.setHealthy(false, 'connection closed'));
     redis.on('error', () => this.setHealthy(false, 'connection error'));
@@ -205,6 +210,7 @@ export class CredentialStore {
       await this.redis.ping();
       this.stalled = false;
       this.setHealthy(true, 'ping answered');
+      if (this.standInsWanted) void this.writeStandIns();
     } catch {
       this.setHealthy(false, 'ping failed or timed out');
     } finally {
@@ -232,15 +238,28 @@ export class CredentialStore {
     }
   }
 
+  /** A script as ioredis defineCommand made it a method of the client. */
+  private script(name: ScriptName, args: (string | number)[]): Promise<unknown> {
+    return (this.redis as unknown as Record<string, ScriptRunner>)[`radgate_${name}`]!.apply(this.redis, args);
+  }
+
   private async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
     this.assertNotStalled();
-    const runner = (this.redis as unknown as Record<string, ScriptRunner>)[`radgate_${name}`]!;
     try {
-      const result = await runner.apply(this.redis, args);
-      return result;
+      return await this.script(name, args);
     } catch (error) {
       throw this.unavailable(error);
     }
+  }
+
+  /**
+   * Work in the background (copying user records, writing the stand-ins): not sent while
+   * Redis is stalled, and its failures are its own. A page of a thousand reads timing out
+   * must not mark the store stalled and drop the logins that would have been answered.
+   */
+  private async background<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.stalled || !this.healthy) throw new StoreUnavailableError('credential store unavailable: background work waits until Redis answers');
+    return operation();
   }
 
   private unavailable(error: unknown): Error {
@@ -290,30 +309,45 @@ export class CredentialStore {
   // --- authentication (one round trip, two when the snapshot is out of date) -------------
 
   /**
-   * Keeps the stand-in records that unknown users' logins read (StandInRecords) in
-   * Redis: written now and each time the connection is made again, so a Redis that was
-   * restarted without its data, or another one after a failover, has them too. The gateway calls this; CLI commands do not write them.
+   * Keeps the stand-in records that unknown users' logins read (StandInRecords) in Redis:
+   * written now, whenever the connection is made again (a Redis restarted without its
+   * data, another master after a failover) and, after a failure, at the next health probe
+   * that Redis answers. The gateway calls this; CLI commands do not write them.
    */
   keepStandIns(): Promise<void> {
     this.standInsKept = true;
-    return this.healthy ? this.writeStandIns() : Promise.resolve();
+    this.standInsWanted = true;
+    return this.writeStandIns();
   }
 
-  private async writeStandIns(): Promise<void> {
-    const { user, codes } = standInFields(Date.now());
+  /** One write at a time; a call meanwhile is served by the write in progress. */
+  private writeStandIns(): Promise<void> {
+    this.standInsWriting ??= this.ensureStandIns().finally(() => (this.standInsWriting = undefined));
+    return this.standInsWriting;
+  }
+
+  private async ensureStandIns(): Promise<void> {
     const pairs = this.standIns.all();
-    // A page at a time: 16,384 pairs with Cluster, one otherwise.
+    // A page at a time (16,384 pairs with Cluster, one otherwise); only the missing ones
+    // are sent their fields, so a gateway start costs one EXISTS per pair.
     const PAGE = 1000;
     try {
       let written = 0;
       for (let start = 0; start < pairs.length; start += PAGE) {
-        const results = await Promise.all(pairs.slice(start, start + PAGE).map((keys) => this.run('ensureStandIn', keys.user, keys.codes, user.length / 2, ...user, ...codes)));
+        const page = pairs.slice(start, start + PAGE);
+        const present = await this.background(() => Promise.all(page.map((keys) => this.redis.exists(keys.user, keys.codes))));
+        const missing = page.filter((_, i) => present[i] !== 2);
+        if (missing.length === 0) continue;
+        const { user, codes } = standInFields(Date.now());
+        const results = await this.background(() => Promise.all(missing.map((keys) => this.script('ensureStandIn', [keys.user, keys.codes, user.length / 2, ...user, ...codes]))));
         written += results.filter((result) => result === 1).length;
       }
+      this.standInsWanted = false;
       if (written > 0) this.logger.debug({ written }, 'stand-in records for unknown users written');
     } catch (error) {
       // Not fatal: until they exist an unknown user is only refused faster than a wrong PIN.
-      this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not write the stand-in records for unknown users; trying again when Redis reconnects');
+      this.standInsWanted = true;
+      this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not write the stand-in records for unknown users; trying again once Redis answers');
     }
   }
 
@@ -322,13 +356,14 @@ export class CredentialStore {
    * when `request.revision` is not the record's, the current snapshot and nothing decided.
    */
   async decide(request: DecideRequest): Promise<DecideResult> {
-    const standIn = this.standIns.keysFor(request.user);
+    const keys = this.keys.decideKeys(request.user, request.fingerprint);
+    const standIn = this.standIns.keysFor(keys.user);
     const reply = (await this.run(
       'decide',
-      this.keys.user(request.user),
-      this.keys.codes(request.user),
-      this.keys.decision(request.user, request.fingerprint),
-      this.keys.challenges(request.user),
+      keys.user,
+      keys.codes,
+      keys.decision,
+      keys.challenges,
       standIn.user,
       standIn.codes,
       request.now,
@@ -337,7 +372,7 @@ export class CredentialStore {
       request.lockoutMs,
       request.fallbackReason,
       request.tokenFoundPolicy,
-      request.bypassId ?? '',
+      request.temporaryBypass ? '1' : '',
       request.presentedState ?? '',
       request.client,
       // Wall clock, not the injectable one: this is about Redis running the script late.
@@ -363,7 +398,7 @@ export class CredentialStore {
    * one write, and with Cluster each to its own slot's master.
    */
   async loadSnapshots(names: readonly string[]): Promise<Map<string, UserSnapshot>> {
-    const loaded = await this.command(() =>
+    const loaded = await this.background(() =>
       Promise.all(
         names.map(async (name) => {
           const [user, challenges] = await Promise.all([this.redis.hgetall(this.keys.user(name)), this.redis.hgetall(this.keys.challenges(name))]);
@@ -408,7 +443,7 @@ export class CredentialStore {
 
   /** Users created at or after `sinceMs` (their creation time is the score), oldest first, a page at a time. */
   async listUsersCreatedSince(sinceMs: number, offset: number, count: number): Promise<{ name: string; createdAt: number }[]> {
-    const flat = await this.command(() => this.redis.zrangebyscore(this.keys.users(), sinceMs, '+inf', 'WITHSCORES', 'LIMIT', offset, count));
+    const flat = await this.background(() => this.redis.zrangebyscore(this.keys.users(), sinceMs, '+inf', 'WITHSCORES', 'LIMIT', offset, count));
     const users: { name: string; createdAt: number }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) users.push({ name: flat[i]!, createdAt: Number(flat[i + 1]) });
     return users;

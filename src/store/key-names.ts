@@ -13,22 +13,32 @@ export class KeyNames {
     return user.replace(/[%{}]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
   }
 
+  private tagged(kind: string, tag: string): string {
+    return `${this.prefix}${kind}:{${tag}}`;
+  }
+
   user(user: string): string {
-    return `${this.prefix}user:{${KeyNames.tag(user)}}`;
+    return this.tagged('user', KeyNames.tag(user));
   }
 
   codes(user: string): string {
-    return `${this.prefix}codes:{${KeyNames.tag(user)}}`;
+    return this.tagged('codes', KeyNames.tag(user));
   }
 
   /** Pending request codes and challenge States of one user. */
   challenges(user: string): string {
-    return `${this.prefix}chal:{${KeyNames.tag(user)}}`;
+    return this.tagged('chal', KeyNames.tag(user));
   }
 
   /** The decision taken for one request, for retransmissions (see decide.lua). */
   decision(user: string, fingerprint: string): string {
-    return `${this.prefix}req:{${KeyNames.tag(user)}}:${fingerprint}`;
+    return `${this.tagged('req', KeyNames.tag(user))}:${fingerprint}`;
+  }
+
+  /** decide.lua's keys for one request, the user's tag encoded once (it runs for every login). */
+  decideKeys(user: string, fingerprint: string): { user: string; codes: string; decision: string; challenges: string } {
+    const tag = KeyNames.tag(user);
+    return { user: this.tagged('user', tag), codes: this.tagged('codes', tag), decision: `${this.tagged('req', tag)}:${fingerprint}`, challenges: this.tagged('chal', tag) };
   }
 
   /**
@@ -36,11 +46,11 @@ export class KeyNames {
    * `tag` puts it in a chosen Cluster slot.
    */
   standInUser(tag: string): string {
-    return `${this.prefix}stand-in:{${tag}}`;
+    return this.tagged('stand-in', tag);
   }
 
   standInCodes(tag: string): string {
-    return `${this.prefix}stand-in-codes:{${tag}}`;
+    return this.tagged('stand-in-codes', tag);
   }
 
   /** Stream of admin actions (capped). */

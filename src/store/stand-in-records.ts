@@ -8,7 +8,7 @@ const CLUSTER_SLOTS = 16384;
 /** Codes in the stand-in's codes hash: a few, like a user with a handful of emergency codes. */
 const STAND_IN_CODES = 3;
 
-export interface StandInKeys {
+interface StandInKeys {
   readonly user: string;
   readonly codes: string;
 }
@@ -62,10 +62,10 @@ export class StandInRecords {
     this.single = { user: keys.standInUser('all'), codes: keys.standInCodes('all') };
   }
 
-  /** The stand-in keys in the same slot as `user`'s own keys. */
-  keysFor(user: string): StandInKeys {
+  /** The stand-in keys in the same slot as a user's own keys (given one of them). */
+  keysFor(userKey: string): StandInKeys {
     if (!this.cluster) return this.single;
-    return this.slotKeys()[calculateSlot(this.keys.user(user))]!;
+    return this.slotKeys()[calculateSlot(userKey)]!;
   }
 
   /** Every stand-in pair to write: one, or one per Cluster slot. */

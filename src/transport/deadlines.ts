@@ -30,10 +30,6 @@ export class Deadlines {
     this.pending.delete(id);
   }
 
-  get size(): number {
-    return this.pending.size;
-  }
-
   private tick(): void {
     const now = this.now();
     for (const [id, entry] of this.pending) {

@@ -31,8 +31,6 @@ export interface AccessRequest {
    * A method, not a field, so the clear text exists only when policy asks for it.
    */
   password(): Buffer | undefined;
-  /** Aborted when the request's deadline passes; the reply would be dropped anyway. */
-  readonly signal: AbortSignal;
 }
 
 /** The policy behind the server. The credential service implements it; tests plug in their own. */

@@ -65,7 +65,7 @@ export class RadiusServer {
   private readonly warnings: RateLimitedWarning;
   private readonly listeners: Listener[] = [];
   private inFlight = 0;
-  private batch: { socket: Socket; datagram: Buffer; remote: RemoteInfo }[] = [];
+  private batch: { socket: Socket; datagram: Buffer; remote: RemoteInfo; receivedAt: number }[] = [];
   private readonly deadlines = new Deadlines();
   private closing = false;
   private drained: (() => void) | undefined;
@@ -156,7 +156,8 @@ export class RadiusServer {
    * flight): ~40 % more requests per second for slightly less CPU per request.
    */
   private enqueue(socket: Socket, datagram: Buffer, remote: RemoteInfo): void {
-    this.batch.push({ socket, datagram, remote });
+    // The reject delay runs from here: arrival, before the batch's earlier requests ran.
+    this.batch.push({ socket, datagram, remote, receivedAt: performance.now() });
     if (this.batch.length === 1) setImmediate(this.drainBatch);
   }
 
@@ -166,7 +167,7 @@ export class RadiusServer {
     const handler = this.options.handler;
     handler.beginBatch?.();
     try {
-      for (const { socket, datagram, remote } of batch) this.receive(socket, datagram, remote);
+      for (const { socket, datagram, remote, receivedAt } of batch) this.receive(socket, datagram, remote, receivedAt);
     } finally {
       handler.endBatch?.();
     }
@@ -176,8 +177,7 @@ export class RadiusServer {
     this.counters.increment('dropped', reason);
   }
 
-  private receive(socket: Socket, datagram: Buffer, remote: RemoteInfo): void {
-    const receivedAt = performance.now();
+  private receive(socket: Socket, datagram: Buffer, remote: RemoteInfo, receivedAt: number): void {
     this.counters.increment('received');
     const client = this.clients.lookup(remote.address);
     if (client === undefined) {
@@ -269,22 +269,14 @@ export class RadiusServer {
   }
 
   private decide(remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket): Promise<Decision> {
-    let controller: AbortController | undefined;
-    let expired = false;
     const request: AccessRequest = {
       client,
       packet,
-      source: { address: remote.address, port: remote.port },
+      source: remote,
       userName: findAttribute(packet, AttributeType.UserName)?.toString('utf8'),
       password: () => {
         const hidden = findAttribute(packet, AttributeType.UserPassword);
         return hidden === undefined ? undefined : unhideUserPassword(hidden, client.secret, packet.authenticator);
-      },
-      // Made only for a handler that asks: most never do, and it costs an allocation.
-      get signal() {
-        controller ??= new AbortController();
-        if (expired) controller.abort();
-        return controller.signal;
       },
     };
     if (this.options.logger.isLevelEnabled('debug')) {
@@ -301,11 +293,7 @@ export class RadiusServer {
         this.deadlines.cancel(deadline);
         resolve(decision);
       };
-      const deadline = this.deadlines.add(this.options.config.requestTimeoutMs, () => {
-        expired = true;
-        controller?.abort();
-        settle({ action: 'drop', reason: 'deadline' });
-      });
+      const deadline = this.deadlines.add(this.options.config.requestTimeoutMs, () => settle({ action: 'drop', reason: 'deadline' }));
       try {
         Promise.resolve(this.options.handler.handleAccessRequest(request)).then(settle, (error: unknown) => this.handlerFailed(error, client, settle));
       } catch (error) {

@@ -36,8 +36,8 @@ interface Harness {
 
 let identifier = 0;
 
-async function harness(bypass: boolean): Promise<Harness> {
-  const stack = await startStack({ yaml: CHALLENGE(bypass), clients: SECOND_NAS });
+async function harness(bypass: boolean, yaml = CHALLENGE(bypass)): Promise<Harness> {
+  const stack = await startStack({ yaml, clients: SECOND_NAS });
   const gateway = await stack.startGateway();
   const port = gateway.server.addresses()[0]!.port;
   return {
@@ -48,7 +48,7 @@ async function harness(bypass: boolean): Promise<Harness> {
       const peer = await UdpPeer.open('127.0.0.1', port, options.from ?? '127.0.0.1');
       try {
         const attributes = options.state === undefined ? [] : [{ type: AttributeType.State, value: options.state }];
-        const reply = await peer.exchange(accessRequest({ identifier: ++identifier % 256, authenticator: randomAuthenticator(), userName: user, password, attributes }), 2000);
+        const reply = await peer.exchange(accessRequest({ identifier: ++identifier % 256, userName: user, password, attributes }), 2000);
         return reply === undefined ? undefined : decodePacket(reply);
       } finally {
         peer.close();
@@ -253,71 +253,62 @@ test('interop: radclient sends the PIN, gets the challenge, and answers with the
 const FOUND = (policy: string) => `policy:\n  reject_delay_ms: 0\n  token_found: ${policy}\n`;
 
 test('token found policy "deny": the lost token is refused until an admin marks it found', async (t) => {
-  const stack = await startStack({ yaml: FOUND('deny') });
+  const h = await harness(false, FOUND('deny'));
   try {
-    const gateway = await stack.startGateway();
-    const peer = await UdpPeer.open('127.0.0.1', gateway.server.addresses()[0]!.port);
-    const send = async (password: string) => decodePacket((await peer.exchange(accessRequest({ identifier: ++identifier % 256, userName: 'kim', password })))!).code;
-    await stack.admin.service.addUser('kim', '1212', OPERATOR);
-    const { uri } = await stack.admin.service.assignToken('kim', {}, OPERATOR);
-    const [code] = await stack.admin.service.issueCodes('kim', { kind: 'emergency-tokencode' }, OPERATOR);
-    await stack.admin.service.markTokenLost('kim', OPERATOR);
-    t.is(await send(`1212${totpAt(uri, stack.clock.now)}`), PacketCode.AccessReject);
-    t.true(stack.lines.some((line) => line.includes('"alert":"lost-token-used"') && line.includes('"user":"kim"')), 'audited as an alert');
+    const { service } = h.stack.admin;
+    const send = async (password: string) => (await h.send('kim', password))?.code;
+    const uri = await userWithToken(h, 'kim', '1212');
+    const [code] = await service.issueCodes('kim', { kind: 'emergency-tokencode' }, OPERATOR);
+    await service.markTokenLost('kim', OPERATOR);
+    t.is(await send(`1212${totpAt(uri, h.stack.clock.now)}`), PacketCode.AccessReject);
+    t.true(h.stack.lines.some((line) => line.includes('"alert":"lost-token-used"') && line.includes('"user":"kim"')), 'audited as an alert');
     t.is(await send(`1212${code!.code}`), PacketCode.AccessAccept, 'emergency access still works');
-    const found = await stack.admin.service.markTokenFound('kim', OPERATOR);
+    const found = await service.markTokenFound('kim', OPERATOR);
     t.deepEqual(found.revoked, [], 'deny does not revoke on found');
-    t.is(await send(`1212${totpAt(uri, stack.clock.now, 1)}`), PacketCode.AccessAccept);
-    peer.close();
+    t.is(await send(`1212${totpAt(uri, h.stack.clock.now, 1)}`), PacketCode.AccessAccept);
   } finally {
-    await stack.close();
+    await h.close();
   }
 });
 
 test('token found policy "allow-and-revoke": the lost token is accepted, and its emergency codes are revoked', async (t) => {
-  const stack = await startStack({ yaml: FOUND('allow-and-revoke') });
+  const h = await harness(false, FOUND('allow-and-revoke'));
   try {
-    const gateway = await stack.startGateway();
-    const peer = await UdpPeer.open('127.0.0.1', gateway.server.addresses()[0]!.port);
-    const send = async (password: string) => decodePacket((await peer.exchange(accessRequest({ identifier: ++identifier % 256, userName: 'lee', password })))!).code;
-    await stack.admin.service.addUser('lee', '3434', OPERATOR);
-    const { uri } = await stack.admin.service.assignToken('lee', {}, OPERATOR);
-    const [tokencode] = await stack.admin.service.issueCodes('lee', { kind: 'emergency-tokencode' }, OPERATOR);
-    const [online] = await stack.admin.service.issueCodes('lee', { kind: 'online-authcode' }, OPERATOR);
-    await stack.admin.service.markTokenLost('lee', OPERATOR);
-    t.is(await send(`3434${totpAt(uri, stack.clock.now)}`), PacketCode.AccessAccept, 'the found token works');
-    t.true(stack.lines.some((line) => line.includes('"alert":"lost-token-used"') && line.includes('"user":"lee"')), 'and is still alerted');
-    t.is((await stack.admin.service.showUser('lee')).token?.state, 'active');
+    const { service } = h.stack.admin;
+    const send = async (password: string) => (await h.send('lee', password))?.code;
+    const uri = await userWithToken(h, 'lee', '3434');
+    const [tokencode] = await service.issueCodes('lee', { kind: 'emergency-tokencode' }, OPERATOR);
+    const [online] = await service.issueCodes('lee', { kind: 'online-authcode' }, OPERATOR);
+    await service.markTokenLost('lee', OPERATOR);
+    t.is(await send(`3434${totpAt(uri, h.stack.clock.now)}`), PacketCode.AccessAccept, 'the found token works');
+    t.true(h.stack.lines.some((line) => line.includes('"alert":"lost-token-used"') && line.includes('"user":"lee"')), 'and is still alerted');
+    t.is((await service.showUser('lee')).token?.state, 'active');
     t.is(await send(`3434${tokencode!.code}`), PacketCode.AccessReject, 'the emergency tokencode was revoked');
     t.is(await send(`3434${online!.code}`), PacketCode.AccessAccept, 'an authorization code is not an emergency code');
     // The admin path does the same.
-    const [again] = await stack.admin.service.issueCodes('lee', { kind: 'emergency-passcode' }, OPERATOR);
-    await stack.admin.service.markTokenLost('lee', OPERATOR);
-    const found = await stack.admin.service.markTokenFound('lee', OPERATOR);
+    const [again] = await service.issueCodes('lee', { kind: 'emergency-passcode' }, OPERATOR);
+    await service.markTokenLost('lee', OPERATOR);
+    const found = await service.markTokenFound('lee', OPERATOR);
     t.deepEqual(found.revoked, [again!.id]);
-    peer.close();
   } finally {
-    await stack.close();
+    await h.close();
   }
 });
 
 test('token found policy "allow-after-expiry": the lost token is refused while an emergency code is active, accepted after', async (t) => {
-  const stack = await startStack({ yaml: FOUND('allow-after-expiry') });
+  const h = await harness(false, FOUND('allow-after-expiry'));
   try {
-    const gateway = await stack.startGateway();
-    const peer = await UdpPeer.open('127.0.0.1', gateway.server.addresses()[0]!.port);
-    const send = async (password: string) => decodePacket((await peer.exchange(accessRequest({ identifier: ++identifier % 256, userName: 'max', password })))!).code;
-    await stack.admin.service.addUser('max', '5656', OPERATOR);
-    const { uri } = await stack.admin.service.assignToken('max', {}, OPERATOR);
-    await stack.admin.service.issueCodes('max', { kind: 'emergency-tokencode', lifetime: '2h' }, OPERATOR);
-    await stack.admin.service.markTokenLost('max', OPERATOR);
-    t.is(await send(`5656${totpAt(uri, stack.clock.now)}`), PacketCode.AccessReject, 'an emergency code is still active');
-    stack.clock.advance(2 * 3_600_000 + 1);
-    t.is(await send(`5656${totpAt(uri, stack.clock.now)}`), PacketCode.AccessAccept, 'once they have expired');
-    t.is((await stack.admin.service.showUser('max')).token?.state, 'active');
-    peer.close();
+    const { service } = h.stack.admin;
+    const send = async (password: string) => (await h.send('max', password))?.code;
+    const uri = await userWithToken(h, 'max', '5656');
+    await service.issueCodes('max', { kind: 'emergency-tokencode', lifetime: '2h' }, OPERATOR);
+    await service.markTokenLost('max', OPERATOR);
+    t.is(await send(`5656${totpAt(uri, h.stack.clock.now)}`), PacketCode.AccessReject, 'an emergency code is still active');
+    h.stack.clock.advance(2 * 3_600_000 + 1);
+    t.is(await send(`5656${totpAt(uri, h.stack.clock.now)}`), PacketCode.AccessAccept, 'once they have expired');
+    t.is((await service.showUser('max')).token?.state, 'active');
   } finally {
-    await stack.close();
+    await h.close();
   }
 });
 

@@ -143,6 +143,29 @@ test('HOTP: a counter used through one gateway is refused through another holdin
   t.is((await one.login(user, `4821${hotp(secret, 3, 6)}`)).roundTrips, 1);
 });
 
+// Serial (ava runs these before the others): it counts decryptions on the shared keyring.
+test.serial('HOTP: the secret is decrypted once, not again with every copy a login brings back', async (t) => {
+  const gateway = gatewayInstance();
+  const { user, uri } = await newUser('4821', 'hotp');
+  const secret = secretOf(uri);
+  const keyring = stack.admin.keyring;
+  const decrypt = keyring.decryptTokenSecret.bind(keyring);
+  let decryptions = 0;
+  keyring.decryptTokenSecret = (name, stored) => {
+    if (name === user) decryptions++;
+    return decrypt(name, stored);
+  };
+  try {
+    for (let counter = 0; counter < 4; counter++) {
+      const login = await gateway.login(user, `4821${hotp(secret, counter, 6)}`);
+      t.true(login.accepted);
+    }
+  } finally {
+    keyring.decryptTokenSecret = decrypt;
+  }
+  t.is(decryptions, 1, 'four logins, four new copies of the record, one decryption');
+});
+
 test('the gateway that sent a challenge answers it in one round trip', async (t) => {
   const gateway = gatewayInstance();
   const { user, uri } = await newUser();

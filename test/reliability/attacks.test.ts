@@ -47,7 +47,7 @@ test('a wrong shared secret is dropped and never touches the failure counter or 
           forger.request({ userName: 'alice', password: code!.code }, 'right'),
         ]);
         t.is(guesses.filter((e) => e.reply !== undefined).length, 0, 'no reply to any of them');
-        t.is(forger.strayReplies + forger.duplicateReplies, 0);
+        t.is(forger.strayReplies, 0);
       } finally {
         forger.close();
       }

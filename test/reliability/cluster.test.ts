@@ -174,7 +174,7 @@ test.serial('an unknown user on every master → Reject, reading the stand-in re
   const masters = new Set<number>();
   for (let i = 0; masters.size < 3 && i < 100; i++) {
     const name = `nobody-${i}`;
-    const pair = standIns.keysFor(name);
+    const pair = standIns.keysFor(radgate.admin.store.keys.user(name));
     const slot = await cluster.slotOf(radgate.admin.store.keys.user(name));
     t.is(await cluster.slotOf(pair.user), slot, `${pair.user} is in ${name}'s slot`);
     t.is(await cluster.slotOf(pair.codes), slot);

@@ -217,7 +217,6 @@ test('a handler that misses the deadline gets no reply sent, and a retry is eval
     const request = accessRequest();
     t.is(await peer.exchange(request, 700), undefined);
     t.is(gateway.server.counters.get('dropped', 'deadline'), 1);
-    t.true(handler.calls[0]!.signal.aborted);
     slow = false;
     t.truthy(await peer.exchange(request));
     t.is(handler.calls.length, 2);

@@ -22,7 +22,7 @@
 -- ARGV[4] lockout (ms, 0 = until an admin unlocks)
 -- ARGV[5] the reason to record if no candidate is valid (bad-pin, bad-code, ...)
 -- ARGV[6] lost-token policy: deny | allow-and-revoke | allow-after-expiry
--- ARGV[7] id for a temporary bypass created by an authorization code ('' = bypass off)
+-- ARGV[7] '1' when a used authorization code leaves a temporary bypass ('' = bypass off)
 -- ARGV[8] State presented with the request, hex ('' = none); consumed whatever happens
 -- ARGV[9] client name (a State is only valid from the client it was sent to)
 -- ARGV[10] latest time (ms, Redis clock) at which this decision may still be taken
@@ -60,7 +60,9 @@ if previous then
 end
 
 -- One read of the user for everything below; every user record has a status.
-local user = redis.call('HMGET', KEYS[1], 'status', 'fails', 'locked', 't_state', 't_expires', 't_last', 't_type', 'rv')
+-- What this script reads of a user record (the same fields of a stand-in, below).
+local USER_FIELDS = {'status', 'fails', 'locked', 't_state', 't_expires', 't_last', 't_type', 'rv'}
+local user = redis.call('HMGET', KEYS[1], unpack(USER_FIELDS))
 local revision = user[8]
 if not revision and user[1] then
   -- A record written before revisions existed gets one now.
@@ -75,7 +77,7 @@ end
 -- wrong PIN (SPEC "Resolving a password", step 1). Missing keys answer about 1.5 µs faster.
 local codesKey = KEYS[2]
 if not user[1] then
-  redis.call('HMGET', KEYS[5], 'status', 'fails', 'locked', 't_state', 't_expires', 't_last', 't_type', 'rv')
+  redis.call('HMGET', KEYS[5], unpack(USER_FIELDS))
   codesKey = KEYS[6]
 end
 local renewed = false
@@ -113,9 +115,10 @@ end
 
 local function createBypass(untilMs, reason)
   if ARGV[7] == '' then return end
-  redis.call('HSET', KEYS[2], 'bypass', cjson.encode({ARGV[7], 'BP', now, untilMs, 0, 0, 0, 0, 'gateway', reason, '', 0}))
+  -- Its id, named in `code list`: unique because the decision key (the request) is.
+  local id = string.sub(redis.sha1hex(KEYS[3]), 1, 10)
+  redis.call('HSET', KEYS[2], 'bypass', cjson.encode({id, 'BP', now, untilMs, 0, 0, 0, 0, 'gateway', reason, '', 0}))
 end
-
 
 -- A State is single use: consume it before anything else can fail.
 local stateRequest, stateProblem = nil, nil
