@@ -7,8 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { runLoad, type RunResult, type Target as LoadTarget, type Workload } from './load-generator.js';
 import { CpuMeter, machineBusySeconds } from './proc-stats.js';
-import { sleep } from './processes.js';
-import { WORKERS_SUPPORTED } from './radgate.js';
+import { sleep } from '../test/support/until.js';
 import { formatFixed, formatInteger, type Sample } from './report.js';
 import type { TotpLogins } from './scenarios.js';
 import type { BenchStack } from './stack.js';
@@ -102,11 +101,10 @@ export function totpPreparation(logins: TotpLogins, progress: (line: string) => 
 }
 
 export function radgateServer(label: string, stack: BenchStack, instance: { pids(): number[]; target: LoadTarget }): Server {
-  return { label, target: instance.target, gateway: new CpuMeter(() => instance.pids()), redis: new CpuMeter(() => [stack.redis.pid()!]) };
+  return { label, target: instance.target, gateway: new CpuMeter(() => instance.pids()), redis: new CpuMeter(() => [stack.stack.redis.pid()!]) };
 }
 
 export function workersLabel(workers: 'auto' | number): string {
-  if (!WORKERS_SUPPORTED) return 'radgate (one process)';
   return workers === 'auto' ? `radgate, workers: auto (${availableParallelism()})` : `radgate, workers: ${workers}`;
 }
 

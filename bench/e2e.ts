@@ -1,11 +1,12 @@
 /**
- * End-to-end benchmark (issue 6): radgate as it runs in production — `radgate serve` in
+ * End-to-end benchmark: radgate as it runs in production — `radgate serve` in
  * its own process(es), a real redis-server with AOF — against FreeRADIUS 3.2 answering
  * files-PAP on the same machine, driven by the same closed-loop generator, in one run.
  *
  *   npm run bench:e2e        build, then node dist/bench/e2e.js (prints one markdown
  *                            report, also written to bench/results/e2e-latest.md)
- *   npm run bench:smoke      build, then node dist/bench/e2e.js --smoke (correctness only)
+ *   npm run bench:smoke      build, then node dist/bench/e2e.js --smoke (correctness only;
+ *                            --json prints the checks as data, BENCH_SMOKE_REQUESTS sets their size)
  *
  * Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_MAX_REQUESTS (60000
  * per run), BENCH_WARMUP_SECONDS (1.5), BENCH_IN_FLIGHT ("32,16"), BENCH_WORKERS
@@ -23,17 +24,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, release } from 'node:os';
+import { loadavg, release } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { measure, radgateServer, totpPreparation, workersLabel, type Baseline, type Cell, type ScaleLevel, type Scenario, type Server } from './cells.js';
 import { freeradiusAvailable, startFreeradius, type FreeradiusInstance } from './freeradius.js';
 import { bulkCreateTokenUsers, bulkIssueCodes, enrolTokenUsers, issueEmergencyCodes, redisUsedMemory, unlockUsers, type TokenUser } from './population.js';
 import { CpuMeter, describeMachine } from './proc-stats.js';
-import { WORKERS_SUPPORTED } from './radgate.js';
 import { formatInteger, resultsTable, targetsTable, type Row } from './report.js';
 import { CodeLogins, FixedLogin, StatusChecks, TotpLogins, WrongTokencodes } from './scenarios.js';
 import { runSmoke } from './smoke.js';
-import { BENCH_SECRET, startStack, type BenchStack } from './stack.js';
+import { TEST_SECRET } from '../test/support/packets.js';
+import { startBenchStack, type BenchStack } from './stack.js';
 import { evaluateTargets, notes } from './targets.js';
 
 // --- options --------------------------------------------------------------------------
@@ -88,7 +89,7 @@ async function runFull(): Promise<void> {
   try {
     // Main stack: the scenario users, and one radgate per `workers` setting on the same Redis.
     progress(`main stack: enrolling ${formatInteger(options.totpUsers)} TOTP users and the other scenarios' users through CredentialService`);
-    const main = await startStack('main', { workersOfAuto: availableParallelism(), logLevel: options.logLevel });
+    const main = await startBenchStack('main', { logLevel: options.logLevel });
     stacks.push(main);
     const enrolStarted = Date.now();
     const totpUsers = await enrolTokenUsers(main.admin, 'totp-', options.totpUsers);
@@ -117,7 +118,7 @@ async function runFull(): Promise<void> {
       { label: 'Status-Server', workload: new StatusChecks(), baseline: 'status' },
     ];
 
-    const workerSettings = WORKERS_SUPPORTED ? options.workers : (['auto'] as const);
+    const workerSettings = options.workers;
     const radgateServers: Server[] = [];
     for (const workers of workerSettings) {
       const instance = await main.startRadgate(`radgate-workers-${workers}`, workers);
@@ -134,7 +135,7 @@ async function runFull(): Promise<void> {
     };
     let freeradiusServer: Server | undefined;
     if (options.freeradius && fr.available) {
-      freeradius = await startFreeradius({ secret: BENCH_SECRET, users: [{ name: 'bench', password: papPassword }] });
+      freeradius = await startFreeradius({ secret: TEST_SECRET, users: [{ name: 'bench', password: papPassword }] });
       const pid = freeradius.process.pid;
       freeradiusServer = { label: `FreeRADIUS ${fr.version}`, target: freeradius.target, gateway: new CpuMeter(() => [pid]), redis: undefined };
     } else {
@@ -147,7 +148,7 @@ async function runFull(): Promise<void> {
     for (const codes of [1_000, 100_000, 1_000_000].filter((level) => level <= options.scaleMax)) {
       const loadStarted = Date.now();
       progress(`scale stack: ${formatInteger(codes)} issued codes`);
-      const stack = await startStack(`scale-${codes}`, { workersOfAuto: availableParallelism(), logLevel: options.logLevel });
+      const stack = await startBenchStack(`scale-${codes}`, { logLevel: options.logLevel });
       stacks.push(stack);
       // The 1,000 users who log in, each with one multi-use emergency tokencode (1,000 codes)...
       const loginUsers = await issueEmergencyCodes(stack.admin, await enrolTokenUsers(stack.admin, 'login-', 1000), 'emergency-tokencode');
@@ -262,7 +263,7 @@ async function runFull(): Promise<void> {
       '',
       resultsTable(ordered),
       '',
-      `### Targets (issue 6): ${workersLabel(workerSettings[0]!)} against FreeRADIUS files PAP, same run, same generator`,
+      `### Targets: ${workersLabel(workerSettings[0]!)} against FreeRADIUS files PAP, same run, same generator`,
       '',
       targetsTable(targets),
       '',
@@ -286,7 +287,13 @@ async function runFull(): Promise<void> {
 
 async function smokeMain(): Promise<void> {
   const started = Date.now();
-  const checks = await runSmoke({ log: progress });
+  const checks = await runSmoke({ log: progress, ...(process.env.BENCH_SMOKE_REQUESTS === undefined ? {} : { requests: numberFrom('BENCH_SMOKE_REQUESTS', 400, 1) }) });
+  if (process.argv.includes('--json')) {
+    // For test/bench/smoke.test.ts: every check, as data.
+    process.stdout.write(`${JSON.stringify(checks.map(({ scenario, server, expected, result, problems }) => ({ scenario, server, expected, result, problems })))}\n`);
+    if (checks.some((check) => check.problems.length > 0)) process.exitCode = 1;
+    return;
+  }
   const lines = ['| server | scenario | accept / reject / challenge | timeouts | bad replies | result |', '|---|---|---:|---:|---:|---|'];
   for (const check of checks) {
     const r = check.result;

@@ -1,6 +1,6 @@
 /**
  * The baseline: FreeRADIUS 3.2 answering PAP from its `files` module, run from a private
- * copy of the system configuration (see /work/shared/PEERS.md for why each edit):
+ * copy of the system configuration (each edit says why):
  *
  * - radiusd.conf: raddbdir, logdir and run_dir point into the copy; no `user`/`group`
  *   (it would drop to freerad, which cannot read a private temp directory);
@@ -20,7 +20,8 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { answersStatusServer, type Target } from './load-generator.js';
-import { freeUdpPort, startServerProcess, type ServerProcess } from './processes.js';
+import { freeUdpPort } from '../test/support/ports.js';
+import { startServerProcess, type ServerProcess } from '../test/support/processes.js';
 
 const SYSTEM_CONFIG = process.env.BENCH_FREERADIUS_CONFIG ?? '/etc/freeradius/3.0';
 
@@ -76,7 +77,7 @@ export interface FreeradiusInstance {
   stop(): Promise<void>;
 }
 
-export async function startFreeradius(options: { secret: string; users: readonly { name: string; password: string }[] }): Promise<FreeradiusInstance> {
+export async function startFreeradius(options: { secret: Buffer; users: readonly { name: string; password: string }[] }): Promise<FreeradiusInstance> {
   const directory = mkdtempSync(join(tmpdir(), 'radgate-bench-freeradius-'));
   const cleanUp = () => rmSync(directory, { recursive: true, force: true });
   try {
@@ -97,7 +98,7 @@ export async function startFreeradius(options: { secret: string; users: readonly
 
     writeFileSync(
       join(directory, 'clients.conf'),
-      `client bench-nas {\n\tipaddr = 127.0.0.1\n\tsecret = ${options.secret}\n\trequire_message_authenticator = yes\n}\n`,
+      `client bench-nas {\n\tipaddr = 127.0.0.1\n\tsecret = ${options.secret.toString()}\n\trequire_message_authenticator = yes\n}\n`,
     );
 
     const authorize = join(directory, 'mods-config', 'files', 'authorize');
@@ -117,11 +118,11 @@ export async function startFreeradius(options: { secret: string; users: readonly
     const server = startServerProcess('freeradius', ['-f', '-d', directory, '-l', join(directory, 'log', 'radius.log')]);
     // FreeRADIUS 3.2.1 answers without Message-Authenticator; the Response Authenticator
     // is still verified on every reply, and the MA whenever present.
-    const target: Target = { host: '127.0.0.1', port: ports.auth, secret: Buffer.from(options.secret), requireReplyMessageAuthenticator: false };
+    const target: Target = { host: '127.0.0.1', port: ports.auth, secret: options.secret, requireReplyMessageAuthenticator: false };
     const deadline = Date.now() + 20_000;
     while (!(await answersStatusServer(target, 250))) {
       if (server.child.exitCode !== null || Date.now() > deadline) {
-        await server.stop(1000);
+        await server.stop('SIGTERM', 1000);
         const log = readFileSync(join(directory, 'log', 'radius.log'), 'utf8').split('\n').slice(-15).join('\n  ');
         throw new Error(`FreeRADIUS did not start; its log ends:\n  ${log}`);
       }

@@ -5,17 +5,16 @@
  *   code issue), for every user a scenario logs in as: the bench then learns the token
  *   secret only from the otpauth:// URI the service prints, and the codes only from what
  *   `code issue` shows, like a real user;
- * - straight through CredentialStore, pipelined, for the filler the scaling runs need
+ * - straight through the store's repository, pipelined, for the filler the scaling runs need
  *   (100,000 users, 1,000,000 codes): the same records the service builds (same
  *   keyring hashes, same field lists), without its per-user audit entries and checks,
  *   so that a million codes load in tens of seconds.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Actor } from '../src/auth/audit.js';
-import { generateCode } from '../src/auth/codes/alphabet.js';
-import { CODE_FAMILY } from '../src/auth/resolve-password.js';
-import type { Credentials } from '../src/gateway.js';
-import { tokenToFields, USER_FIELDS, type CodeKind, type CodeRecord } from '../src/store/records.js';
+import type { Actor } from '../src/admin/admin-audit.js';
+import { kindSettings, newCodes, planIssue } from '../src/admin/code-issuing.js';
+import type { CodesConfig } from '../src/config/types.js';
+import type { AdminAccess } from '../src/serve/admin-access.js';
 import { decodeBase32Secret } from './totp.js';
 
 export const BENCH_ACTOR: Actor = { operator: 'bench', reason: 'benchmark' };
@@ -70,7 +69,7 @@ export function parseOtpauthUri(uri: string): { secret: Buffer; period: number; 
 }
 
 /** `user add NAME --pin PIN` then `token assign NAME` for each user, through the service. */
-export async function enrolTokenUsers(credentials: Credentials, prefix: string, count: number, concurrency = 64): Promise<TokenUser[]> {
+export async function enrolTokenUsers(credentials: AdminAccess, prefix: string, count: number, concurrency = 64): Promise<TokenUser[]> {
   const users: TokenUser[] = new Array(count);
   await forEachConcurrently(userNames(prefix, count), concurrency, async (name, index) => {
     const pin = randomPin();
@@ -82,7 +81,7 @@ export async function enrolTokenUsers(credentials: Credentials, prefix: string, 
 }
 
 /** `code issue NAME --kind KIND` (one multi-use code, valid until it expires) for each user. */
-export async function issueEmergencyCodes(credentials: Credentials, users: readonly PoolUser[], kind: 'emergency-tokencode' | 'emergency-passcode', concurrency = 64): Promise<CodeUser[]> {
+export async function issueEmergencyCodes(credentials: AdminAccess, users: readonly PoolUser[], kind: 'emergency-tokencode' | 'emergency-passcode', concurrency = 64): Promise<CodeUser[]> {
   const withCodes: CodeUser[] = new Array(users.length);
   await forEachConcurrently(users, concurrency, async (user, index) => {
     const [issued] = await credentials.service.issueCodes(user.name, { kind }, BENCH_ACTOR);
@@ -96,19 +95,18 @@ export async function issueEmergencyCodes(credentials: Credentials, users: reado
  * Filler users with a PIN and a TOTP token, written as CredentialService.addUser and
  * assignToken write them (same fields, same keyring), pipelined. Returns their names.
  */
-export async function bulkCreateTokenUsers(credentials: Credentials, prefix: string, count: number, concurrency = 512): Promise<string[]> {
-  const { store, keyring } = credentials;
+export async function bulkCreateTokenUsers(credentials: AdminAccess, prefix: string, count: number, concurrency = 512): Promise<string[]> {
+  const { keyring } = credentials;
+  const { repository } = credentials.store;
   const names = userNames(prefix, count);
   const now = Date.now();
   await forEachConcurrently(names, concurrency, async (name) => {
-    const fields: (string | number)[] = [USER_FIELDS.status, 'active', USER_FIELDS.failures, 0, USER_FIELDS.locked, 0, USER_FIELDS.created, now];
-    fields.push(USER_FIELDS.pin, keyring.hashPin(name, randomPin()));
-    if (!(await store.createUser(name, fields, now))) throw new Error(`filler user ${name} already exists`);
+    if (!(await repository.createUser(name, { createdAt: now, pinHash: keyring.hashPin(name, randomPin()) }))) throw new Error(`filler user ${name} already exists`);
     const token = {
       type: 'totp' as const, serial: randomBytes(5).toString('hex').toUpperCase(), encryptedSecret: keyring.encryptTokenSecret(name, randomBytes(20)),
       digits: 6, period: 30, algorithm: 'sha1' as const, state: 'active' as const, expiresAt: 0, lastStep: -1, assignedAt: now,
     };
-    if (!(await store.updateUser(name, tokenToFields(token)))) throw new Error(`filler user ${name} vanished`);
+    if (!(await repository.updateUser(name, { token }))) throw new Error(`filler user ${name} vanished`);
   });
   return names;
 }
@@ -118,30 +116,27 @@ export async function bulkCreateTokenUsers(credentials: Credentials, prefix: str
  * codes per user in one store call, each record and lookup hash built as
  * CredentialService.issueCodes builds them.
  */
-export async function bulkIssueCodes(credentials: Credentials, names: readonly string[], perUser: number, concurrency = 256): Promise<number> {
-  const { store, keyring } = credentials;
-  const kind: CodeKind = 'emergency-tokencode';
+export async function bulkIssueCodes(credentials: AdminAccess, names: readonly string[], perUser: number, concurrency = 256): Promise<number> {
+  const { keyring, store } = credentials;
   const now = Date.now();
-  const expiresAt = now + 86_400_000;
+  // The SPEC's default format of an emergency tokencode (8 of the unambiguous alphabet).
+  const codes: CodesConfig = {
+    emergencyTokencode: { alphabet: 'unambiguous', length: 8, lifetime: '1d' },
+    emergencyPasscode: { alphabet: 'unambiguous', length: 12, lifetime: '1d' },
+    onlineAuthcode: { alphabet: 'hex', length: 12, lifetime: '1d' },
+  };
+  const plan = planIssue({ kind: 'emergency-tokencode', count: perUser, uses: 1 }, codes, now);
+  const settings = kindSettings(codes, 'emergency-tokencode');
+  const actor: Actor = { operator: 'helpdesk-1', reason: 'token left at home' };
   await forEachConcurrently(names, concurrency, async (name) => {
-    const entries: { lookup: string; record: CodeRecord }[] = [];
-    for (let i = 0; i < perUser; i++) {
-      const code = generateCode('unambiguous', 8);
-      entries.push({
-        lookup: keyring.hashCode(name, CODE_FAMILY.afterPin, code),
-        record: {
-          id: randomBytes(5).toString('hex'), kind, issuedAt: now, expiresAt, maxUses: 1, uses: 0, lastUsedAt: 0, revokedAt: 0,
-          issuedBy: 'helpdesk-1', reason: 'token left at home', revokedBy: '', length: code.length,
-        },
-      });
-    }
-    if (!(await store.issueCodes(name, entries, now))) throw new Error(`filler user ${name} does not exist`);
+    const { stored } = newCodes(plan, { user: name, settings, keyring, actor, now });
+    if (!(await store.repository.issueCodes(name, stored, now))) throw new Error(`filler user ${name} does not exist`);
   });
   return names.length * perUser;
 }
 
 /** INFO memory's used_memory: the bytes Redis's allocator holds for the dataset and itself. */
-export async function redisUsedMemory(credentials: Credentials): Promise<number> {
+export async function redisUsedMemory(credentials: AdminAccess): Promise<number> {
   const info = String(await credentials.store.redis.info('memory'));
   const match = /^used_memory:(\d+)/m.exec(info);
   if (match === null) throw new Error('INFO memory has no used_memory');
@@ -149,8 +144,8 @@ export async function redisUsedMemory(credentials: Credentials): Promise<number>
 }
 
 /** Resets failure counts and lockouts (what `user unlock` does) so a reject run starts from zero. */
-export async function unlockUsers(credentials: Credentials, users: readonly PoolUser[]): Promise<void> {
+export async function unlockUsers(credentials: AdminAccess, users: readonly PoolUser[]): Promise<void> {
   await forEachConcurrently(users, 256, async (user) => {
-    await credentials.store.updateUser(user.name, [USER_FIELDS.failures, 0, USER_FIELDS.locked, 0]);
+    await credentials.store.repository.updateUser(user.name, { failures: 0, lockedUntil: 0 });
   });
 }

@@ -4,7 +4,7 @@
  * cluster workers, redis-server, freeradius), not just what the load generator sees.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 
 /** `getconf CLK_TCK`: the unit of utime/stime in /proc/PID/stat (100 on every common Linux). */
@@ -37,27 +37,6 @@ function readStat(pid: number): StatFields | undefined {
   }
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
-}
-
-/** `root` and every process below it (radgate's cluster workers are children of the primary). */
-export function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
-    if (stat === undefined) continue;
-    const siblings = children.get(stat.ppid);
-    if (siblings === undefined) children.set(stat.ppid, [Number(entry)]);
-    else siblings.push(Number(entry));
-  }
-  const tree: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    tree.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return tree;
 }
 
 /** CPU ticks per pid, for a set of processes. */

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { runLoad, type Workload } from './load-generator.js';
 import { enrolTokenUsers, issueEmergencyCodes } from './population.js';
 import { CodeLogins, TotpLogins, WrongTokencodes } from './scenarios.js';
-import { startStack } from './stack.js';
+import { startBenchStack } from './stack.js';
 
 interface ProfileNode {
   readonly id: number;
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const inFlight = Number((process.env.BENCH_IN_FLIGHT ?? '32').split(',')[0]);
   const results = process.env.BENCH_RESULTS ?? resolve(process.cwd(), `bench/results/profile-${scenario}.md`);
   const profileDir = mkdtempSync(join(tmpdir(), 'radgate-bench-cpuprofile-'));
-  const stack = await startStack('profile', { workersOfAuto: 1 });
+  const stack = await startBenchStack('profile', { });
   try {
     process.stderr.write(`[profile] enrolling users for ${scenario}\n`);
     let workload: Workload;

@@ -1,5 +1,6 @@
 /**
- * The bench's smoke run (`npm run bench:smoke`, and test/bench/smoke.test.ts in CI): every
+ * The bench's smoke run (`npm run bench:smoke`, and test/bench/smoke.test.ts in CI, which
+ * runs it as a subprocess): every
  * scenario of the end-to-end bench, a few hundred requests each, against a real radgate
  * process on a real private redis-server — and FreeRADIUS too when it is installed.
  * Correctness only: zero timeouts, every reply verified, and exactly the expected number
@@ -9,7 +10,9 @@ import { freeradiusAvailable, startFreeradius } from './freeradius.js';
 import { runLoad, type RunResult, type Target, type Workload } from './load-generator.js';
 import { enrolTokenUsers, issueEmergencyCodes } from './population.js';
 import { CodeLogins, FixedLogin, PinOnly, StatusChecks, TotpLogins, TotpReplays, WrongTokencodes } from './scenarios.js';
-import { BENCH_SECRET, startStack } from './stack.js';
+import { TEST_SECRET } from '../test/support/packets.js';
+import { REPLY_WAIT_MS } from '../test/support/patience.js';
+import { startBenchStack } from './stack.js';
 
 export interface SmokeCheck {
   readonly scenario: string;
@@ -49,7 +52,7 @@ export async function runSmoke(options: SmokeOptions = {}): Promise<SmokeCheck[]
   const log = options.log ?? (() => {});
   const checks: SmokeCheck[] = [];
   // Challenge on, so the PIN alone gets an Access-Challenge and all three reply kinds are checked.
-  const stack = await startStack('smoke', { workersOfAuto: 1, extraYaml: 'challenge:\n  enabled: true\n' });
+  const stack = await startBenchStack('smoke', { extraYaml: 'challenge:\n  enabled: true\n' });
   try {
     log('smoke: enrolling users');
     const admin = stack.admin;
@@ -64,7 +67,7 @@ export async function runSmoke(options: SmokeOptions = {}): Promise<SmokeCheck[]
     /** Runs one scenario against one server and records whether the counts came out exactly. */
     const runAgainst = (server: string, target: Target) => async (scenario: string, workload: Workload, expected: SmokeCheck['expected']) => {
       const total = expected.accept + expected.reject + expected.challenge;
-      const result = await runLoad({ target, workload, inFlight: IN_FLIGHT, maxRequests: total, timeoutMs: 2000 });
+      const result = await runLoad({ target, workload, inFlight: IN_FLIGHT, maxRequests: total, timeoutMs: REPLY_WAIT_MS * 2 });
       const outcome = check(scenario, server, expected, result);
       log(`smoke: ${server} ${scenario}: ${outcome.problems.length === 0 ? 'ok' : outcome.problems.join('; ')}`);
       checks.push(outcome);
@@ -86,7 +89,7 @@ export async function runSmoke(options: SmokeOptions = {}): Promise<SmokeCheck[]
     if (options.freeradius !== false && freeradiusAvailable().available) {
       log('smoke: starting FreeRADIUS');
       const password = 'Correct-Horse-7';
-      const freeradius = await startFreeradius({ secret: BENCH_SECRET, users: [{ name: 'bench', password }] });
+      const freeradius = await startFreeradius({ secret: TEST_SECRET, users: [{ name: 'bench', password }] });
       try {
         const runFr = runAgainst('FreeRADIUS', freeradius.target);
         await runFr('files PAP', new FixedLogin('bench', password, 'accept'), { accept: requests, reject: 0, challenge: 0 });

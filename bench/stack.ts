@@ -1,62 +1,70 @@
 /**
- * One Redis with the bench's admin connection: a private redis-server on a free loopback
- * port (never one someone else started), a fresh master key, and CredentialService over
- * them. radgate instances started on it share the Redis and the key, as gateway instances
- * behind a load balancer do.
+ * The bench's stack: the tests' one way to start radgate (test/support/stack.ts) with
+ * production settings, and `radgate serve` instances on it whose CPU is read from /proc.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Credentials } from '../src/gateway.js';
-import { createKeyFile } from '../src/keys/key-file.js';
-import { RedisProcess } from '../src/store/redis-process.js';
-import { watchPid } from './processes.js';
-import { openAdmin, startRadgate, type RadgateInstance, type RadgateSettings } from './radgate.js';
+import { availableParallelism } from 'node:os';
+import { TEST_SECRET } from '../test/support/packets.js';
+import { freeUdpPort } from '../test/support/ports.js';
+import { startStack, type Stack } from '../test/support/stack.js';
+import type { Target } from './load-generator.js';
 
-export const BENCH_SECRET = 'bench-shared-secret-7f3a9c';
+export interface RadgateInstance {
+  readonly target: Target;
+  /** The primary and its cluster workers. */
+  pids(): number[];
+  stop(): Promise<void>;
+}
 
 export interface BenchStack {
   readonly name: string;
-  readonly redis: RedisProcess;
-  readonly admin: Credentials;
-  readonly settings: RadgateSettings;
+  readonly stack: Stack;
+  /** The helpdesk's access, to enrol the bench's users. */
+  readonly admin: Stack['admin'];
   /** Starts `radgate serve` on this stack (workers: a count, `auto`, or the schema default). */
   startRadgate(name: string, workers: 'auto' | number | undefined, nodeArgs?: readonly string[]): Promise<RadgateInstance>;
   close(): Promise<void>;
 }
 
-export async function startStack(name: string, options: { extraYaml?: string; workersOfAuto: number; logLevel?: string }): Promise<BenchStack> {
-  const directory = mkdtempSync(join(tmpdir(), `radgate-bench-${name}-`));
-  // Production settings (AOF, fsync every second), except that AOF rewrites are off: a
-  // rewrite forks mid-run and its CPU would land in some runs and not others.
-  const redis = await RedisProcess.start({
-    dataDir: join(directory, 'redis'),
-    appendfsync: 'everysec',
-    extraArgs: ['--auto-aof-rewrite-percentage', '0'],
+export async function startBenchStack(name: string, options: { extraYaml?: string; logLevel?: string }): Promise<BenchStack> {
+  const stack = await startStack({
+    // Production settings (AOF, fsync every second), except that AOF rewrites are off: a
+    // rewrite forks mid-run and its CPU would land in some runs and not others.
+    redisServer: { appendfsync: 'everysec', extraArgs: ['--auto-aof-rewrite-percentage', '0'] },
+    // The reject path is measured, not the reject delay (FreeRADIUS gets reject_delay = 0 too).
+    policy: '  reject_delay_ms: 0\n  max_failures: 100\n',
+    // radgate's log level: warn writes no line per request; info adds the decision line.
+    logLevel: options.logLevel ?? 'warn',
+    // Above every population the bench enrols (about 102,000 users in the main stack): a
+    // user without a copy would cost a second round trip.
+    extra: `user_cache:\n  max_users: 1000000\n${options.extraYaml ?? ''}`,
+    captureLevel: 'warn',
   });
-  const retireWatchdog = watchPid(redis.pid()!);
-  const keyFile = join(directory, 'radgate.key');
-  createKeyFile(keyFile);
-  const settings: RadgateSettings = { directory, redisUrl: redis.url, keyFile, secret: BENCH_SECRET, extraYaml: options.extraYaml, logLevel: options.logLevel };
-  const admin = await openAdmin(settings);
   const instances: RadgateInstance[] = [];
   return {
     name,
-    redis,
-    admin,
-    settings,
+    stack,
+    admin: stack.admin,
     async startRadgate(instanceName, workers, nodeArgs) {
-      const count = workers === 'auto' ? options.workersOfAuto : (workers ?? options.workersOfAuto);
-      const instance = await startRadgate({ ...settings, workers }, { name: instanceName, nodeArgs, expectedWorkers: count > 1 ? count : 0 });
+      // An explicit port: the bench's log level (warn) hides the line that names the port.
+      const port = await freeUdpPort();
+      const count = workers === undefined || workers === 'auto' ? availableParallelism() : workers;
+      // One process, or the primary and its workers.
+      const processes = count > 1 ? count + 1 : 1;
+      const serve = await stack.startServe({
+        config: { workers: workers ?? 'auto', listen: `127.0.0.1:${port}` },
+        readyWhen: { port, processes },
+        nodeArgs: nodeArgs ?? [],
+        keepLines: false,
+        logFile: `${stack.directory}/${instanceName}.log`,
+      });
+      const instance: RadgateInstance = {
+        target: { host: '127.0.0.1', port: serve.port, secret: TEST_SECRET, requireReplyMessageAuthenticator: true },
+        pids: () => serve.pids(),
+        stop: async () => void (await serve.stop()),
+      };
       instances.push(instance);
       return instance;
     },
-    async close() {
-      await Promise.all(instances.map((instance) => instance.stop()));
-      await admin.close();
-      await redis.stop();
-      retireWatchdog();
-      rmSync(directory, { recursive: true, force: true });
-    },
+    close: () => stack.close(),
   };
 }

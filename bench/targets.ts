@@ -1,10 +1,9 @@
 /**
- * Issue 6's targets, judged from the bench's cells, and the notes under the table that a
+ * The performance targets, judged from the bench's cells, and the notes under the table that a
  * reader needs to trust (or distrust) the figures.
  */
 import { availableParallelism } from 'node:os';
 import { FOREIGN_CORES_NOTED, type Baseline, type Cell, type ScaleLevel, type Scenario, type Server } from './cells.js';
-import { WORKERS_SUPPORTED } from './radgate.js';
 import { againstCeiling, againstFloor, formatFixed, formatInteger, median, summarize, type Row, type Target } from './report.js';
 
 export interface TargetInputs {
@@ -152,6 +151,5 @@ export function notes(scaleLevels: readonly ScaleLevel[], cells: readonly Cell[]
       );
     }
   }
-  if (!WORKERS_SUPPORTED) lines.push('- This radgate has no `workers` setting yet: every radgate row is one process.');
   return lines;
 }

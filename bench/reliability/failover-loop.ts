@@ -1,5 +1,5 @@
 /**
- * Sentinel failovers under load, round after round (issue 7: "Sentinel failover loops").
+ * Sentinel failovers under load, round after round.
  *
  *   npm run reliability:failover                 # build, then 10 rounds
  *   FAILOVERS=50 node dist/bench/reliability/failover-loop.js
@@ -19,14 +19,10 @@
  *   RATE              Access-Requests per second (default 60)
  *   WAIT_REPLICAS     redis.wait_replicas (default 1); 0 shows what WAIT prevents
  */
-import {
-  FAILOVER_GATEWAY,
-  failoverUnderLoad,
-  SentinelTopology,
-  startRadgate,
-  type FailoverRound,
-  type SentinelFault,
-} from '../../test/helpers/redis-topologies.js';
+import { FAILOVER_GATEWAY, failoverUnderLoad, type FailoverRound, type SentinelFault } from '../../test/support/failover.js';
+import { exitOnSignals } from '../../test/support/processes.js';
+import { startRadgateOn } from '../../test/support/stack.js';
+import { SentinelTopology } from '../../test/support/topologies/sentinel.js';
 
 function setting(name: string, fallback: string, allowed?: readonly string[]): string {
   const value = process.env[name] ?? fallback;
@@ -38,13 +34,13 @@ const rounds = Number(setting('FAILOVERS', '10'));
 const kind = setting('FAILOVER_KIND', 'alternate', ['alternate', 'sentinel-failover', 'kill-master']);
 const periods = setting('SENTINEL_PERIODS', 'default', ['default', 'quick']);
 const rate = Number(setting('RATE', '60'));
-const waitReplicas = Number(setting('WAIT_REPLICAS', String(FAILOVER_GATEWAY.redis.waitReplicas), ['0', '1']));
+const waitReplicas = Number(setting('WAIT_REPLICAS', '1', ['0', '1']));
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('FAILOVERS must be a positive integer');
 if (!(rate > 0 && rate <= 1000)) throw new Error('RATE must be between 1 and 1000 requests per second');
 
-// Exit hooks SIGKILL every redis-server and sentinel this process started; on Ctrl-C they
+// Exit hooks stop every redis-server and sentinel this process started; on Ctrl-C they
 // would not run, as Node ends on SIGINT without them.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+exitOnSignals();
 
 function faultOf(round: number): SentinelFault {
   if (kind !== 'alternate') return kind as SentinelFault;
@@ -76,7 +72,7 @@ async function main(): Promise<number> {
   console.log('missing on the master after the round (must be 0); burnt: codes used but never answered Accept (a dropped');
   console.log('reply); switched again: the sentinels failed over a second time during the round (their doing, not radgate\'s).\n');
   const topology = await SentinelTopology.start({ quickSentinels: periods === 'quick' });
-  const radgate = await startRadgate(topology.url, { yaml: FAILOVER_GATEWAY.yaml, redis: { ...FAILOVER_GATEWAY.redis, waitReplicas }, logLevel: 'warn' });
+  const radgate = await startRadgateOn(topology.url, { ...FAILOVER_GATEWAY, redis: FAILOVER_GATEWAY.redis.replace('wait_replicas: 1', `wait_replicas: ${waitReplicas}`), captureLevel: 'warn' });
   let unsafe = 0;
   let stuck = 0;
   try {

@@ -1,5 +1,5 @@
 /**
- * Soak: moderate load for a long time, and memory must level off (issue 7 "Report").
+ * Soak: moderate load for a long time, and memory must level off.
  *
  *   npm run soak                        # build, then 10 minutes at 300 requests/s
  *   SOAK_SECONDS=60 node dist/bench/reliability/soak.js
@@ -20,11 +20,12 @@
  *   1 MB, keys 2000): memory that keeps growing under a steady load.
  */
 import { Redis } from 'ioredis';
-import { generateCode } from '../../src/auth/codes/alphabet.js';
-import { BENCH_SECRET, closeOnInterrupt, OPERATOR, startGatewayStack } from './gateway-stack.js';
-import { Nas, paced, replyName, type Exchange } from './nas.js';
+import { generateCode } from '../../src/credentials/codes/alphabet.js';
+import { openNas, paced, replyName, tagged, type Tagged } from '../../test/support/nas.js';
+import { exitOnSignals } from '../../test/support/processes.js';
+import { rssBytes } from '../../test/support/serve-process.js';
+import { OPERATOR, startStack } from '../../test/support/stack.js';
 import { quantile, sorted } from './statistics.js';
-import { rssBytes } from './serve-process.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const RATE = Number(process.env.SOAK_RATE ?? 300);
@@ -45,8 +46,8 @@ interface Sample {
 type Expected = 'accept' | 'reject';
 
 async function main(): Promise<void> {
-  const stack = await startGatewayStack({ policy: '  reject_delay_ms: 0\n  max_failures: 100\n  lockout_seconds: 60\n' });
-  closeOnInterrupt(stack);
+  exitOnSignals();
+  const stack = await startStack({ policy: '  reject_delay_ms: 0\n  max_failures: 100\n  lockout_seconds: 60\n', redisServer: { appendfsync: 'everysec' }, captureLevel: 'warn' });
   let failed = false;
   try {
     const users: { name: string; password: string; pin: string }[] = [];
@@ -58,9 +59,9 @@ async function main(): Promise<void> {
       const [code] = await stack.admin.service.issueCodes(name, { kind: 'emergency-tokencode', lifetime: '2d' }, OPERATOR);
       users.push({ name, pin, password: `${pin}${code!.code}` });
     }
-    const serve = await stack.startServe();
+    const serve = await stack.startServe({ keepLines: false });
     const redis = new Redis(stack.redis.url);
-    const nas = await Nas.open({ host: '127.0.0.1', port: serve.port, secret: BENCH_SECRET, retransmitMs: 1000, transmissions: 3 });
+    const nas = await openNas({ port: serve.port, sockets: 8, retransmitMs: 1000, transmissions: 3 });
 
     let sent = 0;
     let answered = 0;
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     let retransmitted = 0;
     const roundTrips: number[] = [];
     const problems: string[] = [];
-    const settle = (exchange: Exchange<Expected>) => {
+    const settle = (exchange: Tagged<Expected>) => {
       if (exchange.transmissions > 1) retransmitted++;
       if (exchange.reply === undefined) {
         timeouts++;
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
       const roll = (i + Math.floor(i / USERS)) % 10;
       const [spec, expected]: [{ userName: string; password: string }, Expected] =
         roll < 6 ? [{ userName: user.name, password: user.password }, 'accept'] : roll < 9 ? [{ userName: user.name, password: `${user.pin}${generateCode('unambiguous', 8)}` }, 'reject'] : [{ userName: `nobody${i % 5000}`, password: `${user.pin}${generateCode('unambiguous', 8)}` }, 'reject'];
-      const promise = nas.request(spec, expected).then(settle);
+      const promise = tagged(nas.send({ kind: 'access', ...spec }), expected).then(settle);
       pending.add(promise);
       void promise.finally(() => pending.delete(promise));
     };
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     await Promise.all(pending);
     if (Date.now() - started - (samples.at(-1)?.at ?? 0) > 2000) await sample();
-    nas.close();
+    await nas.close();
     redis.disconnect();
 
     const warmUpMs = Math.min(60_000, (SECONDS * 1000) / 6);

@@ -1,5 +1,5 @@
 /**
- * Timing side channel check (SPEC "Resolving a password", step 1; issue 7 "Timing"):
+ * Timing side channel check (SPEC "Resolving a password", step 1):
  * an unknown user, a wrong PIN and a wrong code must take the same time within noise,
  * or response times would tell an attacker which user names exist and when a PIN guess
  * was right.
@@ -19,10 +19,12 @@
  * size, and a bootstrap 95% interval for the difference of medians. "Within noise" means
  * p ≥ 0.01 / (number of pairs) (Bonferroni).
  */
-import { generateCode } from '../../src/auth/codes/alphabet.js';
+import { generateCode } from '../../src/credentials/codes/alphabet.js';
 import { PacketCode } from '../../src/protocol/index.js';
-import { BENCH_SECRET, closeOnInterrupt, OPERATOR, startGatewayStack } from './gateway-stack.js';
-import { Nas } from './nas.js';
+import { openNas } from '../../test/support/nas.js';
+import { exitOnSignals } from '../../test/support/processes.js';
+import { OPERATOR, startStack } from '../../test/support/stack.js';
+import { until } from '../../test/support/until.js';
 import { bootstrapMedianDifference, mannWhitney, quantile, sorted } from './statistics.js';
 
 const SAMPLES = Number(process.env.TIMING_SAMPLES ?? 3000);
@@ -49,8 +51,8 @@ interface Sample {
 const digits = (n: number): string => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
 
 async function main(): Promise<void> {
-  const stack = await startGatewayStack({ policy: `  reject_delay_ms: ${REJECT_DELAY_MS}\n  max_failures: 100\n  lockout_seconds: 60\n` });
-  closeOnInterrupt(stack);
+  exitOnSignals();
+  const stack = await startStack({ policy: `  reject_delay_ms: ${REJECT_DELAY_MS}\n  max_failures: 100\n  lockout_seconds: 60\n`, redisServer: { appendfsync: 'everysec' }, captureLevel: 'warn' });
   try {
     const users: { name: string; pin: string }[] = [];
     for (let i = 0; i < USERS; i++) {
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
     serve.onLine((_line, json) => {
       if (json?.event === 'decision') decisions.push({ user: json.user as string, reason: json.reason as string, latency: json.latency_ms as number });
     });
-    const nas = await Nas.open({ host: '127.0.0.1', port: serve.port, secret: BENCH_SECRET, sockets: 1, retransmitMs: 2000 + REJECT_DELAY_MS, transmissions: 1 });
+    const nas = await openNas({ port: serve.port, sockets: 1, retransmitMs: 2000 + REJECT_DELAY_MS, transmissions: 1 });
 
     let next = 0;
     const request = (sample: Sample): { userName: string; password: string } => {
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     const worker = async () => {
       while (taken < all.length) {
         const sample = all[taken++]!;
-        const exchange = await nas.request(request(sample), sample);
+        const exchange = await nas.send({ kind: 'access', ...request(sample) });
         if (exchange.reply?.code === PacketCode.AccessAccept && sample.name === 'wrong tokencode') {
           sample.excluded = true;
           continue;
@@ -114,9 +116,9 @@ async function main(): Promise<void> {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    // The audit lines come over a pipe, the replies over UDP: wait until every line is in.
-    for (let waited = 0; decisions.length < all.length && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-    nas.close();
+    // The decision lines come over a pipe, the replies over UDP: wait until every line is in.
+    await until('every decision line is read', 5000, () => decisions.length >= all.length).catch(() => undefined);
+    await nas.close();
     if (decisions.length !== all.length) throw new Error(`expected ${all.length} decision lines, got ${decisions.length}`);
     // One at a time, the n-th decision line is the n-th request's; with several in flight
     // the lines cannot be matched to requests, and only the round trip is reported.

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { CliError, ExitCode } from './exit.js';
+import { RadgateError } from '../errors.js';
 
 export const DEFAULT_CONFIG_PATHS = ['./radgate.yaml', '/etc/radgate/radgate.yaml'] as const;
 
@@ -13,9 +13,9 @@ export function locateConfigFile(explicit: string | undefined, env: NodeJS.Proce
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const found = DEFAULT_CONFIG_PATHS.find((path) => existsSync(path));
   if (found !== undefined) return found;
-  throw new CliError(
+  throw new RadgateError(
+    'RADGATE_CLI_NO_CONFIG',
     `no configuration file: pass --config FILE, set RADGATE_CONFIG, or create ${DEFAULT_CONFIG_PATHS.join(' or ')} ` +
       '(config/radgate.example.yaml documents every key; config/quickstart.yaml is a loopback-only demo)',
-    ExitCode.Usage,
   );
 }

@@ -1,12 +1,12 @@
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
-import type { Actor } from '../auth/audit.js';
-import type { CredentialService } from '../auth/credential-service.js';
+import type { Actor } from '../admin/admin-audit.js';
+import type { CredentialService } from '../admin/credential-service.js';
 import { loadConfigFile } from '../config/load.js';
 import type { RadgateConfig } from '../config/types.js';
-import { openCredentials, type Credentials } from '../gateway.js';
+import { openAdmin, type AdminAccess } from '../serve/admin-access.js';
 import { locateConfigFile } from './config-path.js';
-import { CliError, ExitCode } from './exit.js';
+import { usageError } from './exit.js';
 import type { GlobalOptions } from './global-options.js';
 
 /**
@@ -28,11 +28,11 @@ export function actorOf(argv: GlobalOptions): Actor {
     }
   }
   if (operator === '' || operator.length > 64 || UNPRINTABLE.test(operator)) {
-    throw new CliError('--operator must be 1 to 64 printable characters', ExitCode.Usage);
+    throw usageError('--operator must be 1 to 64 printable characters');
   }
   const reason = argv.reason;
   if (reason !== undefined && (reason.length > 200 || UNPRINTABLE.test(reason))) {
-    throw new CliError('--reason must be at most 200 printable characters', ExitCode.Usage);
+    throw usageError('--reason must be at most 200 printable characters');
   }
   return { operator, reason };
 }
@@ -46,13 +46,13 @@ export function loadCliConfig(argv: GlobalOptions): RadgateConfig {
  * only, so stdout stays the command's output; admin actions are audited by the service
  * (as JSON lines on stderr at info level when RADGATE_CLI_LOG=info, and in Redis).
  */
-export async function withService<T>(argv: GlobalOptions, use: (service: CredentialService, credentials: Credentials, config: RadgateConfig) => Promise<T>): Promise<T> {
+export async function withService<T>(argv: GlobalOptions, use: (service: CredentialService, admin: AdminAccess, config: RadgateConfig) => Promise<T>): Promise<T> {
   const config = loadCliConfig(argv);
   const logger = pino({ level: process.env.RADGATE_CLI_LOG ?? 'warn', base: { service: 'radgate-cli' } }, pino.destination(2));
-  const credentials = await openCredentials(config, logger, { connectTimeoutMs: config.redis.commandTimeoutMs * 6 });
+  const admin = await openAdmin(config, logger, { connectTimeoutMs: config.redis.commandTimeoutMs * 6 });
   try {
-    return await use(credentials.service, credentials, config);
+    return await use(admin.service, admin, config);
   } finally {
-    await credentials.close();
+    await admin.close();
   }
 }

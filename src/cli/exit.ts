@@ -1,3 +1,5 @@
+import { RadgateError, type RadgateErrorCode } from '../errors.js';
+
 /** Exit codes are a contract with scripts and runbooks. */
 export const ExitCode = {
   Ok: 0,
@@ -8,13 +10,20 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** An error whose message is written for the operator, with the exit code to leave with. */
-export class CliError extends Error {
-  override readonly name = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode: ExitCode = ExitCode.Refused,
-  ) {
-    super(message);
-  }
+/** The codes that mean "the command line is wrong"; every other radgate error is a refusal. */
+const USAGE_CODES: ReadonlySet<RadgateErrorCode> = new Set(['RADGATE_CLI_USAGE', 'RADGATE_CLI_NO_CONFIG']);
+
+/** The exit code for an error with this code (docs/ERRORS.md). */
+export function exitCodeFor(code: string): ExitCode {
+  return USAGE_CODES.has(code as RadgateErrorCode) ? ExitCode.Usage : ExitCode.Refused;
+}
+
+/** A command-line problem found by the CLI itself, with a message written for the operator. */
+export function usageError(message: string): RadgateError {
+  return new RadgateError('RADGATE_CLI_USAGE', message);
+}
+
+/** A request the CLI understood and refuses (the operator did not confirm, a value the gateway would not accept). */
+export function refusal(message: string): RadgateError {
+  return new RadgateError('RADGATE_CLI_REFUSED', message);
 }

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { CliError, ExitCode } from './exit.js';
+import { usageError } from './exit.js';
 
 /**
  * "2026-12-01" (00:00 UTC that day), "2026-12-01T15:00" (UTC), or with an offset:
@@ -15,7 +15,7 @@ export function parseDate(text: string, option: string): Date {
     Number.isFinite(date.getTime()) &&
     (match[7] !== undefined || (date.getUTCFullYear() === Number(match[1]) && date.getUTCMonth() + 1 === Number(match[2]) && date.getUTCDate() === Number(match[3])));
   if (!real) {
-    throw new CliError(`${option} "${text}" is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC unless an offset is given)`, ExitCode.Usage);
+    throw usageError(`${option} "${text}" is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC unless an offset is given)`);
   }
   return date!;
 }
@@ -24,7 +24,7 @@ export function parseDate(text: string, option: string): Date {
 export function wholeNumber(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw new CliError(`${option} must be a whole number`, ExitCode.Usage);
+  if (!Number.isSafeInteger(number)) throw usageError(`${option} must be a whole number`);
   return number;
 }
 
@@ -36,7 +36,7 @@ export async function secretArgument(value: string, what: string): Promise<strin
     lines.close();
     return line.trim();
   }
-  throw new CliError(`expected the ${what} on standard input`, ExitCode.Usage);
+  throw usageError(`expected the ${what} on standard input`);
 }
 
 /** Asks on the terminal; resolves with the answer. */

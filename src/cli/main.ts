@@ -1,13 +1,8 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConfigError } from '../config/errors.js';
-import { ServiceError } from '../auth/credential-service.js';
-import { KeyFileError } from '../keys/key-file.js';
+import { RadgateError } from '../errors.js';
 import { RadiusError } from '../protocol/errors.js';
-import { StoreUnavailableError } from '../store/credential-store.js';
-import { RedisUrlError } from '../store/redis-client.js';
-import { RedisProcessError } from '../store/redis-process.js';
 import { configCommand } from './commands/config-check.js';
 import { keysCommand } from './commands/keys-init.js';
 import { authcodeCommand } from './commands/authcode.js';
@@ -17,7 +12,7 @@ import { testCommand } from './commands/test-login.js';
 import { tokenCommand } from './commands/token.js';
 import { userCommand } from './commands/user.js';
 import { serveCommand } from './commands/serve.js';
-import { CliError, ExitCode } from './exit.js';
+import { ExitCode, exitCodeFor, usageError } from './exit.js';
 import { withGlobalOptions } from './global-options.js';
 
 /**
@@ -50,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       // yargs calls this for its own validation (message set) and for errors thrown by a
       // command (error set); only the first kind is a usage error.
       if (error !== undefined && error !== null) throw error;
-      throw new CliError(`${message}\nRun radgate --help for usage.`, ExitCode.Usage);
+      throw usageError(`${message}\nRun radgate --help for usage.`);
     });
   try {
     await cli.parseAsync();
@@ -61,22 +56,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * A failure as the operator reads it: radgate's own errors (and the codec's) by their
+ * message, with the exit code their code maps to (docs/ERRORS.md); an address the OS
+ * refuses to bind with what to check; anything else, which is a bug, with its stack.
+ */
 function report(error: unknown): number {
-  if (error instanceof CliError) {
+  if (error instanceof RadgateError || error instanceof RadiusError) {
     process.stderr.write(`radgate: ${error.message}\n`);
-    return error.exitCode;
-  }
-  if (
-    error instanceof ConfigError ||
-    error instanceof RadiusError ||
-    error instanceof KeyFileError ||
-    error instanceof RedisProcessError ||
-    error instanceof RedisUrlError ||
-    error instanceof StoreUnavailableError ||
-    error instanceof ServiceError
-  ) {
-    process.stderr.write(`radgate: ${error.message}\n`);
-    return ExitCode.Refused;
+    return exitCodeFor(error.code);
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {

@@ -1,102 +1,381 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import {
-  AttributeType,
-  decodePacket,
-  encodeRequest,
-  hideUserPassword,
-  PacketCode,
-  randomAuthenticator,
-  verifyMessageAuthenticator,
-  verifyResponseAuthenticator,
-  type RadiusPacket,
-  type RawAttribute,
-} from '../protocol/index.js';
+import { performance } from 'node:perf_hooks';
+import { AttributeType, PacketCode } from '../protocol/codes.js';
+import { encodeRequest } from '../protocol/encode.js';
+import type { RadiusPacket, RawAttribute } from '../protocol/packet.js';
+import { hideUserPassword } from '../protocol/password.js';
+import { Deadlines } from '../transport/deadlines.js';
+import { AuthenticatorPool } from './authenticator-pool.js';
+import { IdentifierPool } from './identifier-pool.js';
+import { checkReply } from './reply-check.js';
 
-export interface ClientTarget {
+export interface RadiusClientOptions {
   readonly host: string;
   readonly port: number;
   readonly secret: Buffer;
-  /** Per attempt; the request is retransmitted (same bytes) after each timeout. */
-  readonly timeoutMs?: number;
-  readonly retries?: number;
+  /** UDP sockets (source ports), each with its own 256 Identifiers (default 1). */
+  readonly sockets?: number;
+  /** The address to send from (default any), e.g. 127.0.0.2 to stand in for a second NAS. */
+  readonly localAddress?: string;
+  /** How long to wait for a reply before sending the same bytes again (default 3000 ms). */
+  readonly retransmitMs?: number;
+  /** Transmissions per request, the first included (default 3). */
+  readonly transmissions?: number;
+  /**
+   * After the first reply, the Identifier stays reserved this long and later replies (to
+   * earlier transmissions) are recorded in `lateReplies` (default 0: released at once).
+   */
+  readonly lingerMs?: number;
+  /**
+   * After the last transmission went unanswered, the Identifier rests this long before
+   * reuse, so a late reply cannot be taken for a newer request's (default: retransmitMs).
+   */
+  readonly quarantineMs?: number;
+  /** Believe a reply only with a valid Message-Authenticator (default true; FreeRADIUS 3.2.1 sends none). */
+  readonly requireMessageAuthenticator?: boolean;
 }
 
-/** "127.0.0.1:1812", "[::1]:1812", "host" (port 1812). */
-export function parseServer(text: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(text);
-  const port = match?.[3] === undefined ? 1812 : Number(match[3]);
-  if (match === null || port < 1 || port > 65535) throw new RangeError(`"${text}" is not HOST[:PORT] (IPv6 in brackets: [::1]:1812)`);
-  return { host: match[1] ?? match[2]!, port };
+/** One request: PAP Access-Request, Status-Server (RFC 5997), or bytes encoded by the caller (tests). */
+export type RequestSpec =
+  | { readonly kind: 'access'; readonly userName: string | Buffer; readonly password: string | Buffer; readonly attributes?: readonly RawAttribute[] }
+  | { readonly kind: 'status' }
+  | { readonly kind: 'encoded'; readonly bytes: Buffer };
+
+export interface Reply {
+  readonly packet: RadiusPacket;
+  readonly code: number;
+  /** Date.now() when it arrived (to place it on a fault timeline). */
+  readonly at: number;
+  /** Since the first transmission, in ms (performance.now, sub-millisecond). */
+  readonly roundTripMs: number;
+  /** Which transmission was the latest when it came (1 = the first). */
+  readonly transmission: number;
 }
+
+/** One request as the NAS sees it: sent once or retransmitted, answered or not. */
+export interface Exchange {
+  /** Date.now() of the first transmission. */
+  readonly sentAt: number;
+  readonly transmissions: number;
+  /** The first verified reply; undefined when every transmission went unanswered. */
+  readonly reply: Reply | undefined;
+  /** Verified replies after the first, or after giving up, while the Identifier was reserved. */
+  readonly lateReplies: readonly Reply[];
+}
+
+interface MutableExchange {
+  sentAt: number;
+  transmissions: number;
+  reply: Reply | undefined;
+  lateReplies: Reply[];
+}
+
+interface Port {
+  readonly socket: Socket;
+  readonly ids: IdentifierPool;
+  readonly outstanding: (Outstanding | undefined)[];
+  /** Datagrams that answer no outstanding request, for receiveRaw. */
+  readonly unclaimed: Buffer[];
+  waiting: ((datagram: Buffer) => void) | undefined;
+}
+
+interface Outstanding {
+  readonly port: Port;
+  readonly identifier: number;
+  readonly bytes: Buffer;
+  readonly authenticator: Buffer;
+  readonly exchange: MutableExchange;
+  started: number;
+  /** The retransmission timer, then the linger or quarantine timer, and which of the three it is in. */
+  timer: number | undefined;
+  timerIn: Deadlines | undefined;
+  answered: boolean;
+  readonly onAnswered: (exchange: Exchange) => void;
+  readonly onSettled: ((exchange: Exchange) => void) | undefined;
+}
+
+/** Unclaimed datagrams kept for receiveRaw: enough for any test, bounded against a flood. */
+const UNCLAIMED_KEPT = 1024;
 
 /**
- * A minimal NAS: sends one request, retransmits it unchanged on timeout (RFC 5080), and
- * accepts only a reply whose Response Authenticator and Message-Authenticator verify —
- * the check radclient 3.2.5 added as `-b` for BlastRADIUS. Used by `radgate test` (the
- * benchmark's load generator and the reliability NAS keep many requests in flight instead).
+ * The NAS side of RADIUS, written once and used by `radgate test`, the benchmark's load
+ * generator, the reliability scripts and the tests. Each request gets a free Identifier of
+ * one of its sockets and a fresh random Request Authenticator; it is retransmitted as the
+ * very same bytes until answered or out of transmissions (RFC 5080 §2.2.1); a reply counts
+ * only if it verifies against the request it answers (reply-check.ts), so a late reply to
+ * an abandoned request can never be taken for a newer one's. Many requests may be in
+ * flight; when every Identifier is taken, requests wait for one in order.
+ *
+ * The raw methods send and receive datagrams as they are, for tests of the server's
+ * handling of bytes no NAS would send.
  */
 export class RadiusClient {
-  private readonly socket: Socket;
-  private identifier = Math.floor(Math.random() * 256);
+  /** Datagrams that did not verify against the request whose Identifier they carry. */
+  strayReplies = 0;
+  sendErrors = 0;
+  private readonly ports: Port[] = [];
+  private readonly waitingForIdentifier: (() => void)[] = [];
+  private readonly retransmissions = new Deadlines();
+  private readonly lingering = new Deadlines();
+  private readonly quarantined = new Deadlines();
+  private readonly authenticators = new AuthenticatorPool();
+  private next = 0;
+  private outstandingCount = 0;
+  private readonly retransmitMs: number;
+  private readonly transmissions: number;
+  private readonly requireMessageAuthenticator: boolean;
 
-  constructor(private readonly target: ClientTarget) {
-    this.socket = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');
+  private constructor(private readonly options: RadiusClientOptions) {
+    this.retransmitMs = options.retransmitMs ?? 3000;
+    this.transmissions = options.transmissions ?? 3;
+    this.requireMessageAuthenticator = options.requireMessageAuthenticator ?? true;
   }
 
-  close(): void {
-    this.socket.close();
+  static async open(options: RadiusClientOptions): Promise<RadiusClient> {
+    const client = new RadiusClient(options);
+    try {
+      for (let i = 0; i < (options.sockets ?? 1); i++) client.ports.push(await client.openPort());
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+    return client;
   }
 
-  /** Builds and sends an Access-Request; resolves with the verified reply, or undefined on no reply. */
-  accessRequest(userName: string, password: string, extra: readonly RawAttribute[] = []): Promise<RadiusPacket | undefined> {
-    const authenticator = randomAuthenticator();
-    const attributes: RawAttribute[] = [
-      { type: AttributeType.UserName, value: Buffer.from(userName, 'utf8') },
-      { type: AttributeType.UserPassword, value: hideUserPassword(Buffer.from(password, 'utf8'), this.target.secret, authenticator) },
-      ...extra,
-    ];
-    return this.exchange(PacketCode.AccessRequest, authenticator, attributes);
+  private async openPort(): Promise<Port> {
+    const { host, port: serverPort, localAddress } = this.options;
+    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    const port: Port = { socket, ids: new IdentifierPool(), outstanding: new Array<Outstanding | undefined>(256).fill(undefined), unclaimed: [], waiting: undefined };
+    // Without a send callback Node may complete a send synchronously; failures then arrive
+    // here (e.g. ECONNREFUSED after an ICMP port unreachable).
+    socket.on('error', () => this.sendErrors++);
+    socket.on('message', (datagram: Buffer) => this.receive(port, datagram));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, localAddress, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    // Connected: send() skips the per-datagram address lookup, and the kernel delivers only
+    // the server's datagrams to us.
+    await new Promise<void>((resolve) => socket.connect(serverPort, host, () => resolve()));
+    // Replies can come in bursts of many datagrams; a larger buffer keeps a pause in this
+    // process (GC) from dropping them.
+    socket.setRecvBufferSize(4 * 1024 * 1024);
+    return port;
   }
 
-  private async exchange(code: number, authenticator: Buffer, attributes: readonly RawAttribute[]): Promise<RadiusPacket | undefined> {
-    this.identifier = (this.identifier + 1) & 0xff;
-    const identifier = this.identifier;
-    const request = encodeRequest({ code, identifier, authenticator, attributes, secret: this.target.secret });
-    const attempts = 1 + (this.target.retries ?? 2);
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      const reply = await this.sendAndWait(request, identifier, authenticator);
-      if (reply !== undefined) return reply;
+  /** Requests sent and not yet settled, and requests waiting for an Identifier. */
+  get inFlight(): number {
+    return this.outstandingCount + this.waitingForIdentifier.length;
+  }
+
+  /** Sends a request; resolves at its first verified reply, or once every transmission went unanswered. */
+  send(spec: RequestSpec): Promise<Exchange> {
+    return new Promise((resolve) => this.request(spec, resolve));
+  }
+
+  /** Like send, but resolves once no reply to the request can be recorded any more (after linger or quarantine). */
+  sendAndSettle(spec: RequestSpec): Promise<Exchange> {
+    return new Promise((resolve) => this.request(spec, () => undefined, resolve));
+  }
+
+  accessRequest(userName: string, password: string, attributes: readonly RawAttribute[] = []): Promise<Exchange> {
+    return this.send({ kind: 'access', userName, password, attributes });
+  }
+
+  statusServer(): Promise<Exchange> {
+    return this.send({ kind: 'status' });
+  }
+
+  /**
+   * The callback form of send (the load generator's, which keeps thousands in flight).
+   * The first transmission happens before this returns whenever an Identifier is free.
+   */
+  request(spec: RequestSpec, onAnswered: (exchange: Exchange) => void, onSettled?: (exchange: Exchange) => void): void {
+    const attempt = (): void => {
+      const taken = spec.kind === 'encoded' ? this.takeIdentifierOf(spec.bytes) : this.takeIdentifier();
+      if (taken === undefined) {
+        if (spec.kind === 'encoded') throw new RangeError(`Identifier ${spec.bytes[1]} is in use on every socket of this client`);
+        this.waitingForIdentifier.push(attempt);
+        return;
+      }
+      this.start(taken.port, taken.identifier, spec, onAnswered, onSettled);
+    };
+    attempt();
+  }
+
+  private start(port: Port, identifier: number, spec: RequestSpec, onAnswered: (exchange: Exchange) => void, onSettled: ((exchange: Exchange) => void) | undefined): void {
+    let bytes: Buffer;
+    if (spec.kind === 'encoded') bytes = spec.bytes;
+    else {
+      const authenticator = this.authenticators.next();
+      const { secret } = this.options;
+      const attributes: RawAttribute[] =
+        spec.kind === 'status'
+          ? []
+          : [
+              { type: AttributeType.UserName, value: typeof spec.userName === 'string' ? Buffer.from(spec.userName, 'utf8') : spec.userName },
+              { type: AttributeType.UserPassword, value: hideUserPassword(typeof spec.password === 'string' ? Buffer.from(spec.password, 'utf8') : spec.password, secret, authenticator) },
+              ...(spec.attributes ?? []),
+            ];
+      const code = spec.kind === 'status' ? PacketCode.StatusServer : PacketCode.AccessRequest;
+      bytes = encodeRequest({ code, identifier, authenticator, attributes, secret, messageAuthenticator: true });
+    }
+    const entry: Outstanding = {
+      port,
+      identifier,
+      bytes,
+      authenticator: bytes.subarray(4, 20),
+      exchange: { sentAt: Date.now(), transmissions: 0, reply: undefined, lateReplies: [] },
+      started: performance.now(),
+      timer: undefined,
+      timerIn: undefined,
+      answered: false,
+      onAnswered,
+      onSettled,
+    };
+    port.outstanding[identifier] = entry;
+    this.outstandingCount++;
+    this.transmit(entry);
+  }
+
+  private transmit(entry: Outstanding): void {
+    entry.exchange.transmissions++;
+    entry.port.socket.send(entry.bytes);
+    this.schedule(entry, this.retransmissions, this.retransmitMs, () => {
+      if (entry.exchange.transmissions < this.transmissions) this.transmit(entry);
+      else this.giveUp(entry);
+    });
+  }
+
+  private giveUp(entry: Outstanding): void {
+    entry.answered = true;
+    entry.onAnswered(entry.exchange);
+    const quarantineMs = this.options.quarantineMs ?? this.retransmitMs;
+    if (quarantineMs <= 0) this.settle(entry);
+    else this.schedule(entry, this.quarantined, quarantineMs, () => this.settle(entry));
+  }
+
+  private schedule(entry: Outstanding, deadlines: Deadlines, ms: number, expire: () => void): void {
+    entry.timerIn = deadlines;
+    entry.timer = deadlines.add(ms, () => {
+      entry.timerIn = undefined;
+      expire();
+    });
+  }
+
+  private cancelTimer(entry: Outstanding): void {
+    if (entry.timerIn !== undefined) entry.timerIn.cancel(entry.timer!);
+    entry.timerIn = undefined;
+  }
+
+  private settle(entry: Outstanding): void {
+    const { port, identifier } = entry;
+    if (port.outstanding[identifier] !== entry) return;
+    port.outstanding[identifier] = undefined;
+    port.ids.release(identifier);
+    this.outstandingCount--;
+    entry.onSettled?.(entry.exchange);
+    this.waitingForIdentifier.shift()?.();
+  }
+
+  private takeIdentifier(): { port: Port; identifier: number } | undefined {
+    // Round robin over the sockets, so load spreads and Identifiers rest between uses.
+    for (let tried = 0; tried < this.ports.length; tried++) {
+      const port = this.ports[this.next++ % this.ports.length]!;
+      const identifier = port.ids.take();
+      if (identifier !== undefined) return { port, identifier };
     }
     return undefined;
   }
 
-  private sendAndWait(request: Buffer, identifier: number, authenticator: Buffer): Promise<RadiusPacket | undefined> {
+  private takeIdentifierOf(bytes: Buffer): { port: Port; identifier: number } | undefined {
+    const identifier = bytes[1]!;
+    const port = this.ports.find((candidate) => candidate.ids.takeSpecific(identifier));
+    return port === undefined ? undefined : { port, identifier };
+  }
+
+  private receive(port: Port, datagram: Buffer): void {
+    const entry = datagram.length >= 20 ? port.outstanding[datagram[1]!] : undefined;
+    if (entry === undefined) {
+      this.unclaimed(port, datagram);
+      return;
+    }
+    const packet = checkReply(datagram, entry, this.options.secret, this.requireMessageAuthenticator);
+    if (packet === undefined) {
+      this.strayReplies++;
+      return;
+    }
+    const reply: Reply = { packet, code: packet.code, at: Date.now(), roundTripMs: performance.now() - entry.started, transmission: entry.exchange.transmissions };
+    if (entry.answered) {
+      entry.exchange.lateReplies.push(reply);
+      return;
+    }
+    entry.answered = true;
+    entry.exchange.reply = reply;
+    this.cancelTimer(entry);
+    entry.onAnswered(entry.exchange);
+    const lingerMs = this.options.lingerMs ?? 0;
+    if (lingerMs <= 0) this.settle(entry);
+    else this.schedule(entry, this.lingering, lingerMs, () => this.settle(entry));
+  }
+
+  private unclaimed(port: Port, datagram: Buffer): void {
+    if (port.waiting !== undefined) {
+      const deliver = port.waiting;
+      port.waiting = undefined;
+      deliver(datagram);
+      return;
+    }
+    port.unclaimed.push(datagram);
+    if (port.unclaimed.length > UNCLAIMED_KEPT) port.unclaimed.shift();
+  }
+
+  /** Sends bytes as they are from the first socket; any reply is read with receiveRaw. */
+  sendRaw(bytes: Buffer): void {
+    this.ports[0]!.socket.send(bytes);
+  }
+
+  /** The next datagram on the first socket that answers no request of this client, or undefined after `timeoutMs`. */
+  receiveRaw(timeoutMs: number): Promise<Buffer | undefined> {
+    const port = this.ports[0]!;
+    const queued = port.unclaimed.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
     return new Promise((resolve) => {
-      const onMessage = (datagram: Buffer) => {
-        let reply: RadiusPacket;
-        try {
-          reply = decodePacket(datagram);
-        } catch {
-          return; // Not a reply we can read: keep waiting for the real one.
-        }
-        if (reply.identifier !== identifier) return;
-        // A reply that does not verify is ignored as a forgery, as RFC 2865 §3 requires.
-        if (!verifyResponseAuthenticator(reply, authenticator, this.target.secret)) return;
-        if (!verifyMessageAuthenticator(reply, this.target.secret, authenticator)) return;
-        finish(reply);
-      };
-      const timer = setTimeout(() => finish(undefined), this.target.timeoutMs ?? 3000);
-      const finish = (reply: RadiusPacket | undefined) => {
+      const timer = setTimeout(() => {
+        port.waiting = undefined;
+        resolve(undefined);
+      }, timeoutMs);
+      port.waiting = (datagram) => {
         clearTimeout(timer);
-        this.socket.off('message', onMessage);
-        resolve(reply);
+        resolve(datagram);
       };
-      this.socket.on('message', onMessage);
-      this.socket.send(request, this.target.port, this.target.host, (error) => {
-        if (error) finish(undefined);
-      });
     });
   }
-}
 
+  exchangeRaw(bytes: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
+    this.sendRaw(bytes);
+    return this.receiveRaw(timeoutMs);
+  }
+
+  /** Gives up every request still in flight (they resolve unanswered) and closes the sockets. */
+  async close(): Promise<void> {
+    this.waitingForIdentifier.length = 0;
+    for (const port of this.ports) {
+      for (const entry of port.outstanding) {
+        if (entry === undefined) continue;
+        this.cancelTimer(entry);
+        if (!entry.answered) {
+          entry.answered = true;
+          entry.onAnswered(entry.exchange);
+        }
+        this.settle(entry);
+      }
+    }
+    await Promise.all(this.ports.map(({ socket }) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+    this.ports.length = 0;
+  }
+}

@@ -4,6 +4,7 @@
  * Used by the config loader to validate client addresses and by the transport layer to
  * match a packet's source address to a client, so both agree on what a network is.
  */
+import { RadgateError } from '../errors.js';
 import { isIP } from 'node:net';
 
 export interface Cidr {
@@ -14,8 +15,11 @@ export interface Cidr {
 }
 
 /** Thrown by {@link parseCidr}; the message never includes anything but the input. */
-export class CidrError extends Error {
+export class CidrError extends RadgateError {
   override readonly name = 'CidrError';
+  constructor(message: string) {
+    super('RADGATE_CONFIG_ADDRESS_INVALID', message);
+  }
 }
 
 const PREFIX = /^(?:0|[1-9][0-9]{0,2})$/;

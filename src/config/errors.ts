@@ -2,18 +2,10 @@
  * The errors the configuration loader throws. Codes are stable: scripts and tests match
  * on them, so a code is never renamed or reused for a different problem.
  */
+import { RadgateError, type RadgateErrorCode } from '../errors.js';
 
-/** Every code a {@link ConfigError} can carry, with what it means for the admin. */
-export const CONFIG_ERROR_CODES = {
-  RADGATE_CONFIG_UNREADABLE: 'The configuration file itself could not be read (missing, no permission, a directory).',
-  RADGATE_CONFIG_SYNTAX: 'The file is not valid YAML: the message gives the line and column.',
-  RADGATE_CONFIG_INVALID:
-    'The YAML is well-formed but a setting is unknown, of the wrong type, out of range or inconsistent with another.',
-  RADGATE_CONFIG_SECRET:
-    'A shared secret could not be resolved (unreadable secret_file, unset secret_env) or is too weak.',
-} as const;
-
-export type ConfigErrorCode = keyof typeof CONFIG_ERROR_CODES;
+/** The codes a {@link ConfigIssue} can carry (documented in docs/ERRORS.md with the others). */
+export type ConfigErrorCode = Extract<RadgateErrorCode, 'RADGATE_CONFIG_UNREADABLE' | 'RADGATE_CONFIG_SYNTAX' | 'RADGATE_CONFIG_INVALID' | 'RADGATE_CONFIG_SECRET'>;
 
 /** One problem in the file. A {@link ConfigError} carries every problem found. */
 export interface ConfigIssue {
@@ -28,9 +20,9 @@ export interface ConfigIssue {
   readonly problem: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends RadgateError {
   override readonly name = 'ConfigError';
-  readonly code: ConfigErrorCode;
+  declare readonly code: ConfigErrorCode;
   /** The first issue's key path. */
   readonly path: string;
   /** The first issue's line. */
@@ -41,8 +33,7 @@ export class ConfigError extends Error {
   constructor(source: string, issues: readonly ConfigIssue[]) {
     const first = issues[0];
     if (first === undefined) throw new RangeError('a ConfigError needs at least one issue');
-    super(issues.map((issue) => formatIssue(source, issue)).join('\n'));
-    this.code = first.code;
+    super(first.code, issues.map((issue) => formatIssue(source, issue)).join('\n'));
     this.path = first.path;
     this.line = first.line;
     this.issues = Object.freeze(issues.map((issue) => Object.freeze({ ...issue })));

@@ -1,6 +1,7 @@
 /**
  * Listen strings: "0.0.0.0:1812", "[::]:1812", "[::1]:0", "127.0.0.1" and ":1812".
  */
+import { RadgateError } from '../errors.js';
 import { isIP } from 'node:net';
 import type { ListenAddress } from './types.js';
 
@@ -8,8 +9,11 @@ import type { ListenAddress } from './types.js';
 export const DEFAULT_RADIUS_PORT = 1812;
 
 /** Thrown by {@link parseListen}; its message is meant to follow the key path. */
-export class ListenError extends Error {
+export class ListenError extends RadgateError {
   override readonly name = 'ListenError';
+  constructor(message: string) {
+    super('RADGATE_CONFIG_LISTEN_INVALID', message);
+  }
 }
 
 const PORT = /^[0-9]{1,5}$/;

@@ -15,9 +15,9 @@ import { ConfigError, type ConfigErrorCode, type ConfigIssue } from './errors.js
 import { ListenError, parseListen } from './listen.js';
 import { formatKeyPath, type KeyPath, type SourceMap } from './locate.js';
 import { configSchema, type RawClient, type RawConfig, type RawReplyAttribute } from './schema.js';
-import { encodeAttribute } from '../protocol/dictionary/attributes.js';
 import type { Dictionary } from '../protocol/dictionary/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary/load.js';
+import { prepareReplyAttribute, type ReplyAttribute } from '../protocol/reply-attribute.js';
 import { describeSchemaError } from './schema-errors.js';
 import { resolveSecret } from './secrets.js';
 import type { ChallengeConfig, ClientConfig, ListenAddress, PolicyConfig, RadgateConfig } from './types.js';
@@ -78,11 +78,15 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
   const raw = data as unknown as RawConfig;
 
   const resolver = new Resolver(sourceMap);
-  const config: RadgateConfig = {
+  const dictionaryDir = resolver.dictionaryDir(raw.dictionary_dir, baseDir);
+  const dictionary = resolver.issues.length === 0 ? resolver.dictionary(dictionaryDir) : undefined;
+  const replies = (list: readonly RawReplyAttribute[] | undefined, profile: string): readonly ReplyAttribute[] | undefined =>
+    list === undefined || dictionary === undefined ? undefined : resolver.replyList(dictionary, profile, list);
+  const config: Omit<RadgateConfig, 'dictionary'> = {
     source,
     listen: resolver.listen(raw.listen),
     clients: resolver.clients(raw.clients, baseDir, env),
-    dictionaryDir: resolver.dictionaryDir(raw.dictionary_dir, baseDir),
+    dictionaryDir,
     replyCache: { ttlSeconds: raw.reply_cache.ttl_seconds, maxEntries: raw.reply_cache.max_entries },
     userCache: { maxUsers: raw.user_cache.max_users },
     requestTimeoutMs: raw.request_timeout_ms,
@@ -108,14 +112,14 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     },
     tokenIssuer: raw.tokens.issuer,
     replies: {
-      token: raw.replies.token,
-      emergency: raw.replies.emergency,
-      emergencyTokencode: raw.replies.emergency_tokencode,
-      emergencyPasscode: raw.replies.emergency_passcode,
-      onlineAuthcode: raw.replies.online_authcode,
-      offlineAuthcode: raw.replies.offline_authcode,
-      temporaryBypass: raw.replies.temporary_bypass,
-      reject: raw.replies.reject,
+      token: replies(raw.replies.token, 'token') ?? [],
+      emergency: replies(raw.replies.emergency, 'emergency') ?? [],
+      emergencyTokencode: replies(raw.replies.emergency_tokencode, 'emergency_tokencode'),
+      emergencyPasscode: replies(raw.replies.emergency_passcode, 'emergency_passcode'),
+      onlineAuthcode: replies(raw.replies.online_authcode, 'online_authcode'),
+      offlineAuthcode: replies(raw.replies.offline_authcode, 'offline_authcode'),
+      temporaryBypass: replies(raw.replies.temporary_bypass, 'temporary_bypass'),
+      reject: replies(raw.replies.reject, 'reject') ?? [],
     },
     challenge: resolver.challenge(raw.challenge),
     workers: raw.workers === 'auto' ? availableParallelism() : raw.workers,
@@ -129,9 +133,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
       problem: 'is not supported with redis+cluster:// (WAIT cannot be routed to the master that took the write); set it to 0',
     });
   }
-  if (resolver.issues.length === 0) resolver.replies(raw.replies, config.dictionaryDir);
-  if (resolver.issues.length > 0) throw new ConfigError(source, inFileOrder(resolver.issues));
-  return deepFreeze(config);
+  if (resolver.issues.length > 0 || dictionary === undefined) throw new ConfigError(source, inFileOrder(resolver.issues));
+  return deepFreeze({ ...config, dictionary });
 }
 
 /** The checks JSON Schema cannot express; one method per section, issues collected. */
@@ -273,29 +276,28 @@ class Resolver {
     };
   }
 
-  /** Every reply attribute must exist in the dictionaries and encode; checked once, here. */
-  replies(raw: RawConfig['replies'], dictionaryDir: string): void {
-    const lists = Object.entries(raw).filter((entry): entry is [string, RawReplyAttribute[]] => Array.isArray(entry[1]) && entry[1].length > 0);
-    if (lists.length === 0) return;
-    let dictionary: Dictionary;
+  /** The dictionaries named by dictionary_dir; a file that does not parse is reported with its line. */
+  dictionary(dictionaryDir: string): Dictionary | undefined {
     try {
-      dictionary = loadDictionary(dictionaryDir);
+      return loadDictionary(dictionaryDir);
     } catch (error) {
       this.report('RADGATE_CONFIG_INVALID', ['dictionary_dir'], error instanceof Error ? error.message : String(error));
-      return;
+      return undefined;
     }
-    // Any secret and authenticator will do: this only checks that the value can be encoded.
-    const context = { secret: Buffer.alloc(16, 1), requestAuthenticator: Buffer.alloc(16) };
-    for (const [profile, attributes] of lists) {
-      attributes.forEach((attribute, i) => {
-        try {
-          encodeAttribute(dictionary, attribute, context);
-        } catch (error) {
-          const problem = error instanceof Error ? error.message : String(error);
-          this.report('RADGATE_CONFIG_INVALID', ['replies', profile, i, /unknown attribute/.test(problem) ? 'name' : 'value'], problem);
-        }
-      });
-    }
+  }
+
+  /** Every reply attribute must exist in the dictionaries and encode: prepared once, here. */
+  replyList(dictionary: Dictionary, profile: string, attributes: readonly RawReplyAttribute[]): ReplyAttribute[] {
+    const prepared: ReplyAttribute[] = [];
+    attributes.forEach((attribute, i) => {
+      try {
+        prepared.push(prepareReplyAttribute(dictionary, attribute));
+      } catch (error) {
+        const problem = error instanceof Error ? error.message : String(error);
+        this.report('RADGATE_CONFIG_INVALID', ['replies', profile, i, /unknown attribute/.test(problem) ? 'name' : 'value'], problem);
+      }
+    });
+    return prepared;
   }
 
   private report(code: ConfigErrorCode, path: KeyPath, problem: string, line = this.sourceMap.lineOf(path)): void {
@@ -329,11 +331,14 @@ function inFileOrder(issues: readonly ConfigIssue[]): ConfigIssue[] {
   return [...unique.values()].sort((a, b) => order(a) - order(b));
 }
 
-/** Buffers cannot be frozen (their bytes are always writable), so they are left as is. */
+/**
+ * Freezes plain objects and arrays all the way down. Buffers cannot be frozen (their bytes
+ * are always writable) and the Dictionary is an object with its own state: both are left as is.
+ */
 function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || Object.isFrozen(value)) {
-    return value;
-  }
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== Array.prototype) return value;
   for (const child of Object.values(value)) deepFreeze(child);
   return Object.freeze(value);
 }

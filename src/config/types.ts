@@ -1,3 +1,6 @@
+import type { Dictionary } from '../protocol/dictionary/dictionary.js';
+import type { ReplyAttribute } from '../protocol/reply-attribute.js';
+
 /**
  * The validated, resolved configuration the rest of radgate receives.
  *
@@ -125,25 +128,21 @@ export interface CodesConfig {
   readonly onlineAuthcode: CodeKindConfig;
 }
 
-/** A reply attribute as written in the config, checked against the dictionaries at load. */
-export interface ReplyAttributeConfig {
-  readonly name: string;
-  readonly value: string | number;
-  readonly tag?: number;
-}
-
-/** Attributes added to an Access-Accept, by how the user got in. */
+/**
+ * Attributes added to an Access-Accept, by how the user got in, as the loader prepared them
+ * against the dictionaries (encoded once; encrypted ones by name, encoded per reply).
+ */
 export interface RepliesConfig {
-  readonly token: readonly ReplyAttributeConfig[];
+  readonly token: readonly ReplyAttribute[];
   /** Every emergency method, unless it has its own list below. */
-  readonly emergency: readonly ReplyAttributeConfig[];
-  readonly emergencyTokencode: readonly ReplyAttributeConfig[] | undefined;
-  readonly emergencyPasscode: readonly ReplyAttributeConfig[] | undefined;
-  readonly onlineAuthcode: readonly ReplyAttributeConfig[] | undefined;
-  readonly offlineAuthcode: readonly ReplyAttributeConfig[] | undefined;
-  readonly temporaryBypass: readonly ReplyAttributeConfig[] | undefined;
+  readonly emergency: readonly ReplyAttribute[];
+  readonly emergencyTokencode: readonly ReplyAttribute[] | undefined;
+  readonly emergencyPasscode: readonly ReplyAttribute[] | undefined;
+  readonly onlineAuthcode: readonly ReplyAttribute[] | undefined;
+  readonly offlineAuthcode: readonly ReplyAttribute[] | undefined;
+  readonly temporaryBypass: readonly ReplyAttribute[] | undefined;
   /** Added to every Access-Reject (e.g. a Reply-Message); never echoes user input. */
-  readonly reject: readonly ReplyAttributeConfig[];
+  readonly reject: readonly ReplyAttribute[];
 }
 
 export interface RadgateConfig {
@@ -153,8 +152,10 @@ export interface RadgateConfig {
   readonly clients: readonly ClientConfig[];
   /** Directory holding the top-level `dictionary` file. */
   readonly dictionaryDir: string;
+  /** The dictionaries in that directory, loaded once by the config loader. */
+  readonly dictionary: Dictionary;
   readonly replyCache: ReplyCacheConfig;
-  /** Copies of user records held by each gateway process (see UserSnapshots). */
+  /** Copies of user records held by each gateway process (see login/user-copies.ts). */
   readonly userCache: { readonly maxUsers: number };
   /** Deadline for one request's handler; past it the request is dropped. */
   readonly requestTimeoutMs: number;

@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { RadgateError, type RadgateErrorCode } from '../errors.js';
 
 export const MASTER_KEY_LENGTH = 32;
 
 /** A problem with a key file, phrased for the admin, saying how to fix it. Never holds key bytes. */
-export class KeyFileError extends Error {
+export class KeyFileError extends RadgateError {
   override readonly name = 'KeyFileError';
   constructor(
+    code: Extract<RadgateErrorCode, `RADGATE_KEY_FILE_${string}`>,
     message: string,
     readonly path: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
@@ -27,12 +29,14 @@ export function readKeyFile(path: string): Buffer {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new KeyFileError(
+      'RADGATE_KEY_FILE_UNREADABLE',
       `cannot read the key file ${path}: ${code}. Create one with \`radgate keys init\` (set keys.file in the config or RADGATE_KEY_FILE to choose where)`,
       path,
     );
   }
   if (key.length !== MASTER_KEY_LENGTH) {
     throw new KeyFileError(
+      'RADGATE_KEY_FILE_WRONG_LENGTH',
       `the key file ${path} holds ${key.length} bytes, not ${MASTER_KEY_LENGTH}: it is not a radgate key (create one with \`radgate keys init\`)`,
       path,
     );
@@ -61,17 +65,18 @@ export function createKeyFile(path: string, options: { force?: boolean } = {}): 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new KeyFileError(
+        'RADGATE_KEY_FILE_EXISTS',
         `${path} already exists; replacing it would make every stored PIN, code and token unusable. Use --force only if that is what you want`,
         path,
       );
     }
-    throw new KeyFileError(`cannot create the key file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, path);
+    throw new KeyFileError('RADGATE_KEY_FILE_UNWRITABLE', `cannot create the key file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, path);
   }
   try {
     // With --force the file may have existed with a looser mode; openSync's mode applies only to new files.
     if ((fstatSync(fd).mode & 0o777) !== 0o600) {
       closeSync(fd);
-      throw new KeyFileError(`${path} exists with a mode other than 0600; remove it first or fix its mode`, path);
+      throw new KeyFileError('RADGATE_KEY_FILE_MODE', `${path} exists with a mode other than 0600; remove it first or fix its mode`, path);
     }
     ftruncateSync(fd, 0);
     writeSync(fd, randomBytes(MASTER_KEY_LENGTH), 0, MASTER_KEY_LENGTH, 0);

@@ -26,3 +26,4 @@ export {
   type EncryptionContext,
 } from './dictionary/attributes.js';
 export { checkRequestAuthenticity, type AuthenticityPolicy } from './verify-request.js';
+export { encodeReplyAttribute, prepareReplyAttribute, type ReplyAttribute } from './reply-attribute.js';

@@ -25,15 +25,6 @@ export function findAttribute(packet: RadiusPacket, type: number): Buffer | unde
   return undefined;
 }
 
-/** Every attribute of a type, in packet order. */
-export function findAttributes(packet: RadiusPacket, type: number): Buffer[] {
-  const found: Buffer[] = [];
-  for (const attribute of packet.attributes) {
-    if (attribute.type === type) found.push(attribute.value);
-  }
-  return found;
-}
-
 export function hasAttribute(packet: RadiusPacket, type: number): boolean {
   return findAttribute(packet, type) !== undefined;
 }

@@ -1,13 +1,20 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { RadgateConfig } from '../config/types.js';
-import { startGateway } from '../gateway.js';
+import { RadgateError } from '../errors.js';
+import { startGateway, type GatewayOptions } from './gateway.js';
 import { shutdownSignal } from './signals.js';
+
+export interface ListeningAddress {
+  readonly address: string;
+  readonly port: number;
+  readonly family: string;
+}
 
 /** What a worker tells the primary once its listeners are bound. */
 interface ReadyMessage {
   readonly type: 'radgate-ready';
-  readonly addresses: { address: string; port: number; family: string }[];
+  readonly addresses: readonly ListeningAddress[];
 }
 
 function isReady(message: unknown): message is ReadyMessage {
@@ -23,8 +30,8 @@ function isReady(message: unknown): message is ReadyMessage {
  * in Redis, and a copy made out of date by another worker is refused by its revision,
  * exactly as with separate instances.
  */
-export async function runWorker(config: RadgateConfig, logger: Logger): Promise<void> {
-  const gateway = await startGateway(config, logger.child({ worker: cluster.worker?.id }));
+export async function runWorker(config: RadgateConfig, logger: Logger, options: GatewayOptions): Promise<void> {
+  const gateway = await startGateway(config, logger.child({ worker: cluster.worker?.id }), options);
   process.send?.({ type: 'radgate-ready', addresses: gateway.server.addresses() } satisfies ReadyMessage);
   await shutdownSignal();
   await gateway.stop();
@@ -47,7 +54,7 @@ export async function startWorkers(count: number, logger: Logger): Promise<Clust
   const fork = (): Promise<{ worker: Worker; message: ReadyMessage }> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork();
-      const onExit = (code: number | null) => reject(new Error(`a gateway worker exited during start-up (code ${code}); see its log lines above`));
+      const onExit = (code: number | null) => reject(new RadgateError('RADGATE_SERVE_WORKER_FAILED', `a gateway worker exited during start-up (code ${code}); see its log lines above`));
       worker.once('exit', onExit);
       worker.on('message', (message: unknown) => {
         if (!isReady(message)) return;

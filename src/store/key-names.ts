@@ -30,15 +30,15 @@ export class KeyNames {
     return this.tagged('chal', KeyNames.tag(user));
   }
 
-  /** The decision taken for one request, for retransmissions (see decide.lua). */
-  decision(user: string, fingerprint: string): string {
+  /** The outcome of one request, kept for its retransmissions (see decide.lua). */
+  outcome(user: string, fingerprint: string): string {
     return `${this.tagged('req', KeyNames.tag(user))}:${fingerprint}`;
   }
 
   /** decide.lua's keys for one request, the user's tag encoded once (it runs for every login). */
-  decideKeys(user: string, fingerprint: string): { user: string; codes: string; decision: string; challenges: string } {
+  loginKeys(user: string, fingerprint: string): { user: string; codes: string; outcome: string; challenges: string } {
     const tag = KeyNames.tag(user);
-    return { user: this.tagged('user', tag), codes: this.tagged('codes', tag), decision: `${this.tagged('req', tag)}:${fingerprint}`, challenges: this.tagged('chal', tag) };
+    return { user: this.tagged('user', tag), codes: this.tagged('codes', tag), outcome: `${this.tagged('req', tag)}:${fingerprint}`, challenges: this.tagged('chal', tag) };
   }
 
   /**

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
 import type { KeyNames } from './key-names.js';
-import { codeToJson, tokenToFields, USER_FIELDS } from './records.js';
+import { codeToJson, tokenToFields, USER_FIELDS, USER_STATUS } from './record-format.js';
 
 /** Redis Cluster's hash slots. */
 const CLUSTER_SLOTS = 16384;
 /** Codes in the stand-in's codes hash: a few, like a user with a handful of emergency codes. */
 const STAND_IN_CODES = 3;
 
-interface StandInKeys {
+export interface StandInKeys {
   readonly user: string;
   readonly codes: string;
 }
@@ -23,7 +23,7 @@ const text = (bytes: number): string => randomBytes(bytes).toString('base64url')
 export function standInFields(now: number): { user: (string | number)[]; codes: (string | number)[] } {
   const kid = text(5).slice(0, 6);
   const user = [
-    USER_FIELDS.status, 'stand-in', USER_FIELDS.failures, 0, USER_FIELDS.locked, 0, USER_FIELDS.created, now,
+    USER_FIELDS.status, USER_STATUS.standIn, USER_FIELDS.failures, 0, USER_FIELDS.locked, 0, USER_FIELDS.created, now,
     USER_FIELDS.pin, `${kid}.${text(16)}`, USER_FIELDS.prefixedLengths, '8', USER_FIELDS.revision, `${text(9)}.1`,
     ...tokenToFields({
       type: 'totp', serial: 'stand-in', encryptedSecret: `${kid}.${text(48)}`, digits: 6, period: 30, algorithm: 'sha1',
@@ -44,8 +44,8 @@ export function standInFields(now: number): { user: (string | number)[]; codes: 
  * The records an unknown user's login reads instead of its own (decide.lua), so that
  * Redis does for a name that does not exist the work it does for a wrong PIN: a missing
  * key is found and answered faster than a hash is read, and over thousands of logins that
- * difference (about 1.5 µs) is measurable (SPEC "Resolving a password", step 1; issue 7
- * "Timing"). Nothing writes them after they are made.
+ * difference shows (SPEC "Resolving a password", step 1; bench/README.md, "Design
+ * measurements"). Nothing writes them after they are made.
  *
  * A script may only touch keys in its own slot, so with Redis Cluster there is one pair
  * per slot (16,384 pairs, about 36 MB over the cluster), named with a hash tag chosen to

@@ -3,52 +3,35 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { pino } from 'pino';
-import { loadConfigFile } from '../../src/config/load.js';
-import { startGateway, type Gateway } from '../../src/gateway.js';
-import { createKeyFile } from '../../src/keys/key-file.js';
-import type { RedisProcess } from '../../src/store/redis-process.js';
-import { RADGATE_BIN, runCli, type CliResult } from '../helpers/cli.js';
-import { TEST_SECRET } from '../helpers/packets.js';
-import { radclient } from '../helpers/radclient.js';
-import { dumpAll, startTestRedis } from '../helpers/redis.js';
-import { totpAt } from '../helpers/otp.js';
+import type { Gateway } from '../../src/serve/gateway.js';
+import { runCli, type CliResult } from '../support/cli.js';
+import { SECRET_ENV } from '../support/config.js';
+import { TEST_SECRET } from '../support/packets.js';
+import { RADGATE_BIN } from '../support/paths.js';
+import { radclient } from '../support/radclient.js';
+import { dumpAll, type TestRedis } from '../support/redis.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { totpAt } from '../support/otp.js';
 
 // The helpdesk's CLI as a subprocess (the built binary), against a real redis-server; the
 // gateway then authenticates with what the CLI issued.
 
-let redis: RedisProcess;
+let stack: Stack;
+let redis: TestRedis;
 let configPath: string;
 let gateway: Gateway;
 let server: string;
 
 test.before(async () => {
-  redis = await startTestRedis({ appendfsync: 'always' });
-  const directory = mkdtempSync(join(tmpdir(), 'radgate-helpdesk-'));
-  createKeyFile(join(directory, 'radgate.key'));
-  configPath = join(directory, 'radgate.yaml');
-  writeFileSync(
-    configPath,
-    `listen: ["127.0.0.1:0"]
-clients:
-  - name: local
-    address: 127.0.0.1
-    secret: ${TEST_SECRET.toString()}
-redis:
-  url: ${redis.url}
-keys:
-  file: ./radgate.key
-policy:
-  reject_delay_ms: 0
-`,
-  );
-  gateway = await startGateway(loadConfigFile(configPath), pino({ level: 'silent' }));
+  stack = await startStack();
+  redis = stack.redis;
+  configPath = stack.configPath;
+  gateway = await stack.startGateway();
   server = `127.0.0.1:${gateway.server.addresses()[0]!.port}`;
 });
 
 test.after.always(async () => {
-  await gateway.stop();
-  await redis.stop();
+  await stack.close();
 });
 
 /**
@@ -60,7 +43,7 @@ async function storedState(): Promise<string> {
   return [...dump.entries()].filter(([key]) => !key.startsWith('rg:req:')).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}\n${value}`).join('\n');
 }
 
-const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--config', configPath, '--operator', 'helpdesk-1']);
+const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--config', configPath, '--operator', 'helpdesk-1'], { env: SECRET_ENV });
 
 async function login(user: string, password: string): Promise<number> {
   const result = await radclient(server, 'auth', `User-Name = "${user}", User-Password = "${password}", Message-Authenticator = 0x00\n`, TEST_SECRET);
@@ -74,7 +57,7 @@ test.serial('add a user, assign a token, issue a code → Accept through radclie
   const { serial, uri } = JSON.parse(assigned.stdout) as { serial: string; uri: string };
   t.regex(serial, /^[0-9A-F]{10}$/);
   t.regex(uri, /^otpauth:\/\/totp\/radgate:alice\?secret=[A-Z2-7]+&issuer=radgate&algorithm=SHA1&digits=6&period=30$/);
-  t.is(await login('alice', `4821${totpAt(uri, Date.now())}`), 0, 'PIN + tokencode from the enrolled secret');
+  t.is(await login('alice', `4821${totpAt(uri, stack.clock.now)}`), 0, 'PIN + tokencode from the enrolled secret');
 
   const issued = await cli('code', 'issue', 'alice', '--kind', 'emergency-tokencode', '--lifetime', '3d', '--json', '--reason', 'INC-2 lost token');
   t.is(issued.exitCode, 0, issued.stderr);
@@ -153,7 +136,7 @@ test.serial('a non-UTF-8 user name is refused cleanly', async (t) => {
   // Raw bytes 0xff 0xfe in argv, through a shell (Node's spawn would re-encode them as UTF-8).
   // Node turns them into U+FFFD; the name is refused, not mangled into another user's.
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn('bash', ['-c', `"${process.execPath}" "${RADGATE_BIN}" user add "$(printf 'a\\xff\\xfeb')" --config "${configPath}"`]);
+    const child = spawn('bash', ['-c', `"${process.execPath}" "${RADGATE_BIN}" user add "$(printf 'a\\xff\\xfeb')" --config "${configPath}"`], { env: { ...process.env, ...SECRET_ENV } });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('close', (code) => resolve({ code, stderr }));
@@ -182,9 +165,9 @@ test.serial('token lost → its tokencode is refused; found → accepted again',
   await cli('user', 'add', 'frank', '--pin', '2468');
   const { uri } = JSON.parse((await cli('token', 'assign', 'frank', '--json')).stdout) as { uri: string };
   t.is((await cli('token', 'lost', 'frank', '--reason', 'left on a train')).exitCode, 0);
-  t.is(await login('frank', `2468${totpAt(uri, Date.now())}`), 1);
+  t.is(await login('frank', `2468${totpAt(uri, stack.clock.now)}`), 1);
   t.is((await cli('token', 'found', 'frank')).exitCode, 0);
-  t.is(await login('frank', `2468${totpAt(uri, Date.now(), 1)}`), 0);
+  t.is(await login('frank', `2468${totpAt(uri, stack.clock.now, 1)}`), 0);
   t.is((await cli('token', 'unassign', 'frank')).exitCode, 0);
   t.regex((await cli('user', 'show', 'frank')).stdout, /token: +none/);
 });
@@ -213,7 +196,7 @@ test.serial('doctor reports Redis, persistence, eviction, key file and clients',
   t.is(byName.get('redis persistence'), 'ok');
   t.is(byName.get('redis eviction'), 'ok');
   t.is(byName.get('key file'), 'ok');
-  t.is(byName.get('client local'), 'ok');
+  t.is(byName.get('client test-nas'), 'ok');
 });
 
 test.serial('every command has --help with an example', async (t) => {

@@ -2,9 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { runCli, startServe } from '../helpers/cli.js';
-import { TEST_SECRET } from '../helpers/packets.js';
-import { radclient } from '../helpers/radclient.js';
+import { runCli } from '../support/cli.js';
+import { startServeProcess } from '../support/serve-process.js';
+import { TEST_SECRET } from '../support/packets.js';
+import { radclient } from '../support/radclient.js';
 
 function writeConfig(text: string): string {
   const directory = mkdtempSync(join(tmpdir(), 'radgate-cli-'));
@@ -31,22 +32,20 @@ keys:
 
 test('serve (embedded Redis, demo user) answers a real radclient and stops with exit 0 on SIGTERM', async (t) => {
   const config = writeConfig(VALID);
-  const serve = await startServe(['--demo', '--config', config], { RADGATE_TEST_SECRET: TEST_SECRET.toString() });
-  const [port] = serve.ports;
-  t.truthy(port);
+  const serve = await startServeProcess(config, { serveArgs: ['--demo'], env: { RADGATE_TEST_SECRET: TEST_SECRET.toString() } });
+  const { port } = serve;
+  const output = () => serve.lines.join('\n');
   const status = await radclient(`127.0.0.1:${port}`, 'status', 'Message-Authenticator = 0x00\n', TEST_SECRET);
   t.is(status.exitCode, 0, status.output);
   // The demo prints a radtest line with a fresh passcode; the same credentials log in.
-  const passcode = /radtest demo (\S+) /.exec(serve.output())?.[1];
+  const passcode = /radtest demo (\S+) /.exec(output())?.[1];
   t.truthy(passcode);
   const login = await radclient(`127.0.0.1:${port}`, 'auth', `User-Name = "demo", User-Password = "${passcode}", Message-Authenticator = 0x00\n`, TEST_SECRET);
   t.is(login.exitCode, 0, login.output);
-  const exited = new Promise<number | null>((resolve) => serve.child.once('exit', (code) => resolve(code)));
-  serve.child.kill('SIGTERM');
-  t.is(await exited, 0);
-  t.regex(serve.output(), /"msg":"stopped"/);
-  t.false(serve.output().includes(TEST_SECRET.toString()), 'the secret is never logged');
-  t.false(serve.output().includes(`"${passcode}"`), 'the passcode appears only in the demo text, not in a log line');
+  t.is(await serve.stop('SIGTERM'), 0);
+  t.regex(output(), /"msg":"stopped"/);
+  t.false(output().includes(TEST_SECRET.toString()), 'the secret is never logged');
+  t.false(output().includes(`"${passcode}"`), 'the passcode appears only in the demo text, not in a log line');
 });
 
 test('config check: a valid file exits 0 and summarises without the secret', async (t) => {

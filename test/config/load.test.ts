@@ -1,3 +1,4 @@
+// Over 400 lines: one test per rule of the config loader, so its whole contract reads in one place.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -68,6 +69,8 @@ test('a minimal file gets every default', (t) => {
 test('explicit settings are mapped to camelCase', (t) => {
   const dir = tempDir();
   mkdirSync(join(dir, 'dicts'));
+  // A dictionary folder of one's own: the shipped dictionaries, included from it.
+  writeFileSync(join(dir, 'dicts', 'dictionary'), `$INCLUDE ${join(repoRoot, 'dictionaries', 'dictionary')}\n`);
   const config = parse(
     `${oneClient(
       `address: "2001:db8::/32"\nsecret: ${SECRET}\nrequire_message_authenticator: false\nlimit_proxy_state: false`,
@@ -576,6 +579,20 @@ test('a configured dictionary_dir must exist', (t) => {
   t.is(error.path, 'dictionary_dir');
   t.is(error.line, 5);
   t.is(error.message, `radgate.yaml:5: dictionary_dir: cannot read ${join(dir, 'nope')}: ENOENT`);
+});
+
+test('a configured dictionary_dir must hold a dictionary: its problem is reported with the key', (t) => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'empty'));
+  const error = fail(`${minimal}dictionary_dir: ./empty\n`, { baseDir: dir });
+  t.is(error.path, 'dictionary_dir');
+  t.regex(error.message, /dictionary_dir: .*empty\/dictionary: cannot read .*ENOENT/);
+});
+
+test('the dictionaries are loaded once, by the loader, and handed out with the config', (t) => {
+  const config = parse(oneClient(`address: 10.0.0.0/24\nsecret: ${SECRET}`));
+  t.true(config.dictionary.attributeCount > 100);
+  t.truthy(config.dictionary.attributeByName('Fortinet-Group-Name'));
 });
 
 // --- files ---

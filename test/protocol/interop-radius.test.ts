@@ -1,3 +1,4 @@
+// Over 400 lines: the interoperability catalogue against one independent implementation, one case each, read best in one place.
 /**
  * Interoperability with an independent implementation: the npm `radius` package (1.1.4).
  * What it encodes we must decode to the same values, and what we encode it must decode to
@@ -14,7 +15,7 @@
  * tags are checked in the other direction (our reply, its decoder).
  *
  * Its vendor attributes are declared in a dictionary written below from RFC 2548 and the
- * vendors' own documents, not from /work/main/dictionaries: if a number in our
+ * vendors' own documents, not from the dictionaries/ folder: if a number in our
  * dictionaries were wrong, these tests would disagree.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// Over 400 lines: the random-input generators and the properties they check belong together.
 /**
  * Random-input test of the decoder, in the manner of mqtt-packet's: whatever arrives on
  * UDP port 1812, `decodePacket` returns a sound packet or throws a `RadiusError` with a

@@ -1,16 +1,16 @@
 import test from 'ava';
-import { deriveOfflineAuthcode } from '../../src/auth/offline-authcode.js';
-import { AttributeType, decodePacket, PacketCode, randomAuthenticator, type RadiusPacket } from '../../src/protocol/index.js';
+import { deriveOfflineAuthcode } from '../../src/credentials/offline-authcode.js';
+import { AttributeType, PacketCode, type RadiusPacket } from '../../src/protocol/index.js';
 import calculateSlot from 'cluster-key-slot';
 import { StandInRecords } from '../../src/store/stand-in-records.js';
-import { runCli } from '../helpers/cli.js';
-import { secretOf, totpAt } from '../helpers/otp.js';
-import { accessRequest, TEST_SECRET } from '../helpers/packets.js';
-import { ClusterTopology, startRadgate, type RadgateUnderTest } from '../helpers/redis-topologies.js';
-import { OPERATOR } from '../helpers/stack.js';
-import { UdpPeer } from '../helpers/udp.js';
+import { runCli } from '../support/cli.js';
+import { secretOf, totpAt } from '../support/otp.js';
+import { openNas } from '../support/nas.js';
+import { TEST_SECRET } from '../support/packets.js';
+import { OPERATOR, startRadgateOn, type RadgateOn } from '../support/stack.js';
+import { ClusterTopology } from '../support/topologies/cluster.js';
 
-// Issue 7, Redis Cluster: three masters (no replicas) on loopback ports, created with
+// Redis Cluster: three masters (no replicas) on loopback ports, created with
 // `redis-cli --cluster create`, and the whole authentication path over real UDP. Every
 // script touches only the keys of one user, which share the hash tag {user} and so one
 // slot; a key outside it would fail with CROSSSLOT, the request would be dropped, and the
@@ -18,24 +18,23 @@ import { UdpPeer } from '../helpers/udp.js';
 
 const PIN = '2468';
 const MAX_FAILURES = 5;
-const CONFIG = `policy:
-  reject_delay_ms: 0
+const POLICY = `  reject_delay_ms: 0
   max_failures: ${MAX_FAILURES}
   lockout_seconds: 900
-challenge:
+`;
+const CHALLENGE = `challenge:
   enabled: true
   validities: [1d, 3d]
 `;
 
 let cluster: ClusterTopology;
-let radgate: RadgateUnderTest;
+let radgate: RadgateOn;
 /** User → otpauth URI of the token assigned to it. */
 const users = new Map<string, string>();
-let identifier = 0;
 
 test.before(async () => {
   cluster = await ClusterTopology.start(3);
-  radgate = await startRadgate(cluster.url, { yaml: CONFIG });
+  radgate = await startRadgateOn(cluster.url, { policy: POLICY, extra: CHALLENGE });
 });
 
 test.after.always(async () => {
@@ -44,13 +43,12 @@ test.after.always(async () => {
 });
 
 async function send(user: string, password: string, state?: Buffer): Promise<RadiusPacket | undefined> {
-  const peer = await UdpPeer.open('127.0.0.1', radgate.port);
+  const peer = await openNas({ port: radgate.port });
   try {
     const attributes = state === undefined ? [] : [{ type: AttributeType.State, value: state }];
-    const reply = await peer.exchange(accessRequest({ identifier: ++identifier % 256, authenticator: randomAuthenticator(), userName: user, password, attributes }), 2000);
-    return reply === undefined ? undefined : decodePacket(reply);
+    return (await peer.send({ kind: 'access', userName: user, password, attributes })).reply?.packet;
   } finally {
-    peer.close();
+    await peer.close();
   }
 }
 
@@ -59,7 +57,7 @@ const codeOf = async (user: string, password: string, state?: Buffer): Promise<n
 /** Every user of the run, on each master, with the keys the gateway uses for it. */
 function keysOf(user: string): string[] {
   const keys = radgate.admin.store.keys;
-  return [keys.user(user), keys.codes(user), keys.challenges(user), keys.decision(user, 'test-nas:7:00112233445566778899aabbccddeeff')];
+  return [keys.user(user), keys.codes(user), keys.challenges(user), keys.outcome(user, 'test-nas:7:00112233445566778899aabbccddeeff')];
 }
 
 test.serial('users land on all three masters, and every key of a user hashes to that user\'s slot', async (t) => {

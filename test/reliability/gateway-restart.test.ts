@@ -1,22 +1,25 @@
 import type { Socket } from 'node:dgram';
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/index.js';
-import { Nas, paced, type Exchange } from '../../bench/reliability/nas.js';
-import { startServeProcess } from '../../bench/reliability/serve-process.js';
-import { startGateway } from '../helpers/gateway.js';
-import { statusServer, TEST_SECRET } from '../helpers/packets.js';
-import { UdpPeer } from '../helpers/udp.js';
-import { addUserWithToken, issue, SECRET_ENV, sleep, startFaultStack } from './fixtures.js';
+import { MANY_FAILURES_POLICY } from '../support/config.js';
+import { nextTurns, signalPending, udpReceiveQueueBytes } from '../support/kernel.js';
+import { openNas, paced, tagged, type Tagged } from '../support/nas.js';
+import { statusServer } from '../support/packets.js';
+import { patient, REPLY_WAIT_MS } from '../support/patience.js';
+import { startServer } from '../support/server.js';
+import { startStack } from '../support/stack.js';
+import { sleep, until } from '../support/until.js';
+import { addUserWithToken, issue } from '../support/users.js';
 
-// ISSUE 7 "Gateway restart (SIGTERM) under load": `radgate serve` as a subprocess, as a
-// service manager runs it, stopped while a NAS keeps sending. A graceful stop must answer
-// every request it has taken in; none may be lost, and the exit code is 0.
+// Gateway restart (SIGTERM) under load: `radgate serve` as a subprocess, as a service
+// manager runs it, stopped while a NAS keeps sending. A graceful stop must answer every
+// request it has taken in; none may be lost, and the exit code is 0.
 
 for (const workers of [1, 2]) {
   test.serial(`radgate serve with workers: ${workers}, SIGTERM under load: every request sent before the signal is answered, exit 0`, async (t) => {
-    const stack = await startFaultStack({ workers });
-    const serve = await startServeProcess(stack.configPath, { env: SECRET_ENV });
-    const nas = await Nas.open({ host: '127.0.0.1', port: serve.port, secret: TEST_SECRET, retransmitMs: 3000, transmissions: 1 });
+    const stack = await startStack({ policy: MANY_FAILURES_POLICY, workers });
+    const serve = await stack.startServe();
+    const nas = await openNas({ port: serve.port, sockets: 8, retransmitMs: patient(3000), transmissions: 1 });
     try {
       const users: { userName: string; password: string }[] = [];
       for (let u = 0; u < 10; u++) {
@@ -24,21 +27,24 @@ for (const workers of [1, 2]) {
         const [code] = await issue(stack.admin, `nas${u}`, { kind: 'emergency-tokencode' });
         users.push({ userName: `nas${u}`, password: `2468${code!.code}` });
       }
-      const exchanges: Promise<Exchange<'valid' | 'wrong'>>[] = [];
+      const exchanges: Promise<Tagged<'valid' | 'wrong'>>[] = [];
       const send = (i: number) => {
         const target = users[i % users.length]!;
-        exchanges.push(i % 2 === 0 ? nas.request(target, 'valid') : nas.request({ userName: target.userName, password: '2468ZZZZZZZZ' }, 'wrong'));
+        exchanges.push(
+          i % 2 === 0
+            ? tagged(nas.send({ kind: 'access', ...target }), 'valid')
+            : tagged(nas.send({ kind: 'access', userName: target.userName, password: '2468ZZZZZZZZ' }), 'wrong'),
+        );
       };
       const loadEnd = Date.now() + 2000;
       const load = paced(300, () => Date.now() >= loadEnd, send);
       await sleep(1000);
       // A burst right before the signal, so that requests are being read and decided when it lands.
       for (let i = 0; i < 60; i++) send(10_000 + i);
-      // dgram hands a datagram to the kernel on the next tick (address lookup): let every
-      // request so far leave before the signal, so "sent before SIGTERM" is exact.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Let any send deferred by dgram leave before the signal, so "sent before SIGTERM" is exact.
+      await nextTurns();
       const sentBeforeSignal = exchanges.length;
-      serve.child.kill('SIGTERM');
+      serve.process.child.kill('SIGTERM');
       const signalledAt = Date.now();
       await load;
       const settled = await Promise.all(exchanges);
@@ -56,7 +62,7 @@ for (const workers of [1, 2]) {
       t.is(exitCode, 0);
       t.true(serve.lines.some((line) => line.includes('"msg":"stopped"')));
     } finally {
-      nas.close();
+      await nas.close();
       await serve.stop('SIGKILL');
       await stack.close();
     }
@@ -69,17 +75,20 @@ test.serial('requests queued in the socket while the gateway is busy when SIGTER
   // requests reach its socket and the service manager sends SIGTERM. The kernel has
   // accepted every one of those requests for the gateway before the signal; a graceful
   // stop must read and answer them rather than close the socket on them.
-  const stack = await startFaultStack();
-  const serve = await startServeProcess(stack.configPath, { env: SECRET_ENV });
-  const nas = await Nas.open({ host: '127.0.0.1', port: serve.port, secret: TEST_SECRET, retransmitMs: 3000, transmissions: 1 });
+  const stack = await startStack({ policy: MANY_FAILURES_POLICY });
+  const serve = await stack.startServe();
+  const nas = await openNas({ port: serve.port, retransmitMs: patient(3000), transmissions: 1 });
   try {
     await addUserWithToken(stack.admin, 'queued', '2468');
     const [code] = await issue(stack.admin, 'queued', { kind: 'emergency-tokencode' });
     process.kill(serve.pid, 'SIGSTOP');
-    const exchanges = Array.from({ length: 50 }, (_, i) => nas.request({ userName: 'queued', password: `2468${code!.code}` }, i));
-    await sleep(100);
-    serve.child.kill('SIGTERM');
-    await sleep(100);
+    const exchanges = Array.from({ length: 50 }, () => nas.send({ kind: 'access', userName: 'queued', password: `2468${code!.code}` }));
+    // A connected socket's send reaches the kernel at once, and on loopback the kernel
+    // queues it for the receiver within that same call; the turns let any deferred send go.
+    await nextTurns();
+    t.true(udpReceiveQueueBytes(serve.port) > 0, 'the requests wait in the stopped gateway\'s socket');
+    serve.process.child.kill('SIGTERM');
+    await until('SIGTERM is pending for the stopped gateway', REPLY_WAIT_MS, () => signalPending(serve.pid, 'SIGTERM'));
     process.kill(serve.pid, 'SIGCONT');
     const settled = await Promise.all(exchanges);
     const exitCode = await serve.exited;
@@ -88,8 +97,8 @@ test.serial('requests queued in the socket while the gateway is busy when SIGTER
     t.is(answered, 50, 'every request in the socket buffer at SIGTERM is answered');
     t.is(exitCode, 0);
   } finally {
-    nas.close();
-    if (serve.child.exitCode === null && serve.child.signalCode === null) {
+    await nas.close();
+    if (!serve.process.hasExited()) {
       process.kill(serve.pid, 'SIGCONT');
       await serve.stop('SIGKILL');
     }
@@ -103,8 +112,8 @@ test.serial('a request read in the same event-loop turn as stop() is still answe
   // other request in flight) must still answer what was read, as it does for requests
   // already being decided. To land exactly there, this test listens on the server's own
   // socket (a private field): its listener runs right after the server's, in the same turn.
-  const gateway = await startGateway();
-  const peer = await UdpPeer.open('127.0.0.1', gateway.port);
+  const gateway = await startServer();
+  const peer = await openNas({ port: gateway.port });
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   process.on('unhandledRejection', onRejection);
@@ -112,16 +121,16 @@ test.serial('a request read in the same event-loop turn as stop() is still answe
   const { socket } = (gateway.server as unknown as { listeners: { socket: Socket }[] }).listeners[0]!;
   socket.once('message', () => (stopping = gateway.server.stop()));
   try {
-    peer.send(statusServer());
-    const reply = await peer.receive(1000);
+    peer.sendRaw(statusServer());
+    const reply = await peer.receiveRaw(REPLY_WAIT_MS);
     await stopping;
-    await sleep(50);
+    await nextTurns();
     t.truthy(stopping, 'stop() was called');
     t.truthy(reply, 'the request read before stop() got its reply');
     t.deepEqual(rejections.map(String), [], 'no unhandled rejection (a send on the closed socket)');
   } finally {
     process.off('unhandledRejection', onRejection);
-    peer.close();
+    await peer.close();
     await gateway.server.stop();
   }
 });

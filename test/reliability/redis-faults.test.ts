@@ -1,16 +1,19 @@
 import test, { type ExecutionContext } from 'ava';
-import { generateCode } from '../../src/auth/codes/alphabet.js';
+import { generateCode } from '../../src/credentials/codes/alphabet.js';
 import { PacketCode } from '../../src/protocol/index.js';
-import { StoreUnavailableError } from '../../src/store/credential-store.js';
-import type { AppendFsync } from '../../src/store/redis-process.js';
-import { Nas, paced, replyName, type Exchange } from '../../bench/reliability/nas.js';
-import { TEST_SECRET } from '../helpers/packets.js';
-import { dumpAll } from '../helpers/redis.js';
-import { OPERATOR } from '../helpers/stack.js';
-import { addUserWithToken, eventually, issue, shuffle, sleep, startFaultStack, type FaultStack } from './fixtures.js';
+import type { RadiusClient } from '../../src/client/radius-client.js';
+import type { AppendFsync } from '../../src/embedded-redis/redis-process.js';
+import { StoreUnavailableError } from '../../src/store/errors.js';
+import { MANY_FAILURES_POLICY } from '../support/config.js';
+import { openNas, paced, replyName, tagged, type Tagged } from '../support/nas.js';
+import { REPLY_WAIT_MS } from '../support/patience.js';
+import { dumpAll } from '../support/redis.js';
+import { OPERATOR, startStack, type Stack } from '../support/stack.js';
+import { sleep, until } from '../support/until.js';
+import { addUserWithToken, issue, shuffle } from '../support/users.js';
 
-// ISSUE 7 "Fault tests": real redis-server processes on loopback ports, killed and
-// restarted under load, with a NAS stand-in that retransmits like a real one (a frozen
+// Fault tests: real redis-server processes on loopback ports, killed and restarted under
+// load, with a NAS that retransmits like a real one (a frozen
 // Redis: redis-freeze.test.ts; gateway stops: gateway-restart.test.ts). Every test
 // asserts what must hold (never an Accept for a wrong, revoked or used-up code; never a
 // single-use code twice); numbers that are reported rather than asserted go to t.log and
@@ -34,7 +37,7 @@ interface Population {
  * different requests spread over the run), a revoked code and a code used up before the
  * run, and wrong passcodes; shuffled, so every kind is in flight when Redis dies.
  */
-async function population(stack: FaultStack, nas: Nas, users: number, codesPerUser: number, attempts: number): Promise<Population> {
+async function population(stack: Stack, nas: RadiusClient, users: number, codesPerUser: number, attempts: number): Promise<Population> {
   const requests: Population['requests'] = [];
   for (let u = 0; u < users; u++) {
     const user = `kill${u}`;
@@ -45,7 +48,7 @@ async function population(stack: FaultStack, nas: Nas, users: number, codesPerUs
     const [revoked] = await issue(stack.admin, user, { kind: 'emergency-passcode' });
     await stack.admin.service.revokeCodes(user, { id: revoked!.id }, OPERATOR);
     const [usedUp] = await issue(stack.admin, user, { kind: 'emergency-passcode', uses: 1 });
-    const first = await nas.request({ userName: user, password: usedUp!.code }, undefined);
+    const first = await nas.accessRequest(user, usedUp!.code);
     if (first.reply?.code !== PacketCode.AccessAccept) throw new Error(`setup: the code to use up was not accepted (${replyName(first.reply?.code)})`);
     for (let i = 0; i < attempts; i++) {
       requests.push({ user, password: revoked!.code, tag: { kind: 'revoked', user, id: revoked!.id } });
@@ -57,11 +60,11 @@ async function population(stack: FaultStack, nas: Nas, users: number, codesPerUs
 }
 
 interface KillOutcome {
-  readonly exchanges: Exchange<Tag>[];
+  readonly exchanges: Tagged<Tag>[];
   readonly killedAt: number;
   readonly restartedAt: number;
   /** Accepts per single-use code id, one per exchange (a retransmission's answer counts once). */
-  readonly acceptsPerCode: Map<string, Exchange<Tag>[]>;
+  readonly acceptsPerCode: Map<string, Tagged<Tag>[]>;
   /** Uses recorded in Redis per single-use code id after the run. */
   readonly usesPerCode: Map<string, number>;
   readonly replayedAccepts: number;
@@ -73,12 +76,12 @@ interface KillOutcome {
  * (restart()); the load goes on for 3.5 s more.
  */
 async function killDuringLoad(t: ExecutionContext, appendfsync: AppendFsync): Promise<KillOutcome> {
-  const stack = await startFaultStack({ redisOptions: { appendfsync } });
+  const stack = await startStack({ policy: MANY_FAILURES_POLICY, redisServer: { appendfsync }, captureLevel: 'info' });
   const gateway = await stack.startGateway();
-  const nas = await Nas.open({ host: '127.0.0.1', port: gateway.server.addresses()[0]!.port, secret: TEST_SECRET, retransmitMs: 400, transmissions: 8 });
+  const nas = await openNas({ port: gateway.server.addresses()[0]!.port, sockets: 8, retransmitMs: 400, transmissions: 8 });
   try {
     const { requests, singleUse } = await population(stack, nas, 24, 12, 3);
-    const exchanges: Promise<Exchange<Tag>>[] = [];
+    const exchanges: Promise<Tagged<Tag>>[] = [];
     let killedAt = 0;
     let restartedAt = 0;
     const started = Date.now();
@@ -93,13 +96,13 @@ async function killDuringLoad(t: ExecutionContext, appendfsync: AppendFsync): Pr
     const rate = requests.length / 7;
     await paced(rate, () => exchanges.length >= requests.length, (i) => {
       const { user, password, tag } = requests[i]!;
-      exchanges.push(nas.request({ userName: user, password }, tag));
+      exchanges.push(tagged(nas.send({ kind: 'access', userName: user, password }), tag));
     });
     await fault;
     const settled = await Promise.all(exchanges);
     t.log(`${appendfsync}: ${settled.length} requests in ${Date.now() - started} ms (${singleUse} single-use codes, 3 requests each: ${(settled.length / 7).toFixed(0)} requests/s); SIGKILL at +${killedAt - started} ms, answering again from +${restartedAt - started} ms`);
 
-    const acceptsPerCode = new Map<string, Exchange<Tag>[]>();
+    const acceptsPerCode = new Map<string, Tagged<Tag>[]>();
     for (const exchange of settled) {
       if (exchange.tag.kind !== 'single' || exchange.reply?.code !== PacketCode.AccessAccept) continue;
       acceptsPerCode.set(exchange.tag.id!, [...(acceptsPerCode.get(exchange.tag.id!) ?? []), exchange]);
@@ -111,7 +114,7 @@ async function killDuringLoad(t: ExecutionContext, appendfsync: AppendFsync): Pr
     const replayedAccepts = stack.lines.filter((line) => line.includes('"event":"decision"') && line.includes('"result":"accept"') && line.includes('"replayed":true')).length;
     return { exchanges: settled, killedAt, restartedAt, acceptsPerCode, usesPerCode, replayedAccepts };
   } finally {
-    nas.close();
+    await nas.close();
     await stack.close();
   }
 }
@@ -169,19 +172,19 @@ test.serial('kill -9 Redis under load with appendfsync everysec: report what res
 });
 
 test.serial('kill -9 after a consume ran but before its reply arrived: the retransmission gets the stored Accept, the code is used once', async (t) => {
-  const stack = await startFaultStack({ redisOptions: { appendfsync: 'always' } });
+  const stack = await startStack({ policy: MANY_FAILURES_POLICY, captureLevel: 'info' });
   const gateway = await stack.startGateway();
-  const nas = await Nas.open({ host: '127.0.0.1', port: gateway.server.addresses()[0]!.port, secret: TEST_SECRET, retransmitMs: 400, transmissions: 10 });
+  const nas = await openNas({ port: gateway.server.addresses()[0]!.port, retransmitMs: 400, transmissions: 10 });
   try {
     await addUserWithToken(stack.admin, 'victim', '1357');
     const [code] = await issue(stack.admin, 'victim', { kind: 'emergency-passcode', uses: 1 });
     // The worst moment for a crash: decide.lua has consumed the code and stored the
     // decision, and Redis dies before the gateway reads the reply. The gateway sees an
     // outage and stays silent; the NAS retransmits the same packet.
-    const store = gateway.credentials.store;
-    const decide = store.decide.bind(store);
+    const decider = gateway.store.decider;
+    const decide = decider.decide.bind(decider);
     let crashed = false;
-    store.decide = async (request) => {
+    decider.decide = async (request) => {
       const decided = await decide(request);
       if (request.user === 'victim' && decided.kind === 'decided' && !crashed) {
         crashed = true;
@@ -190,8 +193,9 @@ test.serial('kill -9 after a consume ran but before its reply arrived: the retra
       }
       return decided;
     };
-    const login = nas.request({ userName: 'victim', password: code!.code }, undefined);
-    t.true(await eventually(() => crashed, 2000, 10));
+    const login = nas.accessRequest('victim', code!.code);
+    await until('the consume ran and Redis was killed', REPLY_WAIT_MS, () => crashed, 10);
+    // Redis stays down while the NAS retransmits a couple of times (every 400 ms).
     await sleep(800);
     await stack.redis.restart();
     const answered = await login;
@@ -200,9 +204,9 @@ test.serial('kill -9 after a consume ran but before its reply arrived: the retra
     t.log(`answered on transmission ${answered.reply?.transmission} of the same request`);
     t.true(stack.lines.some((line) => line.includes('"result":"accept"') && line.includes('"replayed":true')), 'from the decision stored before the crash');
     t.is((await stack.admin.service.listCodes('victim'))[0]!.uses, 1, 'one use, not two');
-    t.is((await nas.request({ userName: 'victim', password: code!.code }, undefined)).reply?.code, PacketCode.AccessReject, 'a new request with the code is refused');
+    t.is((await nas.accessRequest('victim', code!.code)).reply?.code, PacketCode.AccessReject, 'a new request with the code is refused');
   } finally {
-    nas.close();
+    await nas.close();
     await stack.close();
   }
 });
@@ -211,10 +215,10 @@ test.serial('kill -9 after a consume ran but before its reply arrived: the retra
 
 test.serial('a clean Redis restart keeps issued codes, revocations, lockouts, failure counts and use counts', async (t) => {
   // everysec, the embedded default: a clean stop (SIGTERM) fsyncs the AOF.
-  const stack = await startFaultStack({ redisOptions: { appendfsync: 'everysec' }, policy: '  reject_delay_ms: 0\n  max_failures: 3\n  lockout_seconds: 3600\n' });
+  const stack = await startStack({ redisServer: { appendfsync: 'everysec' }, policy: '  reject_delay_ms: 0\n  max_failures: 3\n  lockout_seconds: 3600\n', captureLevel: 'info' });
   const gateway = await stack.startGateway();
-  const nas = await Nas.open({ host: '127.0.0.1', port: gateway.server.addresses()[0]!.port, secret: TEST_SECRET, retransmitMs: 1000, transmissions: 3 });
-  const login = async (user: string, password: string) => replyName((await nas.request({ userName: user, password }, undefined)).reply?.code);
+  const nas = await openNas({ port: gateway.server.addresses()[0]!.port });
+  const login = async (user: string, password: string) => replyName((await nas.accessRequest(user, password)).reply?.code);
   try {
     await addUserWithToken(stack.admin, 'alice', '2468');
     const [fixed] = await issue(stack.admin, 'alice', { kind: 'emergency-tokencode' });
@@ -247,7 +251,7 @@ test.serial('a clean Redis restart keeps issued codes, revocations, lockouts, fa
     t.like(before.views.users[2], { name: 'carol', locked: false, failures: 2 });
 
     await stack.redis.restart();
-    t.true(await eventually(() => stack.admin.store.isHealthy() && gateway.credentials.store.isHealthy(), 5000));
+    await until('the admin and the gateway reconnect', REPLY_WAIT_MS * 5, () => stack.admin.store.isHealthy() && gateway.store.isHealthy());
     t.deepEqual(await state(), before.state, 'every key and value survived (decision keys aside)');
     t.deepEqual(await views(), before.views, 'user show and code list read the same');
     const uses = (await stack.admin.service.listCodes('alice')).map((code) => [code.id, code.state, code.uses]);
@@ -261,7 +265,7 @@ test.serial('a clean Redis restart keeps issued codes, revocations, lockouts, fa
     t.like(await stack.admin.service.showUser('carol'), { locked: true, failures: 3 }, 'the failure count carried on from 2');
     t.is(await login('dave', '8642000000'), 'reject');
   } finally {
-    nas.close();
+    await nas.close();
     await stack.close();
   }
 });

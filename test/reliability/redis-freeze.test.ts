@@ -1,16 +1,23 @@
 import test from 'ava';
-import { generateCode } from '../../src/auth/codes/alphabet.js';
+import { generateCode } from '../../src/credentials/codes/alphabet.js';
 import { PacketCode } from '../../src/protocol/index.js';
-import { Nas, paced, replyName, type Exchange } from '../../bench/reliability/nas.js';
-import { startServeProcess } from '../../bench/reliability/serve-process.js';
-import { TEST_SECRET } from '../helpers/packets.js';
-import { withConnection } from '../helpers/redis.js';
-import { addUserWithToken, eventually, issue, SECRET_ENV, sleep, startFaultStack } from './fixtures.js';
+import { CLOCK_SKEW_ALLOWANCE_MS, type DecideScript } from '../../src/store/decide/decide-script.js';
+import { openNas, paced, replyName, tagged, type Tagged } from '../support/nas.js';
+import { patient, REPLY_WAIT_MS } from '../support/patience.js';
+import { withConnection } from '../support/redis.js';
+import { startStack } from '../support/stack.js';
+import { sleep, until } from '../support/until.js';
+import { addUserWithToken, issue } from '../support/users.js';
 
-// ISSUE 7 "Redis frozen (kill -STOP) under load": a real redis-server stopped with
-// SIGSTOP while `radgate serve` (a subprocess, so its memory is its own) takes load. The
-// gateway must stay silent (or Reject, per on_store_failure), keep its memory bounded, and
-// nothing queued in the frozen server's socket may consume a code once it resumes.
+// Redis frozen (kill -STOP) under load: a real redis-server stopped with SIGSTOP while
+// `radgate serve` (a subprocess, so its memory is its own) takes load. The gateway must
+// stay silent (or Reject, per on_store_failure), keep its memory bounded, and nothing
+// queued in the frozen server's socket may consume a code once it resumes. These tests
+// are about the command timeout itself, so they set it (500 ms) rather than take the
+// tests' patient default.
+
+const FROZEN_COMMAND_TIMEOUT_MS = 500;
+const FROZEN_REDIS = `  command_timeout_ms: ${FROZEN_COMMAND_TIMEOUT_MS}\n`;
 
 const MB = 1024 * 1024;
 
@@ -24,10 +31,10 @@ interface FreezeTag {
 
 for (const onStoreFailure of ['drop', 'reject'] as const) {
   test.serial(`Redis frozen (SIGSTOP) under load, on_store_failure ${onStoreFailure}: ${onStoreFailure === 'drop' ? 'no reply' : 'Reject'}, bounded memory, no queued consume after SIGCONT`, async (t) => {
-    const stack = await startFaultStack({ policy: `  reject_delay_ms: 0\n  max_failures: 100\n  on_store_failure: ${onStoreFailure}\n` });
-    const serve = await startServeProcess(stack.configPath, { env: SECRET_ENV });
+    const stack = await startStack({ policy: `  reject_delay_ms: 0\n  max_failures: 100\n  on_store_failure: ${onStoreFailure}\n`, redis: FROZEN_REDIS, requestTimeoutMs: 2000 });
+    const serve = await stack.startServe();
     // One transmission per request: what is measured is what the gateway does with each.
-    const nas = await Nas.open({ host: '127.0.0.1', port: serve.port, secret: TEST_SECRET, retransmitMs: 2500, transmissions: 1 });
+    const nas = await openNas({ port: serve.port, sockets: 8, retransmitMs: patient(2500), transmissions: 1 });
     try {
       const valid: { user: string; password: string }[] = [];
       for (let u = 0; u < 10; u++) {
@@ -38,13 +45,13 @@ for (const onStoreFailure of ['drop', 'reject'] as const) {
       await addUserWithToken(stack.admin, 'frozen', '1357');
       const frozenCodes = await issue(stack.admin, 'frozen', { kind: 'emergency-passcode', count: 40 });
 
-      const exchanges: Promise<Exchange<FreezeTag>>[] = [];
+      const exchanges: Promise<Tagged<FreezeTag>>[] = [];
       const send = (i: number) => {
         const target = valid[i % valid.length]!;
         exchanges.push(
           i % 3 === 2
-            ? nas.request({ userName: target.user, password: `2468${generateCode('unambiguous', 8)}` }, { kind: 'wrong' })
-            : nas.request({ userName: target.user, password: target.password }, { kind: 'valid' }),
+            ? tagged(nas.send({ kind: 'access', userName: target.user, password: `2468${generateCode('unambiguous', 8)}` }), { kind: 'wrong' })
+            : tagged(nas.send({ kind: 'access', userName: target.user, password: target.password }), { kind: 'valid' }),
         );
       };
       let phaseEnd = Date.now() + 1500;
@@ -52,26 +59,26 @@ for (const onStoreFailure of ['drop', 'reject'] as const) {
       await sleep(300);
       const baseline = serve.rssBytes();
 
-      stack.redis.kill('SIGSTOP');
+      stack.redis.freeze();
       const frozenAt = Date.now();
       const samples: number[] = [];
       const sampler = setInterval(() => samples.push(serve.rssBytes()), 250);
       // Requests for fresh single-use codes while frozen: the first go into Redis's socket
       // before the gateway notices the stall, the rest fail fast.
       const frozenRequests = frozenCodes.map((code, i) =>
-        sleep(i * 25).then(() => nas.request({ userName: 'frozen', password: code.code }, { kind: 'frozen-code' as const, id: code.id })),
+        sleep(i * 25).then(() => tagged(nas.send({ kind: 'access', userName: 'frozen', password: code.code }), { kind: 'frozen-code' as const, id: code.id })),
       );
       phaseEnd = Date.now() + 4000;
       sent += await paced(300, () => Date.now() >= phaseEnd, (i) => send(sent + i));
       clearInterval(sampler);
-      stack.redis.kill('SIGCONT');
+      stack.redis.thaw();
       const continuedAt = Date.now();
       phaseEnd = Date.now() + 2500;
       await paced(300, () => Date.now() >= phaseEnd, (i) => send(sent + i));
       const settled = [...(await Promise.all(exchanges)), ...(await Promise.all(frozenRequests))];
 
       const during = settled.filter((e) => e.sentAt >= frozenAt && e.sentAt < continuedAt);
-      const count = (list: Exchange<FreezeTag>[], reply: string) => list.filter((e) => replyName(e.reply?.code) === reply).length;
+      const count = (list: Tagged<FreezeTag>[], reply: string) => list.filter((e) => replyName(e.reply?.code) === reply).length;
       const rejectTimes = during.filter((e) => e.reply !== undefined).map((e) => e.reply!.roundTripMs).sort((a, b) => a - b);
       const growth = Math.max(...samples) - baseline;
       // Reported, not asserted: how far past the command timeout an answer can come.
@@ -108,12 +115,12 @@ for (const onStoreFailure of ['drop', 'reject'] as const) {
       t.is(codes.length, 40);
       t.deepEqual(codes.filter((code) => code.uses !== 0).map((code) => code.id), [], 'no code sent while frozen was consumed');
       // They were not spent, so the user can still log in with each, once.
-      const retried = await Promise.all(frozenCodes.map((code) => nas.request({ userName: 'frozen', password: code.code }, undefined)));
+      const retried = await Promise.all(frozenCodes.map((code) => nas.send({ kind: 'access', userName: 'frozen', password: code.code })));
       t.is(retried.filter((e) => e.reply?.code === PacketCode.AccessAccept).length, 40);
       t.true((await stack.admin.service.listCodes('frozen')).every((code) => code.uses === 1));
     } finally {
-      nas.close();
-      stack.redis.kill('SIGCONT');
+      await nas.close();
+      stack.redis.thaw();
       t.is(await serve.stop('SIGTERM'), 0);
       await stack.close();
     }
@@ -121,24 +128,26 @@ for (const onStoreFailure of ['drop', 'reject'] as const) {
 }
 
 test.serial('a decision queued in a frozen Redis is refused as late after SIGCONT: the code is not consumed', async (t) => {
-  const stack = await startFaultStack();
+  const stack = await startStack({ redis: FROZEN_REDIS, requestTimeoutMs: 2000 });
   const gateway = await stack.startGateway();
-  const nas = await Nas.open({ host: '127.0.0.1', port: gateway.server.addresses()[0]!.port, secret: TEST_SECRET, retransmitMs: 2000, transmissions: 1 });
+  const nas = await openNas({ port: gateway.server.addresses()[0]!.port, retransmitMs: patient(2000), transmissions: 1 });
   try {
     await addUserWithToken(stack.admin, 'victim', '1357');
     const [code] = await issue(stack.admin, 'victim', { kind: 'emergency-passcode', uses: 1 });
     // Fault injection at the worst moment: the gateway holds no copy of this new user, so
     // its first round trip returns the record; Redis freezes right after answering it, so
     // the second (the consume) is sent into a frozen server's socket.
-    const store = gateway.credentials.store;
-    const decide = store.decide.bind(store);
+    const decider: DecideScript = gateway.store.decider;
+    const decide = decider.decide.bind(decider);
     let frozen = false;
-    store.decide = async (request) => {
+    let secondCallAt: number | undefined;
+    decider.decide = async (request) => {
+      if (request.user === 'victim' && frozen) secondCallAt ??= Date.now();
       const result = await decide(request);
       if (request.user === 'victim' && !frozen) {
         t.is(result.kind, 'stale', 'the first round trip only read the record');
         frozen = true;
-        stack.redis.kill('SIGSTOP');
+        stack.redis.freeze();
       }
       return result;
     };
@@ -148,23 +157,26 @@ test.serial('a decision queued in a frozen Redis is refused as late after SIGCON
         [...String(await client.info('commandstats')).matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0),
       );
     const before = await scripts();
-    const request = nas.request({ userName: 'victim', password: code!.code }, undefined);
-    await eventually(() => frozen, 2000, 10);
-    await sleep(1500);
-    stack.redis.kill('SIGCONT');
+    const request = nas.send({ kind: 'access', userName: 'victim', password: code!.code });
+    await until('the second round trip is sent into the frozen Redis', REPLY_WAIT_MS, () => secondCallAt !== undefined, 10);
+    await until('the gateway drops the request: the command timed out', REPLY_WAIT_MS * 2, () => gateway.server.counters.get('dropped', 'store-unavailable') === 1, 10);
+    // Thawed once the queued decide is past the latest time it may run (sent + command
+    // timeout + the clock-skew allowance), so that running now it must find itself late.
+    await until('the queued decide is past its deadline', REPLY_WAIT_MS * 2, () => Date.now() > secondCallAt! + FROZEN_COMMAND_TIMEOUT_MS + CLOCK_SKEW_ALLOWANCE_MS + 50, 10);
+    stack.redis.thaw();
     t.is((await request).reply, undefined, 'no reply: the decision timed out');
-    t.true(await eventually(async () => gateway.credentials.store.isHealthy(), 5000), 'the store recovers');
+    await until('the store recovers', REPLY_WAIT_MS * 5, () => gateway.store.isHealthy());
     // Two more scripts ran: the read, and the queued decide, which found itself late.
     t.is((await scripts()) - before, 2, 'the queued decide did reach Redis');
     const [listed] = await stack.admin.service.listCodes('victim');
     t.is(listed!.uses, 0, 'and consumed nothing');
     t.true(stack.lines.some((line) => line.includes('"reason":"store-unavailable"')));
     // Still usable, once.
-    t.is((await nas.request({ userName: 'victim', password: code!.code }, undefined)).reply?.code, PacketCode.AccessAccept);
-    t.is((await nas.request({ userName: 'victim', password: code!.code }, undefined)).reply?.code, PacketCode.AccessReject);
+    t.is((await nas.send({ kind: 'access', userName: 'victim', password: code!.code })).reply?.code, PacketCode.AccessAccept);
+    t.is((await nas.send({ kind: 'access', userName: 'victim', password: code!.code })).reply?.code, PacketCode.AccessReject);
   } finally {
-    nas.close();
-    stack.redis.kill('SIGCONT');
+    await nas.close();
+    stack.redis.thaw();
     await stack.close();
   }
 });

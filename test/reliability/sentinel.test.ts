@@ -1,25 +1,16 @@
-import { createSocket } from 'node:dgram';
-import { setTimeout as sleep } from 'node:timers/promises';
 import test, { type ExecutionContext } from 'ava';
-import { startGateway } from '../../src/gateway.js';
 import { decodePacket, PacketCode } from '../../src/protocol/index.js';
-import {
-  ask,
-  connectedPort,
-  FAILOVER_GATEWAY,
-  failoverUnderLoad,
-  nasRequest,
-  SentinelTopology,
-  startRadgate,
-  until,
-  type FailoverRound,
-  type RadgateUnderTest,
-  type SentinelTopologyOptions,
-} from '../helpers/redis-topologies.js';
-import { accessRequest } from '../helpers/packets.js';
-import { OPERATOR } from '../helpers/stack.js';
+import { startGateway } from '../../src/serve/gateway.js';
+import { connectedPort, FAILOVER_GATEWAY, failoverUnderLoad, lingeringLogin, type FailoverRound } from '../support/failover.js';
+import { openNas } from '../support/nas.js';
+import { accessRequest } from '../support/packets.js';
+import { patient, REPLY_WAIT_MS } from '../support/patience.js';
+import { OPERATOR, startRadgateOn, type RadgateOn } from '../support/stack.js';
+import { ask } from '../support/topologies/ask.js';
+import { SentinelTopology, type SentinelTopologyOptions } from '../support/topologies/sentinel.js';
+import { until } from '../support/until.js';
 
-// Issue 7, Redis Sentinel: one master, one replica and three sentinels (quorum 2) on
+// Redis Sentinel: one master, one replica and three sentinels (quorum 2) on
 // loopback ports, radgate configured with `wait_replicas: 1`. A decision may only be
 // answered once a replica holds it (WAIT), so that a failover can never bring back a code
 // whose use was answered with an Accept.
@@ -31,14 +22,14 @@ const RECOVERY_BOUND_MS = 15_000;
 
 interface Setup {
   readonly topology: SentinelTopology;
-  readonly radgate: RadgateUnderTest;
+  readonly radgate: RadgateOn;
 }
 
 async function withSentinel(t: ExecutionContext, options: SentinelTopologyOptions, run: (setup: Setup) => Promise<void>): Promise<void> {
   const topology = await SentinelTopology.start(options);
-  let radgate: RadgateUnderTest | undefined;
+  let radgate: RadgateOn | undefined;
   try {
-    radgate = await startRadgate(topology.url, FAILOVER_GATEWAY);
+    radgate = await startRadgateOn(topology.url, FAILOVER_GATEWAY);
     await run({ topology, radgate });
   } finally {
     // What the gateway and the sentinels saw, for a failure's report.
@@ -54,7 +45,7 @@ async function withSentinel(t: ExecutionContext, options: SentinelTopologyOption
 }
 
 /** Single-use emergency passcodes for a new user of this test. */
-async function singleUseCodes(radgate: RadgateUnderTest, user: string, count: number): Promise<string[]> {
+async function singleUseCodes(radgate: RadgateOn, user: string, count: number): Promise<string[]> {
   await radgate.admin.service.addUser(user, '2468', OPERATOR);
   await radgate.admin.service.assignToken(user, {}, OPERATOR);
   return (await radgate.admin.service.issueCodes(user, { kind: 'emergency-passcode', uses: 1, count }, OPERATOR)).map((issued) => issued.code);
@@ -94,22 +85,22 @@ test('kill -9 of the master under load: the gateway follows the promoted replica
 test('no replica to acknowledge (wait_replicas: 1): no Accept, neither for the request nor for its retransmissions', async (t) => {
   await withSentinel(t, {}, async ({ topology, radgate }) => {
     const [first, second, third] = await singleUseCodes(radgate, 'lonely', 3);
-    t.deepEqual((await nasRequest(radgate.port, 'lonely', first!, { firstReply: true })).replies, [PacketCode.AccessAccept], 'with the replica up');
+    t.deepEqual((await lingeringLogin(radgate.port, 'lonely', first!, { firstReply: true, gatewayRequestTimeoutMs: radgate.config.requestTimeoutMs })).replies, [PacketCode.AccessAccept], 'with the replica up');
 
     const { master, replica } = await topology.settled();
     await topology.stopNode(replica);
-    await until('the master has no replica left', 5000, async () => String(await ask(master, 'INFO', 'replication')).includes('connected_slaves:0'));
+    await until('the master has no replica left', patient(5000), async () => String(await ask(master, 'INFO', 'replication')).includes('connected_slaves:0'));
     // Three sends a second apart, as a NAS retransmits: WAIT cannot succeed for any of them.
-    const alone = await nasRequest(radgate.port, 'lonely', second!);
+    const alone = await lingeringLogin(radgate.port, 'lonely', second!, { gatewayRequestTimeoutMs: radgate.config.requestTimeoutMs });
     t.deepEqual(alone.replies, [], 'not answered at all (on_store_failure: drop), and above all no Accept');
-    t.is(alone.sends, 3, 'the NAS got no answer and retransmitted');
+    t.is(alone.transmissions, 3, 'the NAS got no answer and retransmitted');
 
     await topology.restartAsReplica(replica, master);
     await topology.settled();
-    t.deepEqual((await nasRequest(radgate.port, 'lonely', third!, { firstReply: true })).replies, [PacketCode.AccessAccept], 'answered again once a replica is back');
+    t.deepEqual((await lingeringLogin(radgate.port, 'lonely', third!, { firstReply: true, gatewayRequestTimeoutMs: radgate.config.requestTimeoutMs })).replies, [PacketCode.AccessAccept], 'answered again once a replica is back');
     // The unanswered request may have used its code (the script ran before WAIT failed);
     // what must never happen is an Accept for it now after having answered it before.
-    const again = await nasRequest(radgate.port, 'lonely', second!);
+    const again = await lingeringLogin(radgate.port, 'lonely', second!, { gatewayRequestTimeoutMs: radgate.config.requestTimeoutMs });
     t.true(accepts(alone.replies) + accepts(again.replies) <= 1, `accepted at most once (then ${alone.replies}, now ${again.replies})`);
   });
 });
@@ -119,14 +110,14 @@ test('a code typed between the promotion and the old master becoming a replica i
   // switch, and until then it still takes writes from clients connected to it.
   await withSentinel(t, { quickSentinels: false }, async ({ topology, radgate }) => {
     const [code] = await singleUseCodes(radgate, 'straddle', 1);
-    const { master: oldMaster } = await topology.settled(45_000);
+    const { master: oldMaster } = await topology.settled(patient(45_000));
     await topology.forceFailover();
     const newMaster = await topology.switched(oldMaster);
-    const during = await nasRequest(radgate.port, 'straddle', code!);
-    t.log(`during the switch: replies ${JSON.stringify(during.replies)}, gateway on ${await connectedPort(radgate.gateway.credentials)}, old master ${oldMaster} says ${String(((await ask(oldMaster, 'ROLE')) as string[])[0])}, new master ${newMaster}`);
+    const during = await lingeringLogin(radgate.port, 'straddle', code!, { gatewayRequestTimeoutMs: radgate.config.requestTimeoutMs });
+    t.log(`during the switch: replies ${JSON.stringify(during.replies)}, gateway on ${await connectedPort(radgate.gateway.store.redis)}, old master ${oldMaster} says ${String(((await ask(oldMaster, 'ROLE')) as string[])[0])}, new master ${newMaster}`);
 
     await topology.replicating(oldMaster, newMaster);
-    const after = await nasRequest(radgate.port, 'straddle', code!);
+    const after = await lingeringLogin(radgate.port, 'straddle', code!, { gatewayRequestTimeoutMs: radgate.config.requestTimeoutMs });
     t.not(after.replies.length, 0, 'the gateway answers once the old master is a replica');
     t.true(accepts(during.replies) + accepts(after.replies) <= 1, `the code is accepted at most once (during ${during.replies}, after ${after.replies})`);
   });
@@ -136,28 +127,30 @@ test('a retransmission that reaches another gateway instance is not answered bef
   await withSentinel(t, {}, async ({ topology, radgate }) => {
     // A second instance on the same Redis, as behind a load balancer: a NAS retransmission
     // may reach either, and the stored decision answers it there too.
-    const second = await startGateway(radgate.config, radgate.logger);
-    const socket = createSocket('udp4');
-    const replies: number[] = [];
-    socket.on('message', (datagram) => replies.push(decodePacket(datagram).code));
+    const second = await startGateway(radgate.config, radgate.logger, { connectTimeoutMs: patient(5000) });
+    const toFirst = await openNas({ port: radgate.port });
+    const toSecond = await openNas({ port: second.server.addresses()[0]!.port });
     let replica: number | undefined;
     try {
-      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
       const [code] = await singleUseCodes(radgate, 'twice', 1);
       replica = (await topology.settled()).replica;
       // Frozen, the replica stays connected (the master notices only after repl-timeout,
       // 60 s) but acknowledges nothing more: WAIT must time out, whichever instance asks.
-      topology.node(replica).kill('SIGSTOP');
+      topology.node(replica).freeze();
       const request = accessRequest({ identifier: 42, userName: 'twice', password: code! });
-      socket.send(request, radgate.port, '127.0.0.1');
-      await sleep(1200);
+      const unacknowledged = (gateway: { server: { counters: { get(name: 'dropped', label: string): number } } }) => gateway.server.counters.get('dropped', 'store-unavailable');
+      toFirst.sendRaw(request);
+      await until('the first instance drops the request: no replica acknowledged it', REPLY_WAIT_MS * 2, () => unacknowledged(radgate.gateway) === 1);
       // The same bytes to the other instance: the same fingerprint, so it finds the decision.
-      socket.send(request, second.server.addresses()[0]!.port, '127.0.0.1');
-      await sleep(2500);
+      toSecond.sendRaw(request);
+      await until('the second instance drops the retransmission too', REPLY_WAIT_MS * 2, () => unacknowledged(second) === 1);
+      // Dropped by both, so no reply can follow; whatever arrived meanwhile is here.
+      const replies = [await toFirst.receiveRaw(0), await toSecond.receiveRaw(0)].filter((reply) => reply !== undefined).map((reply) => decodePacket(reply!).code);
       t.false(replies.includes(PacketCode.AccessAccept), `no Accept while the replica acknowledges nothing (got ${JSON.stringify(replies)})`);
     } finally {
-      if (replica !== undefined) topology.node(replica).kill('SIGCONT');
-      socket.close();
+      if (replica !== undefined) topology.node(replica).thaw();
+      await toFirst.close();
+      await toSecond.close();
       await second.stop();
     }
   });

@@ -1,12 +1,13 @@
 import test from 'ava';
 import calculateSlot from 'cluster-key-slot';
-import { Authenticator } from '../../src/auth/authenticator.js';
-import { UserSnapshots } from '../../src/auth/user-snapshots.js';
 import { KeyNames } from '../../src/store/key-names.js';
 import { StandInRecords } from '../../src/store/stand-in-records.js';
-import { totpAt } from '../helpers/otp.js';
-import { withConnection } from '../helpers/redis.js';
-import { OPERATOR, startStack, type Stack } from '../helpers/stack.js';
+import { loginOn } from '../support/login.js';
+import { totpAt } from '../support/otp.js';
+import { REPLY_WAIT_MS } from '../support/patience.js';
+import { withConnection } from '../support/redis.js';
+import { until } from '../support/until.js';
+import { OPERATOR, startStack, type Stack } from '../support/stack.js';
 
 // The stand-in records an unknown user's login reads and writes instead of its own
 // (decide.lua), so Redis does the same work for a name that does not exist as for a wrong
@@ -17,7 +18,7 @@ let stack: Stack;
 let sequence = 0;
 
 test.before(async () => {
-  stack = await startStack({ yaml: 'policy:\n  reject_delay_ms: 0\n  max_failures: 5\n' });
+  stack = await startStack({ policy: '  reject_delay_ms: 0\n  max_failures: 5\n' });
 });
 
 test.after.always(async () => {
@@ -60,13 +61,13 @@ test.serial('the CLI writes no stand-ins; a gateway writes them at start, and a 
   await stack.startGateway();
   t.deepEqual(await read(), first, 'written only where missing');
   // Not users: not in the index that `user list` reads.
-  t.false((await stack.admin.store.listUsers(0, 1000)).some((name) => name.includes('stand-in')));
+  t.false((await stack.admin.store.repository.listUsers(0, 1000)).some((name) => name.includes('stand-in')));
 });
 
 test.serial('an unknown user\'s refusal reads the stand-in, as a wrong PIN reads the user, and leaves nothing but its decision', async (t) => {
   await stack.startGateway();
   const pair = new StandInRecords(stack.admin.store.keys, false).all()[0]!;
-  const authenticator = new Authenticator(stack.admin.store, stack.admin.keyring, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read, new UserSnapshots(1000));
+  const { login } = loginOn(stack, { maxUsers: 1000 });
   const name = `nobody${++sequence}`;
   const digestBefore = await withConnection(stack.redis, (redis) => redis.hgetall(pair.user));
   // MONITOR shows each command a script runs: what Redis did for this login.
@@ -74,9 +75,10 @@ test.serial('an unknown user\'s refusal reads the stand-in, as a wrong PIN reads
   const monitor = await withConnection(stack.redis, async (redis) => redis.monitor());
   monitor.on('monitor', (_time: string, args: string[]) => seen.push(args.join(' ')));
   try {
-    const { outcome } = await authenticator.authenticate({ user: name, password: '1234ABCDEFGH', fingerprint: `stand-in:${sequence}`, client: 'test-nas' });
+    const { outcome } = await login.run({ user: name, password: '1234ABCDEFGH', fingerprint: `stand-in:${sequence}`, client: 'test-nas' });
     t.deepEqual(outcome, { result: 'reject', reason: 'unknown-user', lockedNow: false });
-    for (let waited = 0; !seen.some((line) => line.startsWith('PEXPIRE')) && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    // MONITOR delivers the script's commands after the script's reply; the last one is its PEXPIRE.
+    await until('MONITOR shows the script\'s last command', REPLY_WAIT_MS, () => seen.some((line) => line.startsWith('PEXPIRE')));
   } finally {
     monitor.disconnect();
   }
@@ -86,7 +88,7 @@ test.serial('an unknown user\'s refusal reads the stand-in, as a wrong PIN reads
   t.is(lookups(stack.admin.store.keys.codes(name)), 0);
   t.deepEqual(await withConnection(stack.redis, (redis) => redis.hgetall(pair.user)), digestBefore, 'and not written');
   const left = await withConnection(stack.redis, (redis) => redis.keys(`*${name}*`));
-  t.deepEqual(left, [stack.admin.store.keys.decision(name, `stand-in:${sequence}`)], 'only the decision, kept for retransmissions');
+  t.deepEqual(left, [stack.admin.store.keys.outcome(name, `stand-in:${sequence}`)], 'only the outcome, kept for retransmissions');
 });
 
 test.serial('after Redis loses its data and comes back, the gateway writes the stand-ins again', async (t) => {
@@ -96,10 +98,7 @@ test.serial('after Redis loses its data and comes back, the gateway writes the s
   // A restart drops every connection; the gateway's store reconnects and rewrites them.
   // (The data survive here, AOF always, except the two keys just deleted.)
   await stack.redis.restart();
-  for (let waited = 0; waited < 5000; waited += 50) {
-    if ((await withConnection(stack.redis, (redis) => redis.exists(pair.user, pair.codes))) === 2) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await until('the gateway writes the stand-ins again', REPLY_WAIT_MS * 5, async () => (await withConnection(stack.redis, (redis) => redis.exists(pair.user, pair.codes))) === 2);
   t.is(await withConnection(stack.redis, (redis) => redis.exists(pair.user, pair.codes)), 2);
 });
 
@@ -108,11 +107,11 @@ test.serial('a user whose token secret does not decrypt is never accepted, whate
   await stack.admin.service.addUser(name, '4821', OPERATOR);
   await stack.admin.service.assignToken(name, {}, OPERATOR);
   await withConnection(stack.redis, (redis) => redis.hset(stack.admin.store.keys.user(name), 't_secret', stack.admin.keyring.encryptTokenSecret('someone-else', Buffer.alloc(20))));
-  const authenticator = new Authenticator(stack.admin.store, stack.admin.keyring, stack.config.policy, stack.config.challenge, 10_000, stack.clock.read);
+  const { login } = loginOn(stack, { maxUsers: 0 });
   // The tokencode the sealed secret (20 zero bytes) shows now: right, but not this user's.
   const sealed = totpAt(`otpauth://totp/x?secret=${'A'.repeat(32)}`, stack.clock.now);
   for (const code of [sealed, '755224', '000000']) {
-    const { outcome } = await authenticator.authenticate({ user: name, password: `4821${code}`, fingerprint: `broken:${++sequence}`, client: 'test-nas' });
+    const { outcome } = await login.run({ user: name, password: `4821${code}`, fingerprint: `broken:${++sequence}`, client: 'test-nas' });
     t.is(outcome.result, 'reject');
   }
 });

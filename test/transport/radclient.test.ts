@@ -1,7 +1,7 @@
 import test from 'ava';
-import { ScriptedHandler, startGateway, testClient, type TestGateway } from '../helpers/gateway.js';
-import { TEST_SECRET } from '../helpers/packets.js';
-import { radclient } from '../helpers/radclient.js';
+import { ScriptedHandler, startServer, testClient, type TestServer } from '../support/server.js';
+import { TEST_SECRET } from '../support/packets.js';
+import { radclient } from '../support/radclient.js';
 
 // Interop with a real peer: FreeRADIUS's radclient 3.2.1 from Debian 12. It predates the
 // BlastRADIUS reply check (-b), so reply bytes are checked by the UDP tests in server.test.ts.
@@ -12,12 +12,12 @@ const handler = new ScriptedHandler((request) =>
     : { action: 'reject', attributes: [{ name: 'Reply-Message', value: 'denied' }] },
 );
 
-let gateway: TestGateway;
+let gateway: TestServer;
 let v4: string;
 let v6: string;
 
 test.before(async () => {
-  gateway = await startGateway({
+  gateway = await startServer({
     handler,
     clients: [testClient({ name: 'v4', address: '127.0.0.1' }), testClient({ name: 'v6', address: '::1' })],
     config: {
@@ -61,13 +61,13 @@ for (const [family, server] of [['IPv4', () => v4], ['IPv6', () => v6]] as const
 }
 
 test('radclient without Message-Authenticator gets no reply', async (t) => {
-  const before = gateway.server.counters.get('dropped', 'RADIUS_ERR_MESSAGE_AUTHENTICATOR_MISSING');
+  const before = gateway.server.counters.get('dropped', 'RADGATE_RADIUS_MESSAGE_AUTHENTICATOR_MISSING');
   const result = await radclient(v4, 'auth', 'User-Name = "alice", User-Password = "right-password"\n', TEST_SECRET);
   t.is(result.exitCode, 1);
   t.notRegex(result.output, /Received Access/);
   t.regex(result.output, /No reply from server/);
   // radclient -r 1: the original and no retry, or one retry; each is dropped.
-  t.true(gateway.server.counters.get('dropped', 'RADIUS_ERR_MESSAGE_AUTHENTICATOR_MISSING') > before);
+  t.true(gateway.server.counters.get('dropped', 'RADGATE_RADIUS_MESSAGE_AUTHENTICATOR_MISSING') > before);
 });
 
 test('radclient with the wrong secret gets no reply', async (t) => {

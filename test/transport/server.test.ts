@@ -8,20 +8,24 @@ import {
   verifyMessageAuthenticator,
   verifyResponseAuthenticator,
 } from '../../src/protocol/index.js';
-import { ScriptedHandler, startGateway, testClient, type TestGateway } from '../helpers/gateway.js';
-import { accessRequest, handBuilt, proxyState, statusServer, TEST_SECRET } from '../helpers/packets.js';
-import { UdpPeer } from '../helpers/udp.js';
+import type { RadiusClient } from '../../src/client/radius-client.js';
+import { openNas } from '../support/nas.js';
+import { REPLY_WAIT_MS } from '../support/patience.js';
+import type { ServerCounter } from '../../src/transport/server.js';
+import { ScriptedHandler, startServer, testClient, type TestServer } from '../support/server.js';
+import { until } from '../support/until.js';
+import { accessRequest, handBuilt, proxyState, statusServer, TEST_SECRET } from '../support/packets.js';
 
 async function withGateway(
-  options: Parameters<typeof startGateway>[0],
-  body: (gateway: TestGateway, peer: UdpPeer) => Promise<void>,
+  options: Parameters<typeof startServer>[0],
+  body: (gateway: TestServer, peer: RadiusClient) => Promise<void>,
 ): Promise<void> {
-  const gateway = await startGateway(options);
-  const peer = await UdpPeer.open('127.0.0.1', gateway.port);
+  const gateway = await startServer(options);
+  const peer = await openNas({ port: gateway.port });
   try {
     await body(gateway, peer);
   } finally {
-    peer.close();
+    await peer.close();
     await gateway.server.stop();
   }
 }
@@ -38,6 +42,19 @@ function assertSoundReply(t: import('ava').ExecutionContext, replyBytes: Buffer 
   return reply;
 }
 
+/**
+ * Sends bytes the server must not answer and waits until it counts them under `counter`
+ * `label` (`times` more than before): once it has, no reply can follow. Returns whatever
+ * datagram came back meanwhile, which must be nothing.
+ */
+async function dropped(gateway: TestServer, peer: RadiusClient, packets: Buffer | Buffer[], counter: ServerCounter, label: string): Promise<Buffer | undefined> {
+  const list = Array.isArray(packets) ? packets : [packets];
+  const before = gateway.server.counters.get(counter, label);
+  for (const packet of list) peer.sendRaw(packet);
+  await until(`the server counts ${counter} ${label}`, REPLY_WAIT_MS, () => gateway.server.counters.get(counter, label) >= before + list.length, 10);
+  return peer.receiveRaw(0);
+}
+
 test('answers an Access-Request with the handler decision and its attributes', async (t) => {
   const handler = new ScriptedHandler(() => ({
     action: 'accept',
@@ -48,7 +65,7 @@ test('answers an Access-Request with the handler decision and its attributes', a
   }));
   await withGateway({ handler }, async (_gateway, peer) => {
     const request = accessRequest({ userName: 'alice', password: 'pin123456' });
-    const reply = assertSoundReply(t, await peer.exchange(request), request);
+    const reply = assertSoundReply(t, await peer.exchangeRaw(request, REPLY_WAIT_MS), request);
     t.is(reply.code, PacketCode.AccessAccept);
     t.deepEqual(reply.attributes[1], { type: AttributeType.Class + 2, value: Buffer.from('00000e10', 'hex') });
     t.is(reply.attributes[2]!.type, AttributeType.VendorSpecific);
@@ -63,18 +80,18 @@ test('reject and challenge map to their codes', async (t) => {
   const handler = new ScriptedHandler(() => ({ action, attributes: [{ name: 'Reply-Message', value: 'try again' }] }));
   await withGateway({ handler }, async (_gateway, peer) => {
     const first = accessRequest({ identifier: 1 });
-    t.is(assertSoundReply(t, await peer.exchange(first), first).code, PacketCode.AccessReject);
+    t.is(assertSoundReply(t, await peer.exchangeRaw(first, REPLY_WAIT_MS), first).code, PacketCode.AccessReject);
     action = 'challenge';
     const second = accessRequest({ identifier: 2 });
-    t.is(assertSoundReply(t, await peer.exchange(second), second).code, PacketCode.AccessChallenge);
+    t.is(assertSoundReply(t, await peer.exchangeRaw(second, REPLY_WAIT_MS), second).code, PacketCode.AccessChallenge);
   });
 });
 
 test('a retransmission gets byte-identical reply bytes and the handler runs once', async (t) => {
   await withGateway({}, async (gateway, peer) => {
     const request = accessRequest();
-    const first = await peer.exchange(request);
-    const second = await peer.exchange(request);
+    const first = await peer.exchangeRaw(request, REPLY_WAIT_MS);
+    const second = await peer.exchangeRaw(request, REPLY_WAIT_MS);
     t.truthy(first);
     t.deepEqual(second, first);
     t.is(gateway.handler.calls.length, 1);
@@ -91,14 +108,13 @@ test('a duplicate of a request still in progress is dropped, then the reply is c
   });
   await withGateway({ handler }, async (gateway, peer) => {
     const request = accessRequest();
-    peer.send(request);
-    peer.send(request);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    t.is(gateway.server.counters.get('dropped', 'duplicate-in-progress'), 1);
+    peer.sendRaw(request);
+    peer.sendRaw(request);
+    await until('the copy is dropped while the first is in progress', REPLY_WAIT_MS, () => gateway.server.counters.get('dropped', 'duplicate-in-progress') === 1, 10);
     release();
-    const reply = await peer.receive();
+    const reply = await peer.receiveRaw(REPLY_WAIT_MS);
     t.truthy(reply);
-    t.is(await peer.receive(200), undefined, 'only one reply for two copies');
+    t.is(await peer.receiveRaw(0), undefined, 'only one reply for two copies');
     t.is(handler.calls.length, 1);
   });
 });
@@ -107,8 +123,8 @@ test('a new Request Authenticator with the same Identifier is a new request', as
   await withGateway({}, async (gateway, peer) => {
     const first = accessRequest({ identifier: 9 });
     const second = accessRequest({ identifier: 9 });
-    assertSoundReply(t, await peer.exchange(first), first);
-    assertSoundReply(t, await peer.exchange(second), second);
+    assertSoundReply(t, await peer.exchangeRaw(first, REPLY_WAIT_MS), first);
+    assertSoundReply(t, await peer.exchangeRaw(second, REPLY_WAIT_MS), second);
     t.is(gateway.handler.calls.length, 2);
   });
 });
@@ -118,7 +134,7 @@ test('Proxy-State is echoed unmodified and in order, after the reply attributes'
   await withGateway({ handler }, async (_gateway, peer) => {
     const states = [proxyState('first'), { type: AttributeType.ProxyState, value: Buffer.from([0, 1, 2, 255]) }, proxyState('third')];
     const request = accessRequest({ attributes: states });
-    const reply = assertSoundReply(t, await peer.exchange(request), request);
+    const reply = assertSoundReply(t, await peer.exchangeRaw(request, REPLY_WAIT_MS), request);
     const echoed = reply.attributes.filter((attribute) => attribute.type === AttributeType.ProxyState).map((attribute) => attribute.value);
     t.deepEqual(echoed, states.map((state) => state.value));
     t.is(reply.attributes.at(-3)!.type, AttributeType.ProxyState);
@@ -128,14 +144,14 @@ test('Proxy-State is echoed unmodified and in order, after the reply attributes'
 test('Status-Server is answered with Access-Accept only while the handler is healthy', async (t) => {
   await withGateway({}, async (gateway, peer) => {
     const probe = statusServer();
-    const reply = assertSoundReply(t, await peer.exchange(probe), probe);
+    const reply = assertSoundReply(t, await peer.exchangeRaw(probe, REPLY_WAIT_MS), probe);
     t.is(reply.code, PacketCode.AccessAccept);
     gateway.handler.healthy = false;
-    t.is(await peer.exchange(statusServer({ identifier: 8 }), 300), undefined);
+    t.is(await dropped(gateway, peer, statusServer({ identifier: 8 }), 'dropped', 'unhealthy'), undefined);
     t.is(gateway.server.counters.get('dropped', 'unhealthy'), 1);
     gateway.handler.healthy = true;
     const again = statusServer({ identifier: 9 });
-    t.is(assertSoundReply(t, await peer.exchange(again), again).code, PacketCode.AccessAccept);
+    t.is(assertSoundReply(t, await peer.exchangeRaw(again, REPLY_WAIT_MS), again).code, PacketCode.AccessAccept);
     t.is(gateway.handler.calls.length, 0, 'Status-Server never reaches the policy handler');
   });
 });
@@ -164,10 +180,10 @@ const refusals: [string, () => Buffer, string, string][] = [
 for (const [name, build, counter, label] of refusals) {
   test(`drops ${name}, counts it, and keeps answering`, async (t) => {
     await withGateway({}, async (gateway, peer) => {
-      t.is(await peer.exchange(build(), 300), undefined);
-      t.is(gateway.server.counters.get(counter as 'dropped' | 'malformed', label), 1);
+      t.is(await dropped(gateway, peer, build(), counter as ServerCounter, label), undefined);
+      t.is(gateway.server.counters.get(counter as ServerCounter, label), 1);
       const valid = accessRequest();
-      assertSoundReply(t, await peer.exchange(valid), valid);
+      assertSoundReply(t, await peer.exchangeRaw(valid, REPLY_WAIT_MS), valid);
       t.is(gateway.handler.calls.length, 1, 'only the valid request reached the handler');
     });
   });
@@ -176,19 +192,19 @@ for (const [name, build, counter, label] of refusals) {
 test('Proxy-State without Message-Authenticator is dropped even when the client does not require one', async (t) => {
   const clients = [testClient({ requireMessageAuthenticator: false })];
   await withGateway({ clients }, async (gateway, peer) => {
-    t.is(await peer.exchange(accessRequest({ messageAuthenticator: false, attributes: [proxyState('p')] }), 300), undefined);
+    t.is(await dropped(gateway, peer, accessRequest({ messageAuthenticator: false, attributes: [proxyState('p')] }), 'dropped', RadiusErrorCode.ProxyStateWithoutMessageAuthenticator), undefined);
     t.is(gateway.server.counters.get('dropped', RadiusErrorCode.ProxyStateWithoutMessageAuthenticator), 1);
     // The legacy client without Message-Authenticator is still served (pam_radius_auth does this).
     const legacy = accessRequest({ messageAuthenticator: false });
-    assertSoundReply(t, await peer.exchange(legacy), legacy);
+    assertSoundReply(t, await peer.exchangeRaw(legacy, REPLY_WAIT_MS), legacy);
   });
 });
 
 test('packets from an unknown address are dropped, counted and logged at most once per interval', async (t) => {
   const clients = [testClient({ address: '192.0.2.0/24' })];
   await withGateway({ clients }, async (gateway, peer) => {
-    for (let identifier = 0; identifier < 5; identifier++) peer.send(accessRequest({ identifier }));
-    t.is(await peer.receive(300), undefined);
+    const packets = Array.from({ length: 5 }, (_, identifier) => accessRequest({ identifier }));
+    t.is(await dropped(gateway, peer, packets, 'dropped', 'unknown-client'), undefined);
     t.is(gateway.server.counters.get('dropped', 'unknown-client'), 5);
     t.is(gateway.lines.filter((line) => line.includes('not a configured client')).length, 1);
   });
@@ -202,7 +218,7 @@ test('the most specific client network supplies the secret', async (t) => {
   const handler = new ScriptedHandler((request) => ({ action: 'accept', attributes: [{ name: 'Reply-Message', value: request.client.name }] }));
   await withGateway({ clients, handler }, async (_gateway, peer) => {
     const request = accessRequest();
-    const reply = assertSoundReply(t, await peer.exchange(request), request);
+    const reply = assertSoundReply(t, await peer.exchangeRaw(request, REPLY_WAIT_MS), request);
     t.is(reply.attributes[1]!.value.toString(), 'host');
   });
 });
@@ -215,10 +231,10 @@ test('a handler that misses the deadline gets no reply sent, and a retry is eval
   });
   await withGateway({ handler, config: { requestTimeoutMs: 100 } }, async (gateway, peer) => {
     const request = accessRequest();
-    t.is(await peer.exchange(request, 700), undefined);
+    t.is(await dropped(gateway, peer, request, 'dropped', 'deadline'), undefined);
     t.is(gateway.server.counters.get('dropped', 'deadline'), 1);
     slow = false;
-    t.truthy(await peer.exchange(request));
+    t.truthy(await peer.exchangeRaw(request, REPLY_WAIT_MS));
     t.is(handler.calls.length, 2);
   });
 });
@@ -230,11 +246,11 @@ test('a handler that throws or says drop gets no reply, and the server goes on',
     return mode === 'drop' ? { action: 'drop', reason: 'store-unavailable' } : { action: 'accept' };
   });
   await withGateway({ handler }, async (gateway, peer) => {
-    t.is(await peer.exchange(accessRequest({ identifier: 1 }), 300), undefined);
+    t.is(await dropped(gateway, peer, accessRequest({ identifier: 1 }), 'dropped', 'handler-error'), undefined);
     mode = 'drop';
-    t.is(await peer.exchange(accessRequest({ identifier: 2 }), 300), undefined);
+    t.is(await dropped(gateway, peer, accessRequest({ identifier: 2 }), 'dropped', 'store-unavailable'), undefined);
     mode = 'accept';
-    t.truthy(await peer.exchange(accessRequest({ identifier: 3 })));
+    t.truthy(await peer.exchangeRaw(accessRequest({ identifier: 3 }), REPLY_WAIT_MS));
     t.is(gateway.server.counters.get('dropped', 'handler-error'), 1);
     t.is(gateway.server.counters.get('dropped', 'store-unavailable'), 1);
   });
@@ -246,14 +262,14 @@ test('a reject delay holds that reply only; other requests are answered meanwhil
   );
   await withGateway({ handler }, async (_gateway, peer) => {
     const started = Date.now();
-    peer.send(accessRequest({ identifier: 1, userName: 'mallory' }));
-    peer.send(accessRequest({ identifier: 2, userName: 'alice' }));
-    const first = decodePacket((await peer.receive())!);
+    peer.sendRaw(accessRequest({ identifier: 1, userName: 'mallory' }));
+    peer.sendRaw(accessRequest({ identifier: 2, userName: 'alice' }));
+    // Sent second, answered first: the accept did not wait behind the delayed reject.
+    const first = decodePacket((await peer.receiveRaw(REPLY_WAIT_MS))!);
     t.is(first.code, PacketCode.AccessAccept);
-    t.true(Date.now() - started < 500, 'the accept did not wait behind the delayed reject');
-    const second = decodePacket((await peer.receive())!);
+    const second = decodePacket((await peer.receiveRaw(REPLY_WAIT_MS))!);
     t.is(second.code, PacketCode.AccessReject);
-    t.true(Date.now() - started >= 550);
+    t.true(Date.now() - started >= 600, 'the reject was held for its delay');
   });
 });
 
@@ -264,30 +280,31 @@ test('stop() answers requests in flight and those already queued, then closes', 
     await gate;
     return { action: 'accept' };
   });
-  const gateway = await startGateway({ handler });
-  const peer = await UdpPeer.open('127.0.0.1', gateway.port);
+  const gateway = await startServer({ handler });
+  const peer = await openNas({ port: gateway.port });
   const request = accessRequest();
-  peer.send(request);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  peer.sendRaw(request);
+  await until('the first request is being decided', REPLY_WAIT_MS, () => handler.calls.length === 1, 10);
   const stopped = gateway.server.stop();
   // Sent as the stop begins: still read from the socket's queue and answered.
   const queued = accessRequest({ identifier: 99 });
-  peer.send(queued);
-  setTimeout(release, 100);
-  const replies = [await peer.receive(), await peer.receive()];
+  peer.sendRaw(queued);
+  await until('the queued request is read and handed over', REPLY_WAIT_MS, () => handler.calls.length === 2, 10);
+  release();
+  const replies = [await peer.receiveRaw(REPLY_WAIT_MS), await peer.receiveRaw(REPLY_WAIT_MS)];
   await stopped;
   t.deepEqual(replies.map((reply) => decodePacket(reply!).identifier).sort((a, b) => a - b), [decodePacket(request).identifier, 99]);
-  // Once stopped, nothing more is read.
-  peer.send(accessRequest({ identifier: 100 }));
-  t.is(await peer.receive(300), undefined);
+  // Once stopped, the socket is closed: nothing more is read.
+  peer.sendRaw(accessRequest({ identifier: 100 }));
+  t.is(await peer.receiveRaw(0), undefined);
   t.is(handler.calls.length, 2);
-  peer.close();
+  await peer.close();
 });
 
 test('a reply the dictionary cannot encode is dropped and logged, not sent half-built', async (t) => {
   const handler = new ScriptedHandler(() => ({ action: 'accept', attributes: [{ name: 'Reply-Message', value: 'x'.repeat(300) }] }));
   await withGateway({ handler }, async (gateway, peer) => {
-    t.is(await peer.exchange(accessRequest(), 300), undefined);
+    t.is(await dropped(gateway, peer, accessRequest(), 'dropped', 'encode-error'), undefined);
     t.is(gateway.server.counters.get('dropped', 'encode-error'), 1);
     t.true(gateway.lines.some((line) => line.includes('could not encode the reply')));
   });
@@ -297,7 +314,7 @@ test('the request log line names the attributes and never contains the password'
   await withGateway({}, async (gateway, peer) => {
     const password = 'Pin0042-Tokencode-917364';
     const request = accessRequest({ userName: 'alice', password, attributes: [{ type: AttributeType.NasIdentifier, value: Buffer.from('vpn-gw-1') }] });
-    t.truthy(await peer.exchange(request));
+    t.truthy(await peer.exchangeRaw(request, REPLY_WAIT_MS));
     const logged = gateway.lines.find((line) => line.includes('"msg":"Access-Request"'));
     t.truthy(logged);
     t.true(logged!.includes('vpn-gw-1'));
@@ -314,7 +331,7 @@ test('the reply cache stays bounded under a stream of distinct requests', async 
   await withGateway({ config: { replyCache: { ttlSeconds: 30, maxEntries: 50 } } }, async (gateway, peer) => {
     for (let round = 0; round < 120; round++) {
       const request = accessRequest({ identifier: round % 256, authenticator: randomAuthenticator() });
-      t.truthy(await peer.exchange(request));
+      t.truthy(await peer.exchangeRaw(request, REPLY_WAIT_MS));
     }
     t.true(gateway.server.replyCacheSize <= 50);
   });
@@ -330,8 +347,8 @@ test('requests that arrive together are handed over between one beginBatch and o
   Object.assign(handler, { beginBatch: () => events.push('begin'), endBatch: () => events.push('end') });
   await withGateway({ handler }, async (_gateway, peer) => {
     const requests = Array.from({ length: 8 }, (_, i) => accessRequest({ identifier: i, userName: `user${i}`, password: 'pin123456' }));
-    for (const request of requests) peer.send(request);
-    for (let i = 0; i < requests.length; i++) t.truthy(await peer.receive(2000), `reply ${i + 1}`);
+    for (const request of requests) peer.sendRaw(request);
+    for (let i = 0; i < requests.length; i++) t.truthy(await peer.receiveRaw(REPLY_WAIT_MS), `reply ${i + 1}`);
   });
   t.is(events.filter((event) => event === 'request').length, 8);
   // Every request inside a begin … end pair, and the pairs balanced.

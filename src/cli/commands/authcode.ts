@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { groupCode } from '../../auth/codes/alphabet.js';
-import { canonicalRequestCode, canonicalValidity, deriveOfflineAuthcode } from '../../auth/offline-authcode.js';
-import { canonicalUserName, userNameProblem } from '../../auth/user-name.js';
+import { groupCode } from '../../credentials/codes/alphabet.js';
+import { canonicalRequestCode, canonicalValidity, deriveOfflineAuthcode } from '../../credentials/offline-authcode.js';
+import { canonicalUserName, userNameProblem } from '../../credentials/user-name.js';
 import { loadKeyring } from '../../keys/load-keyring.js';
 import { loadCliConfig } from '../context.js';
-import { CliError, ExitCode } from '../exit.js';
+import { refusal, usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { print } from '../output.js';
 
@@ -31,20 +31,20 @@ const respond: CommandModule<GlobalOptions, RespondArgs> = {
   handler: (argv) => {
     const config = loadCliConfig(argv);
     const problem = userNameProblem(argv.user);
-    if (problem !== undefined) throw new CliError(problem, ExitCode.Refused);
+    if (problem !== undefined) throw refusal(problem);
     const requestCode = canonicalRequestCode(argv.requestCode);
     if (requestCode === undefined) {
-      throw new CliError('a request code is 8 characters of Z3467ACEFHJKRWXY (hyphens and case do not matter); ask the user to read it again', ExitCode.Refused);
+      throw refusal('a request code is 8 characters of Z3467ACEFHJKRWXY (hyphens and case do not matter); ask the user to read it again');
     }
     let validity: string;
     try {
       validity = canonicalValidity(argv.validity);
     } catch {
-      throw new CliError(`--validity "${argv.validity}" is not a lifetime such as 1d or 1month`, ExitCode.Usage);
+      throw usageError(`--validity "${argv.validity}" is not a lifetime such as 1d or 1month`);
     }
     const allowed = config.challenge.validities.map(canonicalValidity);
     if (!allowed.includes(validity)) {
-      throw new CliError(`--validity ${validity} is not one the gateway accepts (challenge.validities: ${allowed.join(', ')})`, ExitCode.Refused);
+      throw refusal(`--validity ${validity} is not one the gateway accepts (challenge.validities: ${allowed.join(', ')})`);
     }
     const user = canonicalUserName(argv.user, config.policy);
     const code = deriveOfflineAuthcode(loadKeyring(config.keys), user, requestCode, validity);

@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { groupCode } from '../../auth/codes/alphabet.js';
-import type { CodeView, IssuedCode } from '../../auth/credential-service.js';
-import type { CodeKind } from '../../store/records.js';
+import { groupCode } from '../../credentials/codes/alphabet.js';
+import type { CodeView, IssuedCode } from '../../admin/views.js';
+import type { CodeKind } from '../../credentials/records.js';
 import { actorOf, withService } from '../context.js';
-import { CliError, ExitCode } from '../exit.js';
+import { usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { parseDate, wholeNumber } from '../input.js';
 import { humanDate, print, table } from '../output.js';
@@ -126,7 +126,7 @@ const revoke: CommandModule<GlobalOptions, RevokeArgs> = {
       .example('$0 code revoke alice --id 3f9a20c1de', 'revoke one code') as never,
   handler: async (argv) => {
     const chosen = [argv.id !== undefined, argv.last, argv.all].filter(Boolean).length;
-    if (chosen !== 1) throw new CliError('name exactly one of --id ID, --last or --all', ExitCode.Usage);
+    if (chosen !== 1) throw usageError('name exactly one of --id ID, --last or --all');
     const selector = argv.id !== undefined ? { id: argv.id } : argv.last ? 'last' : 'all';
     const actor = actorOf(argv);
     const revoked = await withService(argv, (service) => service.revokeCodes(argv.user, selector as { id: string } | 'last' | 'all', actor));

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { loadDictionary } from '../../protocol/dictionary/load.js';
 import { loadCliConfig } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { print } from '../output.js';
@@ -11,7 +10,7 @@ export const configCheckCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   builder: (yargs) => yargs.example('$0 config check --config /etc/radgate/radgate.yaml', 'check a config before restarting the service'),
   handler: (argv) => {
     const config = loadCliConfig(argv);
-    const dictionary = loadDictionary(config.dictionaryDir);
+    const { dictionary } = config;
     print(argv, {
       config: config.source,
       listen: config.listen.map(({ host, port, family }) => (family === 6 ? `[${host}]:${port}` : `${host}:${port}`)),

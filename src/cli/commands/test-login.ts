@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type { CommandModule } from 'yargs';
-import { parseServer, RadiusClient } from '../../client/radius-client.js';
+import { RadiusClient } from '../../client/radius-client.js';
+import { parseServer } from '../../client/server-address.js';
 import { defaultDictionaryDir, loadConfigFile } from '../../config/load.js';
 import type { RadgateConfig } from '../../config/types.js';
-import { AttributeType, describeAttributes, findAttribute, loadDictionary, packetCodeName, PacketCode, type RadiusPacket } from '../../protocol/index.js';
+import { AttributeType, describeAttributes, findAttribute, loadDictionary, packetCodeName, PacketCode } from '../../protocol/index.js';
 import { ClientTable } from '../../transport/clients.js';
 import { locateConfigFile } from '../config-path.js';
-import { CliError, ExitCode } from '../exit.js';
+import { RadgateError } from '../../errors.js';
+import { ExitCode, usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { prompt, secretArgument } from '../input.js';
 import { print } from '../output.js';
@@ -20,7 +22,7 @@ interface TestArgs extends GlobalOptions {
   readonly timeout: number;
 }
 
-interface Exchange {
+interface Outcome {
   readonly code: string;
   readonly replyMessage: string | undefined;
   readonly state: string | undefined;
@@ -51,7 +53,7 @@ function defaultServer(config: RadgateConfig | undefined): string {
 function defaultSecret(config: RadgateConfig | undefined, host: string): Buffer {
   const source = host.includes(':') ? '::1' : '127.0.0.1';
   const client = config === undefined ? undefined : new ClientTable(config.clients).lookup(source);
-  if (client === undefined) throw new CliError(`no --secret given and no client in the config for ${source}`, ExitCode.Usage);
+  if (client === undefined) throw usageError(`no --secret given and no client in the config for ${source}`);
   return client.secret;
 }
 
@@ -73,12 +75,12 @@ const testCommand: CommandModule<GlobalOptions, TestArgs> = {
     const { host, port } = parseServer(argv.server ?? defaultServer(config));
     const password = await secretArgument(String(argv.password), 'password');
     const secret = argv.secret === undefined ? defaultSecret(config, host) : Buffer.from(await secretArgument(argv.secret, 'secret'));
-    const dictionary = loadDictionary(config?.dictionaryDir ?? defaultDictionaryDir());
-    const client = new RadiusClient({ host, port, secret, timeoutMs: argv.timeout * 1000, retries: 2 });
-    const send = async (answer: string, state: Buffer | undefined): Promise<Exchange> => {
+    const dictionary = config?.dictionary ?? loadDictionary(defaultDictionaryDir());
+    const client = await RadiusClient.open({ host, port, secret, retransmitMs: argv.timeout * 1000, transmissions: 3, quarantineMs: 0 });
+    const send = async (answer: string, state: Buffer | undefined): Promise<Outcome> => {
       const started = performance.now();
-      const reply: RadiusPacket | undefined = await client.accessRequest(argv.user, answer, state === undefined ? [] : [{ type: AttributeType.State, value: state }]);
-      if (reply === undefined) throw new CliError(`no valid reply from ${host}:${port} (wrong secret, not a client, or the store is down)`, ExitCode.Refused);
+      const reply = (await client.accessRequest(argv.user, answer, state === undefined ? [] : [{ type: AttributeType.State, value: state }])).reply?.packet;
+      if (reply === undefined) throw new RadgateError('RADGATE_CLI_NO_REPLY', `no valid reply from ${host}:${port} (wrong secret, not a client, or the store is down)`);
       const replyState = findAttribute(reply, AttributeType.State);
       return {
         code: packetCodeName(reply.code),
@@ -95,13 +97,13 @@ const testCommand: CommandModule<GlobalOptions, TestArgs> = {
         const answer = await prompt(`${result.replyMessage ?? 'Challenge'}\n> `);
         result = await send(answer, Buffer.from(result.state ?? '', 'hex'));
       }
-      print(argv, result, (exchange) => [
-        `${exchange.code} from ${host}:${port} in ${exchange.latencyMs} ms`,
-        ...exchange.attributes.map(([name, value]) => `    ${name} = ${typeof value === 'string' ? JSON.stringify(value) : value}`),
+      print(argv, result, (outcome) => [
+        `${outcome.code} from ${host}:${port} in ${outcome.latencyMs} ms`,
+        ...outcome.attributes.map(([name, value]) => `    ${name} = ${typeof value === 'string' ? JSON.stringify(value) : value}`),
       ]);
       if (result.code === packetCodeName(PacketCode.AccessReject)) process.exitCode = ExitCode.Refused;
     } finally {
-      client.close();
+      await client.close();
     }
   },
 };

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { UserView } from '../../auth/credential-service.js';
+import type { UserView } from '../../admin/views.js';
 import { actorOf, withService } from '../context.js';
-import { CliError, ExitCode } from '../exit.js';
+import { refusal, usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { prompt, secretArgument } from '../input.js';
 import { humanDate, print, Progress, table } from '../output.js';
@@ -117,7 +117,7 @@ const set: CommandModule<GlobalOptions, UserArgs & { challenge: 'on' | 'off' | u
       .option('challenge', { choices: ['on', 'off'] as const, describe: 'Answer this user\'s PIN alone with an Access-Challenge (when challenge.enabled)' })
       .example('$0 user set alice --challenge off', 'no challenge emergency access for alice') as never,
   handler: async (argv) => {
-    if (argv.challenge === undefined) throw new CliError('name a setting to change: --challenge on|off', ExitCode.Usage);
+    if (argv.challenge === undefined) throw usageError('name a setting to change: --challenge on|off');
     const actor = actorOf(argv);
     await withService(argv, (service) => service.setChallenge(argv.user, argv.challenge === 'on', actor));
     print(argv, { user: argv.user, challenge: argv.challenge }, () => [`challenge access ${argv.challenge} for ${argv.user}`]);
@@ -136,9 +136,9 @@ const remove: CommandModule<GlobalOptions, UserArgs & { yes: boolean }> = {
     const actor = actorOf(argv);
     if (!argv.yes) {
       // A typo must not delete a user and their codes: confirm by typing the name again.
-      if (process.stdin.isTTY !== true) throw new CliError('user delete needs --yes when not run on a terminal', ExitCode.Usage);
+      if (process.stdin.isTTY !== true) throw usageError('user delete needs --yes when not run on a terminal');
       const answer = await prompt(`Delete ${argv.user}, their token and all their codes? Type the user name to confirm: `);
-      if (answer.trim() !== argv.user) throw new CliError('not confirmed; nothing was deleted', ExitCode.Refused);
+      if (answer.trim() !== argv.user) throw refusal('not confirmed; nothing was deleted');
     }
     await withService(argv, (service) => service.deleteUser(argv.user, actor));
     print(argv, { user: argv.user, ok: true }, () => [`deleted ${argv.user}`]);

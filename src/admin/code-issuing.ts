@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { CodeKindConfig, CodesConfig } from '../config/types.js';
+import { codeFamilyOf } from '../credentials/code-family.js';
+import { generateCode } from '../credentials/codes/alphabet.js';
+import { describeLifetime, expiryOf, LifetimeError, parseLifetime, type Lifetime } from '../credentials/codes/validity.js';
+import type { CodeKind, CodeRecord } from '../credentials/records.js';
+import type { Keyring } from '../keys/keyring.js';
+import { AdminError } from './admin-error.js';
+import type { Actor } from './admin-audit.js';
+import { iso, type IssuedCode } from './views.js';
+
+export interface IssueRequest {
+  readonly kind: CodeKind;
+  /** "12h", "3d", "1month"; the configured default for the kind when absent. */
+  readonly lifetime?: string;
+  readonly expiresAt?: Date;
+  /** Uses per code; absent means until expiry, or 1 for a set of one-time codes (count > 1). */
+  readonly uses?: number;
+  readonly count?: number;
+}
+
+const DAY_MS = 86_400_000;
+const MAX_CODES_PER_ISSUE = 100;
+const MAX_USES = 1_000_000;
+/** IBM: authorization codes are valid one day to 31 days, or one calendar month. */
+const AUTHCODE_MIN_MS = DAY_MS;
+const MAX_LIFETIME_MS = 31 * DAY_MS;
+
+const invalid = (message: string): AdminError => new AdminError('RADGATE_ADMIN_INVALID_INPUT', message);
+
+export function kindSettings(codes: CodesConfig, kind: CodeKind): CodeKindConfig {
+  switch (kind) {
+    case 'emergency-tokencode':
+      return codes.emergencyTokencode;
+    case 'emergency-passcode':
+      return codes.emergencyPasscode;
+    case 'online-authcode':
+      return codes.onlineAuthcode;
+  }
+}
+
+/** The expiry a request asks for, checked against the SPEC's bounds. */
+function expiryFor(request: IssueRequest, codes: CodesConfig, now: number): number {
+  if (request.lifetime !== undefined && request.expiresAt !== undefined) throw invalid('give either a lifetime or an expiry date, not both');
+  let expiresAt: number;
+  let lifetime: Lifetime | undefined;
+  if (request.expiresAt !== undefined) {
+    expiresAt = request.expiresAt.getTime();
+    if (!Number.isFinite(expiresAt)) throw invalid('the expiry date is not a valid date');
+    if (expiresAt <= now) throw invalid('the expiry date is in the past');
+  } else {
+    try {
+      lifetime = parseLifetime(request.lifetime ?? kindSettings(codes, request.kind).lifetime);
+    } catch (error) {
+      if (!(error instanceof LifetimeError)) throw error;
+      throw invalid(error.message);
+    }
+    expiresAt = expiryOf(lifetime, new Date(now)).getTime();
+  }
+  const span = expiresAt - now;
+  const calendarMonth = lifetime !== undefined && 'months' in lifetime;
+  if (request.kind === 'online-authcode' && !calendarMonth && (span < AUTHCODE_MIN_MS || span > MAX_LIFETIME_MS)) {
+    throw invalid('an authorization code is valid 1 to 31 days, or 1month');
+  }
+  if (!calendarMonth && span > MAX_LIFETIME_MS) {
+    throw invalid(`a code lives at most 31 days or 1month (asked for ${lifetime === undefined ? 'a later date' : describeLifetime(lifetime)})`);
+  }
+  return expiresAt;
+}
+
+/** An issue, checked in full before anything is written: how many codes, how many uses each, until when. */
+export interface IssuePlan {
+  readonly kind: CodeKind;
+  readonly count: number;
+  /** 0: many uses until expiry. */
+  readonly maxUses: number;
+  readonly expiresAt: number;
+}
+
+export function planIssue(request: IssueRequest, codes: CodesConfig, now: number): IssuePlan {
+  const count = request.count ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_CODES_PER_ISSUE) throw invalid(`--count must be 1 to ${MAX_CODES_PER_ISSUE}`);
+  if (request.uses !== undefined && (!Number.isInteger(request.uses) || request.uses < 1 || request.uses > MAX_USES)) {
+    throw invalid('--uses must be a whole number of at least 1');
+  }
+  // A set of N codes is N one-time codes (RSA's second form) unless --uses says otherwise.
+  return { kind: request.kind, count, maxUses: request.uses ?? (count > 1 ? 1 : 0), expiresAt: expiryFor(request, codes, now) };
+}
+
+/**
+ * The codes of a plan: each drawn with the CSPRNG, stored only as its keyed hash (under the
+ * hash family its kind is typed in) beside its record, and shown once as IssuedCode.
+ */
+export function newCodes(
+  plan: IssuePlan,
+  options: { readonly user: string; readonly settings: CodeKindConfig; readonly keyring: Keyring; readonly actor: Actor; readonly now: number },
+): { stored: { lookup: string; record: CodeRecord }[]; issued: IssuedCode[] } {
+  const { user, settings, keyring, actor, now } = options;
+  const family = codeFamilyOf(plan.kind);
+  const stored: { lookup: string; record: CodeRecord }[] = [];
+  const issued: IssuedCode[] = [];
+  for (let i = 0; i < plan.count; i++) {
+    const code = generateCode(settings.alphabet, settings.length);
+    const id = randomBytes(5).toString('hex');
+    stored.push({
+      lookup: keyring.hashCode(user, family, code),
+      record: {
+        id, kind: plan.kind, issuedAt: now, expiresAt: plan.expiresAt, maxUses: plan.maxUses, uses: 0, lastUsedAt: 0, revokedAt: 0,
+        issuedBy: actor.operator.slice(0, 64), reason: (actor.reason ?? '').slice(0, 200), revokedBy: '', length: code.length,
+      },
+    });
+    issued.push({ id, code, kind: plan.kind, expiresAt: iso(plan.expiresAt), maxUses: plan.maxUses === 0 ? null : plan.maxUses });
+  }
+  return { stored, issued };
+}

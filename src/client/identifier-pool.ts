@@ -1,0 +1,45 @@
+/**
+ * The Identifiers of one socket (RFC 2865 §3: a NAS must not reuse one while its request
+ * may still be answered): never two in flight, handed out first in first out, so each
+ * rests as long as possible between uses.
+ */
+export class IdentifierPool {
+  private readonly ring = new Uint8Array(256);
+  private head = 0;
+  private count = 256;
+
+  constructor() {
+    for (let i = 0; i < 256; i++) this.ring[i] = i;
+  }
+
+  get free(): number {
+    return this.count;
+  }
+
+  take(): number | undefined {
+    if (this.count === 0) return undefined;
+    const id = this.ring[this.head]!;
+    this.head = (this.head + 1) & 0xff;
+    this.count--;
+    return id;
+  }
+
+  /** Takes this Identifier out of the pool (a packet encoded by the caller); false if it is in use. */
+  takeSpecific(id: number): boolean {
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.head + i) & 0xff;
+      if (this.ring[at] !== id) continue;
+      // Move the one before it into its place, then shrink from the front: order barely changes.
+      this.ring[at] = this.ring[this.head]!;
+      this.head = (this.head + 1) & 0xff;
+      this.count--;
+      return true;
+    }
+    return false;
+  }
+
+  release(id: number): void {
+    this.ring[(this.head + this.count) & 0xff] = id;
+    this.count++;
+  }
+}

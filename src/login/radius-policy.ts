@@ -1,0 +1,118 @@
+import { performance } from 'node:perf_hooks';
+import type { PolicyConfig } from '../config/types.js';
+import { canonicalUserName } from '../credentials/user-name.js';
+import { AttributeType } from '../protocol/codes.js';
+import { findAttribute } from '../protocol/packet.js';
+import type { StoreConnection } from '../store/connection.js';
+import { StoreUnavailableError } from '../store/errors.js';
+import type { AccessRequest, Answer, RequestHandler } from '../transport/request-handler.js';
+import type { LoginLog, LoginLogEntry } from './login-log.js';
+import { RecordChangedError, type LoginRoundTrip } from './login-round-trip.js';
+import type { ReplyProfiles } from './reply-profiles.js';
+
+/** NAS-Identifier, else NAS-IP-Address, for the decision line. */
+function nasOf(request: AccessRequest): string | undefined {
+  const identifier = findAttribute(request.packet, AttributeType.NasIdentifier);
+  if (identifier !== undefined) return identifier.toString('utf8');
+  const address = findAttribute(request.packet, AttributeType.NasIpAddress);
+  return address?.length === 4 ? Array.from(address).join('.') : undefined;
+}
+
+export interface RadiusPolicyOptions {
+  readonly login: LoginRoundTrip;
+  readonly connection: StoreConnection;
+  readonly profiles: ReplyProfiles;
+  readonly policy: PolicyConfig;
+  readonly log: LoginLog;
+}
+
+type LogFields = Partial<Pick<LoginLogEntry, 'user' | 'method' | 'reason' | 'codeId' | 'replayed'>>;
+
+/**
+ * The policy behind the RADIUS server (the one implementation of transport's
+ * RequestHandler): turns an authenticated Access-Request into Accept (with the method's
+ * reply profile), Challenge (the PIN alone, with a request code), Reject (after the reject
+ * delay) or silence when the store cannot answer or the record changed under the login.
+ * One decision line per outcome, when the log level includes info.
+ */
+export class RadiusPolicy implements RequestHandler {
+  constructor(private readonly options: RadiusPolicyOptions) {}
+
+  isHealthy(): boolean {
+    return this.options.connection.isHealthy();
+  }
+
+  // Each login's decide.lua call is written while the batch is handed over: held and sent
+  // together, a batch of 20 logins costs one write to Redis instead of 20.
+  beginBatch(): void {
+    this.options.connection.holdWrites();
+  }
+
+  endBatch(): void {
+    this.options.connection.releaseWrites();
+  }
+
+  private reject(): Answer {
+    return { action: 'reject', attributes: this.options.profiles.reject, delayMs: this.options.policy.rejectDelayMs };
+  }
+
+  async handleAccessRequest(request: AccessRequest): Promise<Answer> {
+    const { login, profiles, policy, log } = this.options;
+    const started = performance.now();
+    const record = (result: LoginLogEntry['result'], fields: LogFields): void => {
+      if (!log.enabled) return;
+      log.decision({
+        client: request.client.name,
+        nas: nasOf(request),
+        source: request.source.address,
+        user: fields.user,
+        method: fields.method,
+        result,
+        reason: fields.reason,
+        codeId: fields.codeId,
+        latencyMs: performance.now() - started,
+        replayed: fields.replayed ?? false,
+      });
+    };
+
+    const password = request.password();
+    if (request.userName === undefined || request.userName === '' || password === undefined) {
+      // CHAP, MS-CHAP and EAP cannot carry a tokencode we can check: reject cleanly.
+      const reason = request.userName === undefined || request.userName === '' ? 'no-user-name' : 'no-pap-password';
+      record('reject', { user: request.userName, reason });
+      return this.reject();
+    }
+    const user = canonicalUserName(request.userName, policy);
+    const fingerprint = `${request.client.name}:${request.packet.identifier}:${request.packet.authenticator.toString('hex')}`;
+    try {
+      const { outcome, replayed, lostTokenUsed } = await login.run({
+        user,
+        password: password.toString('utf8'),
+        fingerprint,
+        client: request.client.name,
+        state: findAttribute(request.packet, AttributeType.State),
+      });
+      if (lostTokenUsed) log.lostTokenAlert(user, request.client.name, request.source.address);
+      if (outcome.result === 'accept') {
+        record('accept', { user, method: outcome.method, codeId: outcome.codeId, replayed });
+        return { action: 'accept', attributes: profiles.forMethod(outcome.method) };
+      }
+      if (outcome.result === 'challenge') {
+        record('challenge', { user, method: 'offline-authcode', replayed });
+        return { action: 'challenge', attributes: profiles.challenge(outcome.requestCode, outcome.state) };
+      }
+      record('reject', { user, reason: outcome.lockedNow ? `${outcome.reason}; now locked` : outcome.reason, replayed });
+      return this.reject();
+    } catch (error) {
+      if (error instanceof RecordChangedError) {
+        // Redis is fine; the record moved under this login. Silence: the retransmission retries.
+        record('dropped', { user, reason: 'record-changed' });
+        return { action: 'drop', reason: 'record-changed' };
+      }
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // Never Accept without the store. By default say nothing, so the NAS fails over.
+      record('dropped', { user, reason: 'store-unavailable' });
+      return policy.onStoreFailure === 'reject' ? this.reject() : { action: 'drop', reason: 'store-unavailable' };
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import type { CredentialRepository } from '../store/credential-repository.js';
+import type { UserCopies } from './user-copies.js';
+
+/** Names asked for per round trip while loading: large enough to fill a pipe, small enough to not stall Redis. */
+const LOAD_PAGE = 500;
+
+export interface UserCopySyncOptions {
+  readonly copies: UserCopies;
+  readonly repository: CredentialRepository;
+  readonly isStoreHealthy: () => boolean;
+  readonly logger: Logger;
+  /** How often users created since start are copied (see follow). */
+  readonly followIntervalMs: number;
+}
+
+/**
+ * Fills the gateway's copies of user records (login/user-copies.ts): every user at start,
+ * then users created since. Best effort, in the background: until a record is copied, its
+ * user's logins read it first (one round trip more).
+ */
+export class UserCopySync {
+  private loading: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: UserCopySyncOptions) {}
+
+  /** Copies the records of the names not held yet (a login's copy, taken meanwhile, is newer). */
+  private async copyMissing(names: readonly string[]): Promise<void> {
+    const { copies, repository } = this.options;
+    const missing = names.filter((name) => !copies.has(name));
+    if (missing.length === 0) return;
+    for (const [name, snapshot] of await repository.loadSnapshots(missing)) if (!copies.has(name)) copies.set(name, snapshot);
+  }
+
+  /**
+   * Copies every user's record, up to the bound, after start: the first login of the day
+   * then costs what every other one does.
+   */
+  loadAll(): Promise<void> {
+    const { copies, repository, logger } = this.options;
+    if (copies.maxUsers === 0) return Promise.resolve();
+    this.loading ??= (async () => {
+      const started = Date.now();
+      let offset = 0;
+      while (copies.size < copies.maxUsers) {
+        const names = await repository.listUsersForCopies(offset, Math.min(LOAD_PAGE, copies.maxUsers - copies.size));
+        if (names.length === 0) break;
+        offset += names.length;
+        await this.copyMissing(names);
+      }
+      const users = await repository.countUsers();
+      if (users > copies.maxUsers) {
+        logger.warn({ users, max_users: copies.maxUsers }, 'more users than user_cache.max_users: logins of users without a copy take an extra round trip, and an unknown user answers faster than they do');
+      }
+      logger.info({ users: copies.size, ms: Date.now() - started }, 'user records loaded');
+    })().catch((error: unknown) => {
+      // Not fatal: logins fill the copies one by one.
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not load user records at start; they will be read as users log in');
+    });
+    return this.loading;
+  }
+
+  /**
+   * Copies users created after start, every interval: otherwise a new user's first login
+   * here would take the extra round trip that an unknown name does not, and timing would
+   * tell the two apart (SPEC "Resolving a password", step 1). Each look reads only the
+   * users whose creation time (the score in the users index) is at or after the newest one
+   * seen, so it costs next to nothing when nobody was added. Best effort: a user created on
+   * a host whose clock is behind the newest time seen is copied at its first login instead.
+   */
+  follow(): void {
+    const { copies, repository, isStoreHealthy, logger, followIntervalMs } = this.options;
+    if (copies.maxUsers === 0 || this.timer !== undefined) return;
+    let newest = Date.now();
+    let busy = false;
+    const look = async (): Promise<void> => {
+      const since = newest;
+      for (let offset = 0; ; offset += LOAD_PAGE) {
+        const created = await repository.listUsersCreatedSince(since, offset, LOAD_PAGE);
+        for (const { createdAt } of created) newest = Math.max(newest, createdAt);
+        await this.copyMissing(created.map(({ name }) => name));
+        if (created.length < LOAD_PAGE) return;
+      }
+    };
+    this.timer = setInterval(() => {
+      // While Redis is down the store says so once; asking again every interval adds nothing.
+      if (busy || !isStoreHealthy()) return;
+      busy = true;
+      look()
+        .catch((error: unknown) => logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'could not copy new users; trying again'))
+        .finally(() => (busy = false));
+    }, followIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

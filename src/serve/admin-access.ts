@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import { AdminAudit } from '../admin/admin-audit.js';
+import { CredentialService } from '../admin/credential-service.js';
+import type { RadgateConfig } from '../config/types.js';
+import { systemClock, type Clock } from '../credentials/clock.js';
+import type { Keyring } from '../keys/keyring.js';
+import { loadKeyring } from '../keys/load-keyring.js';
+import type { Store } from '../store/store.js';
+import { openStore } from './open-store.js';
+
+/** What the helpdesk's tools work with: the credential service over the store, and the keys. */
+export interface AdminAccess {
+  readonly service: CredentialService;
+  readonly keyring: Keyring;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+export interface AdminAccessOptions {
+  /** How long to wait for Redis. */
+  readonly connectTimeoutMs: number;
+  readonly clock?: Clock;
+}
+
+/** Keys, the store and the credential service, for the CLI (and the tests and benchmarks that act as a helpdesk). */
+export async function openAdmin(config: RadgateConfig, logger: Logger, options: AdminAccessOptions): Promise<AdminAccess> {
+  const keyring = loadKeyring(config.keys, logger);
+  const opened = await openStore(config, logger, { connectTimeoutMs: options.connectTimeoutMs });
+  const { repository } = opened.store;
+  const service = new CredentialService({
+    repository,
+    keyring,
+    policy: config.policy,
+    codes: config.codes,
+    tokenIssuer: config.tokenIssuer,
+    audit: new AdminAudit(logger, (fields) => repository.appendAudit(fields)),
+    clock: options.clock ?? systemClock,
+  });
+  return { service, keyring, store: opened.store, close: opened.close };
+}

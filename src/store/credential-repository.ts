@@ -1,0 +1,158 @@
+import type { CodeRecord, RevokeSelector, UserChanges, UserRecord } from '../credentials/records.js';
+import { PIN_PREFIXED_KINDS } from '../credentials/records.js';
+import type { StoreConnection } from './connection.js';
+import type { KeyNames } from './key-names.js';
+import { LuaScript } from './lua-script.js';
+import { changeToFields, codeFromJson, codeToJson, KIND_LETTERS, newUserFields, USER_FIELDS, userFromFields } from './record-format.js';
+import type { Revisions } from './revisions.js';
+import { snapshotFromFields, type UserSnapshot } from './user-snapshot.js';
+
+/** How long ended codes are kept for `code list` before issue-codes.lua prunes them. */
+const CODE_RETENTION_MS = 30 * 86_400_000;
+/** The audit stream keeps about this many admin actions (XADD MAXLEN ~). */
+const AUDIT_ENTRIES_KEPT = 100_000;
+
+const script = (connection: StoreConnection, name: string, keys: number): LuaScript =>
+  new LuaScript(connection.redis, { name, file: new URL(`./scripts/${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}.lua`, import.meta.url), keys });
+
+/**
+ * Users, tokens, issued codes and the admin audit stream: what the admin service reads and
+ * writes, and what the gateway copies. Every write that must not race with a login is one
+ * Lua script; every write that changes what password resolution reads renews the record's
+ * revision, so gateways stop deciding on their old copies.
+ */
+export class CredentialRepository {
+  private readonly scripts: { readonly createUser: LuaScript; readonly updateUser: LuaScript; readonly issueCodes: LuaScript; readonly revokeCodes: LuaScript };
+
+  constructor(private readonly parts: { readonly connection: StoreConnection; readonly keys: KeyNames; readonly revisions: Revisions }) {
+    const { connection } = parts;
+    this.scripts = {
+      createUser: script(connection, 'createUser', 1),
+      updateUser: script(connection, 'updateUser', 1),
+      issueCodes: script(connection, 'issueCodes', 2),
+      revokeCodes: script(connection, 'revokeCodes', 2),
+    };
+  }
+
+  private command<T>(operation: () => Promise<T>): Promise<T> {
+    return this.parts.connection.command(operation);
+  }
+
+  private get redis() {
+    return this.parts.connection.redis;
+  }
+
+  private get keys(): KeyNames {
+    return this.parts.keys;
+  }
+
+  // --- users ------------------------------------------------------------------------
+
+  /** Creates a user only if the name is free; false if it is taken. */
+  async createUser(user: string, record: { readonly createdAt: number; readonly pinHash: string | undefined }): Promise<boolean> {
+    const fields = [...newUserFields(record), USER_FIELDS.revision, this.parts.revisions.next()];
+    const created = (await this.command(() => this.scripts.createUser.run([this.keys.user(user), ...fields]))) === 1;
+    if (created) await this.command(() => this.redis.zadd(this.keys.users(), record.createdAt, user));
+    return created;
+  }
+
+  async getUser(user: string): Promise<UserRecord | undefined> {
+    const flat = await this.command(() => this.redis.hgetall(this.keys.user(user)));
+    return userFromFields(user, Object.entries(flat).flat());
+  }
+
+  /** Changes an existing user (never creates one); false if there is no such user. */
+  async updateUser(user: string, changes: UserChanges): Promise<boolean> {
+    const { set, remove } = changeToFields(changes);
+    // Every change gets a new revision: gateways then stop deciding on their old copies.
+    set.push(USER_FIELDS.revision, this.parts.revisions.next());
+    return (await this.command(() => this.scripts.updateUser.run([this.keys.user(user), set.length / 2, ...set, ...remove]))) === 1;
+  }
+
+  async deleteUser(user: string): Promise<boolean> {
+    const removed = await this.command(() => this.redis.del(this.keys.user(user), this.keys.codes(user), this.keys.challenges(user)));
+    await this.command(() => this.redis.zrem(this.keys.users(), user));
+    return removed > 0;
+  }
+
+  /** User names in creation order, a page at a time (for streaming `user list`). */
+  listUsers(offset: number, count: number): Promise<string[]> {
+    return this.command(() => this.redis.zrange(this.keys.users(), offset, offset + count - 1));
+  }
+
+  countUsers(): Promise<number> {
+    return this.command(() => this.redis.zcard(this.keys.users()));
+  }
+
+  // --- copies for the gateway (background work: see StoreConnection.background) -------
+
+  /** User names in creation order, a page at a time, for copying every record at start. */
+  listUsersForCopies(offset: number, count: number): Promise<string[]> {
+    return this.parts.connection.background(() => this.redis.zrange(this.keys.users(), offset, offset + count - 1));
+  }
+
+  /** Users created at or after `sinceMs` (their creation time is the score), oldest first, a page at a time. */
+  async listUsersCreatedSince(sinceMs: number, offset: number, count: number): Promise<{ name: string; createdAt: number }[]> {
+    const flat = await this.parts.connection.background(() => this.redis.zrangebyscore(this.keys.users(), sinceMs, '+inf', 'WITHSCORES', 'LIMIT', offset, count));
+    const users: { name: string; createdAt: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) users.push({ name: flat[i]!, createdAt: Number(flat[i + 1]) });
+    return users;
+  }
+
+  /**
+   * Snapshots of users, for the gateway's copies (login/user-copies.ts); users that do
+   * not exist are left out. Commands go out concurrently: ioredis sends them in one write,
+   * and with Cluster each to its own slot's master.
+   */
+  async loadSnapshots(names: readonly string[]): Promise<Map<string, UserSnapshot>> {
+    const loaded = await this.parts.connection.background(() =>
+      Promise.all(
+        names.map(async (name) => {
+          const [user, challenges] = await Promise.all([this.redis.hgetall(this.keys.user(name)), this.redis.hgetall(this.keys.challenges(name))]);
+          return [name, snapshotFromFields(name, Object.entries(user).flat(), Object.entries(challenges).flat())] as const;
+        }),
+      ),
+    );
+    return new Map(loaded.filter(([, snapshot]) => snapshot.user !== undefined));
+  }
+
+  // --- audit --------------------------------------------------------------------------
+
+  /** Appends an admin action to the capped audit stream. */
+  async appendAudit(fields: Readonly<Record<string, string>>): Promise<void> {
+    await this.command(() => this.redis.xadd(this.keys.audit(), 'MAXLEN', '~', AUDIT_ENTRIES_KEPT, '*', ...Object.entries(fields).flat()));
+  }
+
+  /** The most recent admin actions, newest first. */
+  async recentAudit(count: number): Promise<Record<string, string>[]> {
+    const entries = await this.command(() => this.redis.xrevrange(this.keys.audit(), '+', '-', 'COUNT', count));
+    return entries.map(([, flat]) => {
+      const fields: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+      return fields;
+    });
+  }
+
+  // --- codes ------------------------------------------------------------------------
+
+  /** Stores issued codes under their lookup hashes; false if the user does not exist. */
+  async issueCodes(user: string, codes: readonly { lookup: string; record: CodeRecord }[], now: number): Promise<boolean> {
+    const pairs = codes.flatMap(({ lookup, record }) => [lookup, codeToJson(record)]);
+    const prefixed = PIN_PREFIXED_KINDS.map((kind) => KIND_LETTERS[kind]).join(',');
+    const args = [this.keys.user(user), this.keys.codes(user), now, CODE_RETENTION_MS, prefixed, this.parts.revisions.next(), ...pairs];
+    return (await this.command(() => this.scripts.issueCodes.run(args))) === 1;
+  }
+
+  async listCodes(user: string): Promise<CodeRecord[]> {
+    const all = await this.command(() => this.redis.hvals(this.keys.codes(user)));
+    return all.map(codeFromJson).sort((a, b) => a.issuedAt - b.issuedAt || a.id.localeCompare(b.id));
+  }
+
+  /** Revokes the selected codes atomically (a code being consumed meanwhile is consumed or revoked, never both). */
+  async revokeCodes(user: string, selector: RevokeSelector, now: number, by: string): Promise<CodeRecord[]> {
+    const mode = typeof selector === 'string' ? selector : 'id';
+    const id = typeof selector === 'string' ? '' : selector.id;
+    const revoked = (await this.command(() => this.scripts.revokeCodes.run([this.keys.user(user), this.keys.codes(user), mode, id, now, by]))) as string[];
+    return revoked.map(codeFromJson);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * How users, codes and challenges are laid out in Redis: the one place that knows their
+ * stored form. Field names are short because they are repeated in every user hash; code
+ * records are compact JSON arrays (read and updated by the Lua scripts) to keep Redis
+ * memory per code small. The Lua scripts get these names and positions from here
+ * (store/scripts.ts renders them in), so they are spelled once.
+ */
+import type {
+  ChallengeState,
+  CodeRecord,
+  PendingChallenges,
+  PendingRequest,
+  RecordKind,
+  TokenAlgorithm,
+  TokenRecord,
+  TokenState,
+  UserChanges,
+  UserRecord,
+} from '../credentials/records.js';
+import { NO_PENDING_CHALLENGES } from '../credentials/records.js';
+
+export const USER_FIELDS = {
+  status: 'status',
+  pin: 'pin',
+  failures: 'fails',
+  locked: 'locked',
+  prefixedLengths: 'plen',
+  created: 'created',
+  challenge: 'challenge',
+  tokenType: 't_type',
+  tokenSerial: 't_serial',
+  tokenSecret: 't_secret',
+  tokenDigits: 't_digits',
+  tokenPeriod: 't_period',
+  tokenAlgorithm: 't_algo',
+  tokenState: 't_state',
+  tokenExpires: 't_expires',
+  tokenLast: 't_last',
+  tokenAssigned: 't_assigned',
+  /**
+   * Revision of everything password resolution reads (PIN, token, code lengths, challenge
+   * settings and pending challenges): a fresh unique value with every such write. The
+   * gateway keeps copies of user records and decide.lua refuses to decide on a copy whose
+   * revision is not the stored one.
+   */
+  revision: 'rv',
+} as const;
+
+const TOKEN_FIELDS = [
+  USER_FIELDS.tokenType,
+  USER_FIELDS.tokenSerial,
+  USER_FIELDS.tokenSecret,
+  USER_FIELDS.tokenDigits,
+  USER_FIELDS.tokenPeriod,
+  USER_FIELDS.tokenAlgorithm,
+  USER_FIELDS.tokenState,
+  USER_FIELDS.tokenExpires,
+  USER_FIELDS.tokenLast,
+  USER_FIELDS.tokenAssigned,
+] as const;
+
+/** The stored value of a user's status field ('stand-in' marks the records of store/stand-in-records.ts). */
+export const USER_STATUS = { active: 'active', disabled: 'disabled', standIn: 'stand-in' } as const;
+
+/** From HGETALL's flat [field, value, ...] array; undefined for a missing record. */
+export function userFromFields(name: string, flat: readonly string[]): UserRecord | undefined {
+  if (flat.length === 0) return undefined;
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
+  const number = (field: string, fallback = 0): number => {
+    const value = fields.get(field);
+    return value === undefined || value === '' ? fallback : Number(value);
+  };
+  const tokenSecret = fields.get(USER_FIELDS.tokenSecret);
+  const lengths = fields.get(USER_FIELDS.prefixedLengths);
+  return {
+    name,
+    status: fields.get(USER_FIELDS.status) === USER_STATUS.active ? 'active' : 'disabled',
+    pinHash: fields.get(USER_FIELDS.pin) || undefined,
+    failures: number(USER_FIELDS.failures),
+    lockedUntil: number(USER_FIELDS.locked),
+    prefixedCodeLengths: lengths === undefined || lengths === '' ? [] : lengths.split(',').map(Number),
+    createdAt: number(USER_FIELDS.created),
+    challengeAllowed: fields.get(USER_FIELDS.challenge) !== 'off',
+    token:
+      tokenSecret === undefined
+        ? undefined
+        : {
+            type: fields.get(USER_FIELDS.tokenType) === 'hotp' ? 'hotp' : 'totp',
+            serial: fields.get(USER_FIELDS.tokenSerial) ?? '',
+            encryptedSecret: tokenSecret,
+            digits: number(USER_FIELDS.tokenDigits, 6),
+            period: number(USER_FIELDS.tokenPeriod, 30),
+            algorithm: (fields.get(USER_FIELDS.tokenAlgorithm) ?? 'sha1') as TokenAlgorithm,
+            state: (fields.get(USER_FIELDS.tokenState) ?? 'active') as TokenState,
+            expiresAt: number(USER_FIELDS.tokenExpires),
+            lastStep: number(USER_FIELDS.tokenLast, -1),
+            assignedAt: number(USER_FIELDS.tokenAssigned),
+          },
+  };
+}
+
+/** The revision field of a flat HGETALL reply ('' when there is none: no record). */
+export function revisionFromFields(flat: readonly string[]): string {
+  for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i] === USER_FIELDS.revision) return flat[i + 1]!;
+  return '';
+}
+
+export function tokenToFields(token: TokenRecord): (string | number)[] {
+  return [
+    USER_FIELDS.tokenType, token.type,
+    USER_FIELDS.tokenSerial, token.serial,
+    USER_FIELDS.tokenSecret, token.encryptedSecret,
+    USER_FIELDS.tokenDigits, token.digits,
+    USER_FIELDS.tokenPeriod, token.period,
+    USER_FIELDS.tokenAlgorithm, token.algorithm,
+    USER_FIELDS.tokenState, token.state,
+    USER_FIELDS.tokenExpires, token.expiresAt,
+    USER_FIELDS.tokenLast, token.lastStep,
+    USER_FIELDS.tokenAssigned, token.assignedAt,
+  ];
+}
+
+/** The fields of a new user: active, no failures, not locked, with or without a PIN. */
+export function newUserFields(user: { readonly createdAt: number; readonly pinHash: string | undefined }): (string | number)[] {
+  const fields: (string | number)[] = [USER_FIELDS.status, USER_STATUS.active, USER_FIELDS.failures, 0, USER_FIELDS.locked, 0, USER_FIELDS.created, user.createdAt];
+  if (user.pinHash !== undefined) fields.push(USER_FIELDS.pin, user.pinHash);
+  return fields;
+}
+
+/** The fields a change sets and the fields it deletes. */
+export function changeToFields(changes: UserChanges): { set: (string | number)[]; remove: string[] } {
+  const set: (string | number)[] = [];
+  const remove: string[] = [];
+  if (changes.status !== undefined) set.push(USER_FIELDS.status, changes.status);
+  if (changes.pinHash !== undefined) set.push(USER_FIELDS.pin, changes.pinHash);
+  if (changes.failures !== undefined) set.push(USER_FIELDS.failures, changes.failures);
+  if (changes.lockedUntil !== undefined) set.push(USER_FIELDS.locked, changes.lockedUntil);
+  if (changes.challengeAllowed !== undefined) set.push(USER_FIELDS.challenge, changes.challengeAllowed ? 'on' : 'off');
+  if (changes.token === null) remove.push(...TOKEN_FIELDS);
+  else if (changes.token !== undefined) set.push(...tokenToFields(changes.token));
+  if (changes.tokenState !== undefined) set.push(USER_FIELDS.tokenState, changes.tokenState);
+  return { set, remove };
+}
+
+/** Kinds are stored as two letters: the kind is repeated in every code record. */
+export const KIND_LETTERS: Readonly<Record<RecordKind, string>> = {
+  'emergency-tokencode': 'ET',
+  'emergency-passcode': 'EP',
+  'online-authcode': 'OA',
+  'temporary-bypass': 'BP',
+};
+const KIND_OF_LETTERS = new Map(Object.entries(KIND_LETTERS).map(([kind, letters]) => [letters, kind as RecordKind]));
+
+export function kindFromLetters(letters: string): RecordKind | undefined {
+  return KIND_OF_LETTERS.get(letters);
+}
+
+/**
+ * The fields of a code record in the order of its JSON array. Lua indexes from 1, so a
+ * field's Lua index is its position here plus one (see store/scripts.ts).
+ */
+export const CODE_FIELDS = ['id', 'kind', 'issuedAt', 'expiresAt', 'maxUses', 'uses', 'lastUsedAt', 'revokedAt', 'issuedBy', 'reason', 'revokedBy', 'length'] as const satisfies readonly (keyof CodeRecord)[];
+
+/** The codes-hash field of the temporary bypass a used authorization code leaves (there is at most one). */
+export const BYPASS_FIELD = 'bypass';
+
+export function codeToJson(code: CodeRecord): string {
+  return JSON.stringify(CODE_FIELDS.map((field) => (field === 'kind' ? KIND_LETTERS[code.kind] : code[field])));
+}
+
+export function codeFromJson(json: string): CodeRecord {
+  const values = JSON.parse(json) as unknown[];
+  const record: Record<string, unknown> = {};
+  CODE_FIELDS.forEach((field, i) => (record[field] = values[i]));
+  record.kind = kindFromLetters(values[1] as string) ?? 'emergency-tokencode';
+  return record as unknown as CodeRecord;
+}
+
+/**
+ * The challenge hash of a user: `req:<request code>` → expiry ms, and
+ * `state:<State hex>` → "client|request code|expiry ms".
+ */
+export const CHALLENGE_FIELD_PREFIX = { request: 'req:', state: 'state:' } as const;
+
+/** From the challenge hash as HGETALL returns it; expired entries included (the reader checks expiry). */
+export function challengesFromFields(flat: readonly string[]): PendingChallenges {
+  // Most users have no challenge pending: nothing to allocate for them.
+  if (flat.length === 0) return NO_PENDING_CHALLENGES;
+  const requests: PendingRequest[] = [];
+  const states = new Map<string, ChallengeState>();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const field = flat[i]!;
+    const value = flat[i + 1]!;
+    if (field.startsWith(CHALLENGE_FIELD_PREFIX.request)) {
+      requests.push({ requestCode: field.slice(CHALLENGE_FIELD_PREFIX.request.length), expiresAt: Number(value) });
+    } else if (field.startsWith(CHALLENGE_FIELD_PREFIX.state)) {
+      const state = field.slice(CHALLENGE_FIELD_PREFIX.state.length);
+      const [client = '', requestCode = '', expires = '0'] = value.split('|');
+      states.set(state, { state, requestCode, client, expiresAt: Number(expires) });
+    }
+  }
+  return { requests, states };
+}

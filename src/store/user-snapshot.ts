@@ -1,0 +1,23 @@
+import type { PendingChallenges, UserRecord } from '../credentials/records.js';
+import { NO_PENDING_CHALLENGES } from '../credentials/records.js';
+import { challengesFromFields, revisionFromFields, userFromFields } from './record-format.js';
+
+/**
+ * What password resolution reads about one user: the record, its pending challenges, and
+ * the revision they had when read (store/record-format.ts USER_FIELDS.revision). An
+ * unknown user is a snapshot too (no record, revision ''), so resolving for a name that
+ * does not exist costs what it costs for one that does.
+ */
+export interface UserSnapshot {
+  readonly revision: string;
+  readonly user: UserRecord | undefined;
+  readonly challenges: PendingChallenges;
+}
+
+/** The snapshot of a user that does not exist (decide.lua's revision for no record). */
+export const ABSENT_USER: UserSnapshot = Object.freeze({ revision: '', user: undefined, challenges: NO_PENDING_CHALLENGES });
+
+/** A snapshot from the user hash and the challenge hash as HGETALL returns them (flat). */
+export function snapshotFromFields(name: string, userFields: readonly string[], challengeFields: readonly string[]): UserSnapshot {
+  return { revision: revisionFromFields(userFields), user: userFromFields(name, userFields), challenges: challengesFromFields(challengeFields) };
+}

@@ -1,0 +1,48 @@
+import type { ClientConfig } from '../config/types.js';
+import type { RadiusPacket } from '../protocol/packet.js';
+import type { ReplyAttribute } from '../protocol/reply-attribute.js';
+
+/** What the server is to answer to one authenticated Access-Request. */
+export type Answer =
+  | {
+      readonly action: 'accept' | 'reject' | 'challenge';
+      readonly attributes?: readonly ReplyAttribute[];
+      /** Hold the reply this long after the request arrived (the reject delay); other requests go on. */
+      readonly delayMs?: number;
+    }
+  | {
+      /** Send nothing, so the NAS fails over (e.g. the store is unreachable). */
+      readonly action: 'drop';
+      readonly reason: string;
+    };
+
+/** An Access-Request that has passed every protocol and authenticity check. */
+export interface AccessRequest {
+  readonly client: ClientConfig;
+  readonly packet: RadiusPacket;
+  readonly source: { readonly address: string; readonly port: number };
+  /** User-Name as sent, decoded as UTF-8; undefined if absent. */
+  readonly userName: string | undefined;
+  /**
+   * The User-Password in clear, or undefined if the request carries none (CHAP, EAP).
+   * A method, not a field, so the clear text exists only when policy asks for it.
+   */
+  password(): Buffer | undefined;
+}
+
+/**
+ * The policy behind the server: the one contract between the transport and the login
+ * (login/radius-policy.ts implements it; tests plug in their own).
+ */
+export interface RequestHandler {
+  handleAccessRequest(request: AccessRequest): Promise<Answer> | Answer;
+  /** Status-Server is answered only while this is true (RFC 5997 §3, SPEC "Replies"). */
+  isHealthy(): boolean;
+  /**
+   * Called before and after the requests that arrived in one event-loop turn are handed
+   * over: a handler that talks to a backend can hold its writes in between and send them
+   * in one system call.
+   */
+  beginBatch?(): void;
+  endBatch?(): void;
+}

@@ -1,0 +1,98 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import test from 'ava';
+import { REPO_ROOT } from '../support/paths.js';
+
+// The folder tree is the architecture (README "Design"); these rules keep it true. Each
+// import of every TypeScript file is read from the source and resolved to the file it
+// names.
+
+interface Import {
+  /** The importing file, relative to the repository root. */
+  readonly from: string;
+  /** The imported file, relative to the repository root, or the bare specifier. */
+  readonly to: string;
+  readonly typeOnly: boolean;
+}
+
+function typescriptFiles(directory: string): string[] {
+  return readdirSync(join(REPO_ROOT, directory), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) return typescriptFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+const IMPORT = /^\s*(import|export)\s+(type\s+)?([^'"]*?)\s*from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+function importsOf(file: string): Import[] {
+  const text = readFileSync(join(REPO_ROOT, file), 'utf8');
+  const imports: Import[] = [];
+  for (const match of text.matchAll(IMPORT)) {
+    const specifier = match[4] ?? match[5] ?? match[6]!;
+    // `import type { … }`, or `import { type A, type B }` with every name a type.
+    const names = match[3] ?? '';
+    const everyNameAType = /^\{[^}]*\}$/.test(names.trim()) && names.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((name) => name.startsWith('type'));
+    const typeOnly = match[2] !== undefined || (match[1] === 'import' && everyNameAType);
+    const to = specifier.startsWith('.') ? relative(REPO_ROOT, resolve(REPO_ROOT, dirname(file), specifier)).replace(/\.js$/, '.ts') : specifier;
+    imports.push({ from: file, to, typeOnly });
+  }
+  return imports;
+}
+
+const all = ['src', 'test', 'bench'].flatMap(typescriptFiles).flatMap(importsOf);
+const under = (path: string, folder: string): boolean => path === folder || path.startsWith(`${folder}/`);
+const describe = (list: readonly Import[]): string[] => list.map(({ from, to, typeOnly }) => `${from} → ${to}${typeOnly ? ' (type)' : ''}`);
+
+test('the reader sees the imports: a known file has the ones it has', (t) => {
+  const policy = all.filter((entry) => entry.from === 'src/login/radius-policy.ts');
+  t.true(policy.some((entry) => entry.to === 'src/transport/request-handler.ts' && entry.typeOnly));
+  t.true(policy.some((entry) => entry.to === 'node:perf_hooks'));
+  t.true(all.length > 300);
+});
+
+test('protocol/ imports nothing outside itself (Node built-ins aside): the codec is pure', (t) => {
+  const outside = all.filter(({ from, to }) => under(from, 'src/protocol') && !under(to, 'src/protocol') && !to.startsWith('node:'));
+  t.deepEqual(describe(outside), []);
+});
+
+test('store/ imports nothing from login, admin, transport, serve or cli', (t) => {
+  const forbidden = ['src/login', 'src/admin', 'src/transport', 'src/serve', 'src/cli'];
+  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'src/store') && forbidden.some((folder) => under(to, folder)))), []);
+});
+
+test('only the RADIUS policy imports the transport contract, and only its types', (t) => {
+  const users = all.filter(({ from, to }) => to === 'src/transport/request-handler.ts' && under(from, 'src') && !under(from, 'src/transport'));
+  t.deepEqual(describe(users), ['src/login/radius-policy.ts → src/transport/request-handler.ts (type)']);
+});
+
+test('each layer imports only downwards', (t) => {
+  const rules: [string, string[]][] = [
+    // Shared building blocks know no caller.
+    ['src/credentials', ['src/login', 'src/admin', 'src/store', 'src/transport', 'src/serve', 'src/cli', 'src/embedded-redis']],
+    ['src/keys', ['src/login', 'src/admin', 'src/store', 'src/transport', 'src/serve', 'src/cli']],
+    ['src/config', ['src/login', 'src/admin', 'src/store', 'src/transport', 'src/serve', 'src/cli']],
+    // The transport serves any policy; the login and the admin side are strangers.
+    ['src/transport', ['src/login', 'src/admin', 'src/store', 'src/serve', 'src/cli']],
+    ['src/login', ['src/admin', 'src/serve', 'src/cli']],
+    ['src/admin', ['src/login', 'src/transport', 'src/serve', 'src/cli']],
+    ['src/embedded-redis', ['src/login', 'src/admin', 'src/store', 'src/transport', 'src/serve', 'src/cli']],
+    ['src/client', ['src/login', 'src/admin', 'src/store', 'src/serve', 'src/cli']],
+    // Wiring is done once, in serve/; the CLI calls it.
+    ['src/serve', ['src/cli']],
+  ];
+  for (const [folder, forbidden] of rules) {
+    const broken = all.filter(({ from, to }) => under(from, folder) && forbidden.some((other) => under(to, other)));
+    t.deepEqual(describe(broken), [], folder);
+  }
+});
+
+test('production code never imports tests or benchmarks', (t) => {
+  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'src') && (under(to, 'test') || under(to, 'bench')))), []);
+});
+
+test('tests never import the benchmark; the benchmark imports only the shared test support', (t) => {
+  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'test') && under(to, 'bench'))), []);
+  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'bench') && under(to, 'test') && !under(to, 'test/support'))), []);
+  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'test/support') && under(to, 'test') && !under(to, 'test/support'))), [], 'the support imports no test');
+});
