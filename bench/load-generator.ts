@@ -23,13 +23,13 @@ import { AttributeType, PacketCode, type RawAttribute } from '../src/protocol/in
 export type ReplyKind = 'accept' | 'reject' | 'challenge';
 
 /** One request to send: a PAP Access-Request or a Status-Server (RFC 5997). */
-export type RequestSpec =
+export type LoadRequest =
   | { readonly kind: 'access'; readonly userName: Buffer; readonly password: Buffer; readonly expect: ReplyKind }
   | { readonly kind: 'status'; readonly expect: ReplyKind };
 
 /** Where requests come from. `next()` returning undefined means "nothing more to send now" (e.g. a TOTP pool used up for this time step). */
 export interface Workload {
-  next(): RequestSpec | undefined;
+  next(): LoadRequest | undefined;
 }
 
 export interface Target {
@@ -179,6 +179,11 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
       }
       next();
     });
+    if (client.waiting > 0) {
+      // Every Identifier is resting after timeouts: nothing safe to send any more.
+      stoppedEarly ??= 'no free Identifier (too many timeouts)';
+      stopping = true;
+    }
   };
 
   const cpuBefore = process.cpuUsage();

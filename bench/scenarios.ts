@@ -4,9 +4,9 @@
  * and says which reply each request must get: the generator counts every other reply as
  * unexpected.
  */
-import type { RequestSpec, Workload } from './load-generator.js';
+import type { LoadRequest, Workload } from './load-generator.js';
 import type { CodeUser, PoolUser, TokenUser } from './population.js';
-import { currentStep, totpAt } from './totp.js';
+import { currentStep, tokencodeAt } from './totp.js';
 
 /**
  * PIN + the current TOTP code, each user at most once per time step: radgate refuses a
@@ -25,13 +25,13 @@ export class TotpLogins implements Workload {
     this.lastStep = new Float64Array(users.length).fill(-1);
   }
 
-  next(): RequestSpec | undefined {
+  next(): LoadRequest | undefined {
     const user = this.users[this.cursor]!;
     const step = currentStep(user.period);
     if (this.lastStep[this.cursor]! >= step) return undefined;
     this.lastStep[this.cursor] = step;
     this.cursor = (this.cursor + 1) % this.users.length;
-    return { kind: 'access', userName: user.nameBytes, password: Buffer.from(user.pin + totpAt(user.secret, step, user.digits)), expect: 'accept' };
+    return { kind: 'access', userName: user.nameBytes, password: Buffer.from(user.pin + tokencodeAt(user.secret, step, user.digits)), expect: 'accept' };
   }
 
   /** Logins still possible before the step changes. */
@@ -67,11 +67,11 @@ export class TotpReplays implements Workload {
     return this.replayable.length;
   }
 
-  next(): RequestSpec | undefined {
+  next(): LoadRequest | undefined {
     const entry = this.replayable[this.index++];
     if (entry === undefined) return undefined;
     const { user, step } = entry;
-    return { kind: 'access', userName: user.nameBytes, password: Buffer.from(user.pin + totpAt(user.secret, step, user.digits)), expect: 'reject' };
+    return { kind: 'access', userName: user.nameBytes, password: Buffer.from(user.pin + tokencodeAt(user.secret, step, user.digits)), expect: 'reject' };
   }
 }
 
@@ -90,7 +90,7 @@ export class CodeLogins implements Workload {
     this.passwords = users.map((user) => Buffer.from(afterPin ? user.pin + user.code : (user.code.match(/.{1,4}/g) ?? []).join('-')));
   }
 
-  next(): RequestSpec {
+  next(): LoadRequest {
     const user = this.users[this.cursor]!;
     const password = this.passwords[this.cursor]!;
     this.cursor = (this.cursor + 1) % this.users.length;
@@ -125,7 +125,7 @@ export class WrongTokencodes implements Workload {
     this.uses.fill(0);
   }
 
-  next(): RequestSpec | undefined {
+  next(): LoadRequest | undefined {
     const index = this.cursor;
     if (this.uses[index]! >= this.perUserBudget) return undefined;
     this.uses[index]!++;
@@ -137,8 +137,8 @@ export class WrongTokencodes implements Workload {
       // A code that is none of the codes the server accepts now or in the next step (any
       // step in the window, one more either side for a step change mid-flight).
       const valid = new Set<string>();
-      for (let s = step - this.totpWindow - 1; s <= step + this.totpWindow + 1; s++) valid.add(totpAt(user.secret, s, user.digits));
-      let guess = (Number(totpAt(user.secret, step, user.digits)) + 500_000) % 10 ** user.digits;
+      for (let s = step - this.totpWindow - 1; s <= step + this.totpWindow + 1; s++) valid.add(tokencodeAt(user.secret, s, user.digits));
+      let guess = (Number(tokencodeAt(user.secret, step, user.digits)) + 500_000) % 10 ** user.digits;
       while (valid.has(String(guess).padStart(user.digits, '0'))) guess = (guess + 1) % 10 ** user.digits;
       cached = { step, password: Buffer.from(user.pin + String(guess).padStart(user.digits, '0')) };
       this.wrong[index] = cached;
@@ -153,7 +153,7 @@ export class PinOnly implements Workload {
 
   constructor(private readonly users: readonly PoolUser[]) {}
 
-  next(): RequestSpec {
+  next(): LoadRequest {
     const user = this.users[this.cursor]!;
     this.cursor = (this.cursor + 1) % this.users.length;
     return { kind: 'access', userName: user.nameBytes, password: Buffer.from(user.pin), expect: 'challenge' };
@@ -162,7 +162,7 @@ export class PinOnly implements Workload {
 
 /** Status-Server (RFC 5997): answered with Access-Accept while the server is healthy. */
 export class StatusChecks implements Workload {
-  next(): RequestSpec {
+  next(): LoadRequest {
     return { kind: 'status', expect: 'accept' };
   }
 }
@@ -181,7 +181,7 @@ export class FixedLogin implements Workload {
     this.password = Buffer.from(password);
   }
 
-  next(): RequestSpec {
+  next(): LoadRequest {
     return { kind: 'access', userName: this.userName, password: this.password, expect: this.expect };
   }
 }

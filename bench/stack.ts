@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { TEST_SECRET } from '../test/support/packets.js';
 import { freeUdpPort } from '../test/support/ports.js';
+import type { ServeProcess } from '../test/support/serve-process.js';
 import { startStack, type Stack } from '../test/support/stack.js';
 import type { Target } from './load-generator.js';
 
@@ -39,31 +40,38 @@ export async function startBenchStack(name: string, options: { extraYaml?: strin
     extra: `user_cache:\n  max_users: 1000000\n${options.extraYaml ?? ''}`,
     captureLevel: 'warn',
   });
-  const instances: RadgateInstance[] = [];
   return {
     name,
     stack,
     admin: stack.admin,
     async startRadgate(instanceName, workers, nodeArgs) {
-      // An explicit port: the bench's log level (warn) hides the line that names the port.
-      const port = await freeUdpPort();
       const count = workers === undefined || workers === 'auto' ? availableParallelism() : workers;
       // One process, or the primary and its workers.
       const processes = count > 1 ? count + 1 : 1;
-      const serve = await stack.startServe({
-        config: { workers: workers ?? 'auto', listen: `127.0.0.1:${port}` },
-        readyWhen: { port, processes },
-        nodeArgs: nodeArgs ?? [],
-        keepLines: false,
-        logFile: `${stack.directory}/${instanceName}.log`,
-      });
-      const instance: RadgateInstance = {
+      const start = async (): Promise<ServeProcess> => {
+        // An explicit port: the bench's log level (warn) hides the line that names the port.
+        const port = await freeUdpPort();
+        return stack.startServe({
+          config: { workers: workers ?? 'auto', listen: `127.0.0.1:${port}` },
+          readyWhen: { port, processes },
+          nodeArgs: nodeArgs ?? [],
+          keepLines: false,
+          logFile: `${stack.directory}/${instanceName}.log`,
+        });
+      };
+      // Another process may take the port between the pick and the bind: pick again.
+      let serve: ServeProcess | undefined;
+      for (let attempt = 1; serve === undefined; attempt++) {
+        serve = await start().catch((error: unknown) => {
+          if (attempt < 3 && error instanceof Error && error.message.includes('EADDRINUSE')) return undefined;
+          throw error;
+        });
+      }
+      return {
         target: { host: '127.0.0.1', port: serve.port, secret: TEST_SECRET, requireReplyMessageAuthenticator: true },
         pids: () => serve.pids(),
         stop: async () => void (await serve.stop()),
       };
-      instances.push(instance);
-      return instance;
     },
     close: () => stack.close(),
   };

@@ -1,6 +1,6 @@
 /**
  * TOTP (RFC 6238 over RFC 4226 HOTP, SHA-1) and base32 (RFC 4648 §6), written here apart
- * from src/auth/otp on purpose: the bench logs in the way an authenticator app does, so a
+ * from src/credentials/otp on purpose: the bench logs in the way an authenticator app does, so a
  * bug in radgate's own OTP code shows up as rejects instead of cancelling itself out.
  */
 import { createHmac } from 'node:crypto';
@@ -28,7 +28,7 @@ export function decodeBase32Secret(text: string): Buffer {
 const counter = Buffer.alloc(8);
 
 /** RFC 4226 §5.3 with the RFC 6238 time step as the counter. */
-export function totpAt(secret: Buffer, step: number, digits: number): string {
+export function tokencodeAt(secret: Buffer, step: number, digits: number): string {
   counter.writeUInt32BE(Math.floor(step / 2 ** 32), 0);
   counter.writeUInt32BE(step >>> 0, 4);
   const mac = createHmac('sha1', secret).update(counter).digest();

@@ -32,12 +32,22 @@ export function guardChild(child: ChildProcess): () => void {
   installExitHook();
   guarded.add(child);
   // The watchdog ignores the terminal's signals, so that a Ctrl-C reaching the whole
-  // process group does not kill it before it has done its job.
-  const script = `trap '' INT TERM HUP; read _; kill -TERM ${pid} 2>/dev/null; sleep 5; kill -KILL ${pid} 2>/dev/null`;
+  // process group does not kill it before it has done its job. It signals the child only
+  // while the pid still names the same process (its start time in /proc/PID/stat), so a
+  // pid the kernel has since given to another process is left alone.
+  const script = [
+    `started() { sed 's/.*) //' /proc/${pid}/stat 2>/dev/null | cut -d' ' -f20; }`,
+    'mine=$(started)',
+    "trap '' INT TERM HUP",
+    'read _',
+    `[ -n "$mine" ] && [ "$(started)" = "$mine" ] && kill -TERM ${pid} 2>/dev/null`,
+    'sleep 5',
+    `[ -n "$mine" ] && [ "$(started)" = "$mine" ] && kill -KILL ${pid} 2>/dev/null`,
+  ].join('\n');
   const watchdog = spawn('/bin/sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'] });
   // Neither the watchdog nor its pipe may keep our event loop alive.
   watchdog.unref();
-  (watchdog.stdin as unknown as { _handle?: { unref(): void } } | null)?._handle?.unref();
+  (watchdog.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
   watchdog.stdin?.on('error', () => undefined);
   const retire = (): void => {
     guarded.delete(child);

@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { AdminError } from '../admin/admin-error.js';
 import type { RadgateConfig } from '../config/types.js';
 import { groupCode } from '../credentials/codes/alphabet.js';
@@ -12,9 +12,9 @@ export const DEMO_PIN = '1234';
  * TOTP token exists, issues a fresh emergency passcode, and tells the person at the
  * terminal how to try it. Never used with a real configuration.
  */
-export async function prepareDemo(config: RadgateConfig, secretHint: string, port: number): Promise<string> {
+export async function prepareDemo(config: RadgateConfig, logger: Logger, secretHint: string, port: number): Promise<string> {
   const actor = { operator: 'quickstart', reason: 'serve --demo' };
-  const admin = await openAdmin(config, pino({ level: 'warn' }, pino.destination(2)), { connectTimeoutMs: config.redis.commandTimeoutMs * 6 });
+  const admin = await openAdmin(config, logger, { connectTimeoutMs: config.redis.commandTimeoutMs * 6 });
   try {
     const { service } = admin;
     let uri: string | undefined;

@@ -24,20 +24,6 @@ export class IdentifierPool {
     return id;
   }
 
-  /** Takes this Identifier out of the pool (a packet encoded by the caller); false if it is in use. */
-  takeSpecific(id: number): boolean {
-    for (let i = 0; i < this.count; i++) {
-      const at = (this.head + i) & 0xff;
-      if (this.ring[at] !== id) continue;
-      // Move the one before it into its place, then shrink from the front: order barely changes.
-      this.ring[at] = this.ring[this.head]!;
-      this.head = (this.head + 1) & 0xff;
-      this.count--;
-      return true;
-    }
-    return false;
-  }
-
   release(id: number): void {
     this.ring[(this.head + this.count) & 0xff] = id;
     this.count++;

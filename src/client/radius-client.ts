@@ -36,11 +36,10 @@ export interface RadiusClientOptions {
   readonly requireMessageAuthenticator?: boolean;
 }
 
-/** One request: PAP Access-Request, Status-Server (RFC 5997), or bytes encoded by the caller (tests). */
-export type RequestSpec =
+/** One request: a PAP Access-Request, or a Status-Server (RFC 5997). */
+export type ClientRequest =
   | { readonly kind: 'access'; readonly userName: string | Buffer; readonly password: string | Buffer; readonly attributes?: readonly RawAttribute[] }
-  | { readonly kind: 'status' }
-  | { readonly kind: 'encoded'; readonly bytes: Buffer };
+  | { readonly kind: 'status' };
 
 export interface Reply {
   readonly packet: RadiusPacket;
@@ -75,9 +74,13 @@ interface Port {
   readonly socket: Socket;
   readonly ids: IdentifierPool;
   readonly outstanding: (Outstanding | undefined)[];
-  /** Datagrams that answer no outstanding request, for receiveRaw. */
-  readonly unclaimed: Buffer[];
-  waiting: ((datagram: Buffer) => void) | undefined;
+}
+
+/** A request waiting for a free Identifier. */
+interface Waiting {
+  readonly request: ClientRequest;
+  readonly onAnswered: (exchange: Exchange) => void;
+  readonly onSettled: ((exchange: Exchange) => void) | undefined;
 }
 
 interface Outstanding {
@@ -95,9 +98,6 @@ interface Outstanding {
   readonly onSettled: ((exchange: Exchange) => void) | undefined;
 }
 
-/** Unclaimed datagrams kept for receiveRaw: enough for any test, bounded against a flood. */
-const UNCLAIMED_KEPT = 1024;
-
 /**
  * The NAS side of RADIUS, written once and used by `radgate test`, the benchmark's load
  * generator, the reliability scripts and the tests. Each request gets a free Identifier of
@@ -107,15 +107,19 @@ const UNCLAIMED_KEPT = 1024;
  * an abandoned request can never be taken for a newer one's. Many requests may be in
  * flight; when every Identifier is taken, requests wait for one in order.
  *
- * The raw methods send and receive datagrams as they are, for tests of the server's
- * handling of bytes no NAS would send.
+ * A reply to a request whose Identifier is no longer reserved (after its linger or
+ * quarantine) cannot be told from a stray datagram, and is counted as one.
  */
 export class RadiusClient {
-  /** Datagrams that did not verify against the request whose Identifier they carry. */
+  /**
+   * Datagrams that answer no request of this client: they did not verify against the
+   * request whose Identifier they carry, or came when that Identifier was free again.
+   */
   strayReplies = 0;
+  /** Sends the operating system refused (an ICMP port unreachable, for one). */
   sendErrors = 0;
   private readonly ports: Port[] = [];
-  private readonly waitingForIdentifier: (() => void)[] = [];
+  private readonly waitingForIdentifier: Waiting[] = [];
   private readonly retransmissions = new Deadlines();
   private readonly lingering = new Deadlines();
   private readonly quarantined = new Deadlines();
@@ -146,7 +150,7 @@ export class RadiusClient {
   private async openPort(): Promise<Port> {
     const { host, port: serverPort, localAddress } = this.options;
     const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
-    const port: Port = { socket, ids: new IdentifierPool(), outstanding: new Array<Outstanding | undefined>(256).fill(undefined), unclaimed: [], waiting: undefined };
+    const port: Port = { socket, ids: new IdentifierPool(), outstanding: new Array<Outstanding | undefined>(256).fill(undefined) };
     // Without a send callback Node may complete a send synchronously; failures then arrive
     // here (e.g. ECONNREFUSED after an ICMP port unreachable).
     socket.on('error', () => this.sendErrors++);
@@ -159,8 +163,16 @@ export class RadiusClient {
       });
     });
     // Connected: send() skips the per-datagram address lookup, and the kernel delivers only
-    // the server's datagrams to us.
-    await new Promise<void>((resolve) => socket.connect(serverPort, host, () => resolve()));
+    // the server's datagrams to us. A host that does not resolve fails here, clearly.
+    await new Promise<void>((resolve, reject) => {
+      const failed = (error: Error): void => reject(new Error(`cannot send to ${host}:${serverPort}: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+      socket.once('error', failed);
+      socket.connect(serverPort, host, (error?: Error) => {
+        socket.off('error', failed);
+        if (error !== undefined && error !== null) failed(error);
+        else resolve();
+      });
+    });
     // Replies can come in bursts of many datagrams; a larger buffer keeps a pause in this
     // process (GC) from dropping them.
     socket.setRecvBufferSize(4 * 1024 * 1024);
@@ -172,13 +184,18 @@ export class RadiusClient {
     return this.outstandingCount + this.waitingForIdentifier.length;
   }
 
+  /** Requests waiting for an Identifier: every one of every socket is reserved. */
+  get waiting(): number {
+    return this.waitingForIdentifier.length;
+  }
+
   /** Sends a request; resolves at its first verified reply, or once every transmission went unanswered. */
-  send(spec: RequestSpec): Promise<Exchange> {
+  send(spec: ClientRequest): Promise<Exchange> {
     return new Promise((resolve) => this.request(spec, resolve));
   }
 
   /** Like send, but resolves once no reply to the request can be recorded any more (after linger or quarantine). */
-  sendAndSettle(spec: RequestSpec): Promise<Exchange> {
+  sendAndSettle(spec: ClientRequest): Promise<Exchange> {
     return new Promise((resolve) => this.request(spec, () => undefined, resolve));
   }
 
@@ -194,36 +211,25 @@ export class RadiusClient {
    * The callback form of send (the load generator's, which keeps thousands in flight).
    * The first transmission happens before this returns whenever an Identifier is free.
    */
-  request(spec: RequestSpec, onAnswered: (exchange: Exchange) => void, onSettled?: (exchange: Exchange) => void): void {
-    const attempt = (): void => {
-      const taken = spec.kind === 'encoded' ? this.takeIdentifierOf(spec.bytes) : this.takeIdentifier();
-      if (taken === undefined) {
-        if (spec.kind === 'encoded') throw new RangeError(`Identifier ${spec.bytes[1]} is in use on every socket of this client`);
-        this.waitingForIdentifier.push(attempt);
-        return;
-      }
-      this.start(taken.port, taken.identifier, spec, onAnswered, onSettled);
-    };
-    attempt();
+  request(request: ClientRequest, onAnswered: (exchange: Exchange) => void, onSettled?: (exchange: Exchange) => void): void {
+    const taken = this.takeIdentifier();
+    if (taken === undefined) this.waitingForIdentifier.push({ request, onAnswered, onSettled });
+    else this.start(taken.port, taken.identifier, { request, onAnswered, onSettled });
   }
 
-  private start(port: Port, identifier: number, spec: RequestSpec, onAnswered: (exchange: Exchange) => void, onSettled: ((exchange: Exchange) => void) | undefined): void {
-    let bytes: Buffer;
-    if (spec.kind === 'encoded') bytes = spec.bytes;
-    else {
-      const authenticator = this.authenticators.next();
-      const { secret } = this.options;
-      const attributes: RawAttribute[] =
-        spec.kind === 'status'
-          ? []
-          : [
-              { type: AttributeType.UserName, value: typeof spec.userName === 'string' ? Buffer.from(spec.userName, 'utf8') : spec.userName },
-              { type: AttributeType.UserPassword, value: hideUserPassword(typeof spec.password === 'string' ? Buffer.from(spec.password, 'utf8') : spec.password, secret, authenticator) },
-              ...(spec.attributes ?? []),
-            ];
-      const code = spec.kind === 'status' ? PacketCode.StatusServer : PacketCode.AccessRequest;
-      bytes = encodeRequest({ code, identifier, authenticator, attributes, secret, messageAuthenticator: true });
-    }
+  private start(port: Port, identifier: number, { request, onAnswered, onSettled }: Waiting): void {
+    const authenticator = this.authenticators.next();
+    const { secret } = this.options;
+    const attributes: RawAttribute[] =
+      request.kind === 'status'
+        ? []
+        : [
+            { type: AttributeType.UserName, value: typeof request.userName === 'string' ? Buffer.from(request.userName, 'utf8') : request.userName },
+            { type: AttributeType.UserPassword, value: hideUserPassword(typeof request.password === 'string' ? Buffer.from(request.password, 'utf8') : request.password, secret, authenticator) },
+            ...(request.attributes ?? []),
+          ];
+    const code = request.kind === 'status' ? PacketCode.StatusServer : PacketCode.AccessRequest;
+    const bytes = encodeRequest({ code, identifier, authenticator, attributes, secret, messageAuthenticator: true });
     const entry: Outstanding = {
       port,
       identifier,
@@ -244,7 +250,12 @@ export class RadiusClient {
 
   private transmit(entry: Outstanding): void {
     entry.exchange.transmissions++;
-    entry.port.socket.send(entry.bytes);
+    try {
+      entry.port.socket.send(entry.bytes);
+    } catch {
+      // A closed socket: this transmission is lost, as on a network; the timer goes on.
+      this.sendErrors++;
+    }
     this.schedule(entry, this.retransmissions, this.retransmitMs, () => {
       if (entry.exchange.transmissions < this.transmissions) this.transmit(entry);
       else this.giveUp(entry);
@@ -279,7 +290,8 @@ export class RadiusClient {
     port.ids.release(identifier);
     this.outstandingCount--;
     entry.onSettled?.(entry.exchange);
-    this.waitingForIdentifier.shift()?.();
+    const next = this.waitingForIdentifier.shift();
+    if (next !== undefined) this.start(port, port.ids.take()!, next);
   }
 
   private takeIdentifier(): { port: Port; identifier: number } | undefined {
@@ -292,16 +304,10 @@ export class RadiusClient {
     return undefined;
   }
 
-  private takeIdentifierOf(bytes: Buffer): { port: Port; identifier: number } | undefined {
-    const identifier = bytes[1]!;
-    const port = this.ports.find((candidate) => candidate.ids.takeSpecific(identifier));
-    return port === undefined ? undefined : { port, identifier };
-  }
-
   private receive(port: Port, datagram: Buffer): void {
     const entry = datagram.length >= 20 ? port.outstanding[datagram[1]!] : undefined;
     if (entry === undefined) {
-      this.unclaimed(port, datagram);
+      this.strayReplies++;
       return;
     }
     const packet = checkReply(datagram, entry, this.options.secret, this.requireMessageAuthenticator);
@@ -323,47 +329,14 @@ export class RadiusClient {
     else this.schedule(entry, this.lingering, lingerMs, () => this.settle(entry));
   }
 
-  private unclaimed(port: Port, datagram: Buffer): void {
-    if (port.waiting !== undefined) {
-      const deliver = port.waiting;
-      port.waiting = undefined;
-      deliver(datagram);
-      return;
-    }
-    port.unclaimed.push(datagram);
-    if (port.unclaimed.length > UNCLAIMED_KEPT) port.unclaimed.shift();
-  }
-
-  /** Sends bytes as they are from the first socket; any reply is read with receiveRaw. */
-  sendRaw(bytes: Buffer): void {
-    this.ports[0]!.socket.send(bytes);
-  }
-
-  /** The next datagram on the first socket that answers no request of this client, or undefined after `timeoutMs`. */
-  receiveRaw(timeoutMs: number): Promise<Buffer | undefined> {
-    const port = this.ports[0]!;
-    const queued = port.unclaimed.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        port.waiting = undefined;
-        resolve(undefined);
-      }, timeoutMs);
-      port.waiting = (datagram) => {
-        clearTimeout(timer);
-        resolve(datagram);
-      };
-    });
-  }
-
-  exchangeRaw(bytes: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
-    this.sendRaw(bytes);
-    return this.receiveRaw(timeoutMs);
-  }
-
   /** Gives up every request still in flight (they resolve unanswered) and closes the sockets. */
   async close(): Promise<void> {
-    this.waitingForIdentifier.length = 0;
+    // Never sent: given up at once, like the ones in flight below.
+    for (const { onAnswered, onSettled } of this.waitingForIdentifier.splice(0)) {
+      const exchange: Exchange = { sentAt: Date.now(), transmissions: 0, reply: undefined, lateReplies: [] };
+      onAnswered(exchange);
+      onSettled?.(exchange);
+    }
     for (const port of this.ports) {
       for (const entry of port.outstanding) {
         if (entry === undefined) continue;

@@ -49,7 +49,7 @@ export class UserCopySync {
         offset += names.length;
         await this.copyMissing(names);
       }
-      const users = await repository.countUsers();
+      const users = await repository.countUsersForCopies();
       if (users > copies.maxUsers) {
         logger.warn({ users, max_users: copies.maxUsers }, 'more users than user_cache.max_users: logins of users without a copy take an extra round trip, and an unknown user answers faster than they do');
       }

@@ -86,6 +86,11 @@ export class CredentialRepository {
 
   // --- copies for the gateway (background work: see StoreConnection.background) -------
 
+  /** How many users there are, for the copies' bound check. */
+  countUsersForCopies(): Promise<number> {
+    return this.parts.connection.background(() => this.redis.zcard(this.keys.users()));
+  }
+
   /** User names in creation order, a page at a time, for copying every record at start. */
   listUsersForCopies(offset: number, count: number): Promise<string[]> {
     return this.parts.connection.background(() => this.redis.zrange(this.keys.users(), offset, offset + count - 1));

@@ -5,7 +5,8 @@ import { BYPASS_FIELD, CHALLENGE_FIELD_PREFIX, CODE_FIELDS, KIND_LETTERS, USER_F
 /** Names a script's source may use as `$group.name`; each becomes its stored spelling. */
 export type Vocabulary = Readonly<Record<string, string>>;
 
-const camelCase = (text: string): string => text.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+/** 'emergency-tokencode' → 'emergencyTokencode': how a spelling with hyphens is named in a script. */
+export const camelCase = (text: string): string => text.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
 /**
  * The stored form of records (record-format.ts), for the scripts: `'$user.failures'` is

@@ -3,7 +3,7 @@
  * stored form. Field names are short because they are repeated in every user hash; code
  * records are compact JSON arrays (read and updated by the Lua scripts) to keep Redis
  * memory per code small. The Lua scripts get these names and positions from here
- * (store/scripts.ts renders them in), so they are spelled once.
+ * (store/lua-script.ts renders them in), so they are spelled once.
  */
 import type {
   ChallengeState,
@@ -158,7 +158,7 @@ export function kindFromLetters(letters: string): RecordKind | undefined {
 
 /**
  * The fields of a code record in the order of its JSON array. Lua indexes from 1, so a
- * field's Lua index is its position here plus one (see store/scripts.ts).
+ * field's Lua index is its position here plus one (see store/lua-script.ts).
  */
 export const CODE_FIELDS = ['id', 'kind', 'issuedAt', 'expiresAt', 'maxUses', 'uses', 'lastUsedAt', 'revokedAt', 'issuedBy', 'reason', 'revokedBy', 'length'] as const satisfies readonly (keyof CodeRecord)[];
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import test from 'ava';
+import { guardChild } from '../../src/child-guard.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 // The end-to-end bench's smoke run, as `npm run bench:smoke` runs it (a subprocess: tests
@@ -19,6 +20,7 @@ interface Check {
 function runSmoke(requests: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [`${REPO_ROOT}dist/bench/e2e.js`, '--smoke', '--json'], { cwd: REPO_ROOT, env: { ...process.env, BENCH_SMOKE_REQUESTS: String(requests) } });
+    guardChild(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

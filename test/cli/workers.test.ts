@@ -1,6 +1,6 @@
 import test from 'ava';
 import { decodePacket, PacketCode, randomAuthenticator } from '../../src/protocol/index.js';
-import { openNas } from '../support/nas.js';
+import { openPeer } from '../support/datagram-peer.js';
 import { accessRequest, statusServer } from '../support/packets.js';
 import { REPLY_WAIT_MS } from '../support/patience.js';
 import { startStack } from '../support/stack.js';
@@ -9,18 +9,18 @@ test('workers: 2 — two processes share the socket, every request is answered, 
   const stack = await startStack();
   const serve = await stack.startServe({ config: { workers: 2 } });
   try {
-    const peers = await Promise.all(Array.from({ length: 4 }, () => openNas({ port: serve.port })));
+    const peers = await Promise.all(Array.from({ length: 4 }, () => openPeer(serve.port)));
     const sent = 200;
-    for (let i = 0; i < sent; i++) peers[i % 4]!.sendRaw(accessRequest({ identifier: Math.floor(i / 4), authenticator: randomAuthenticator(), userName: `nobody${i}` }));
+    for (let i = 0; i < sent; i++) peers[i % 4]!.send(accessRequest({ identifier: Math.floor(i / 4), authenticator: randomAuthenticator(), userName: `nobody${i}` }));
     let rejects = 0;
     for (const peer of peers) {
       for (let i = 0; i < sent / 4; i++) {
-        const reply = await peer.receiveRaw(REPLY_WAIT_MS);
+        const reply = await peer.receive(REPLY_WAIT_MS);
         if (reply !== undefined && decodePacket(reply).code === PacketCode.AccessReject) rejects++;
       }
     }
     t.is(rejects, sent);
-    t.is(decodePacket((await peers[0]!.exchangeRaw(statusServer(), REPLY_WAIT_MS))!).code, PacketCode.AccessAccept);
+    t.is(decodePacket((await peers[0]!.exchange(statusServer(), REPLY_WAIT_MS))!).code, PacketCode.AccessAccept);
     for (const peer of peers) await peer.close();
     const output = serve.lines.join('\n');
     const workers = new Set([...output.matchAll(/"worker":(\d+).*"event":"decision"/g)].map((match) => match[1]));

@@ -3,7 +3,7 @@ import { decodePacket, PacketCode } from '../../src/protocol/index.js';
 import { encodeBase32 } from '../../src/credentials/otp/base32.js';
 import type { Gateway } from '../../src/serve/gateway.js';
 import type { ServerCounter } from '../../src/transport/server.js';
-import { openNas } from '../support/nas.js';
+import { openPeer } from '../support/datagram-peer.js';
 import { accessRequest, statusServer, TEST_SECRET } from '../support/packets.js';
 import { REPLY_WAIT_MS } from '../support/patience.js';
 import { radclient } from '../support/radclient.js';
@@ -40,9 +40,9 @@ async function userWithToken(pin = '2468'): Promise<{ user: string; uri: string 
 }
 
 async function exchange(gateway: Gateway, packet: Buffer): Promise<number | undefined> {
-  const peer = await openNas({ port: portOf(gateway) });
+  const peer = await openPeer(portOf(gateway));
   try {
-    const reply = await peer.exchangeRaw(packet, REPLY_WAIT_MS);
+    const reply = await peer.exchange(packet, REPLY_WAIT_MS);
     return reply === undefined ? undefined : decodePacket(reply).code;
   } finally {
     await peer.close();
@@ -51,12 +51,12 @@ async function exchange(gateway: Gateway, packet: Buffer): Promise<number | unde
 
 /** Sends a packet the gateway must not answer; once it counts the drop, no reply can follow: returns what came meanwhile. */
 async function dropped(gateway: Gateway, packet: Buffer, label: string, counter: ServerCounter = 'dropped'): Promise<number | undefined> {
-  const peer = await openNas({ port: portOf(gateway) });
+  const peer = await openPeer(portOf(gateway));
   try {
     const before = gateway.server.counters.get(counter, label);
-    peer.sendRaw(packet);
+    peer.send(packet);
     await until(`the gateway counts ${counter} ${label}`, REPLY_WAIT_MS, () => gateway.server.counters.get(counter, label) > before, 10);
-    const reply = await peer.receiveRaw(0);
+    const reply = await peer.receive(0);
     return reply === undefined ? undefined : decodePacket(reply).code;
   } finally {
     await peer.close();
@@ -66,13 +66,13 @@ async function dropped(gateway: Gateway, packet: Buffer, label: string, counter:
 test.serial('a single-use code under 50 concurrent requests over two instances: exactly one Accept', async (t) => {
   const { user } = await userWithToken();
   const [issued] = await stack.admin.service.issueCodes(user, { kind: 'emergency-passcode', uses: 1 }, OPERATOR);
-  const peers = await Promise.all([openNas({ port: portOf(first) }), openNas({ port: portOf(second) })]);
+  const peers = await Promise.all([openPeer(portOf(first)), openPeer(portOf(second))]);
   try {
-    for (let i = 0; i < 50; i++) peers[i % 2]!.sendRaw(accessRequest({ identifier: i, userName: user, password: issued!.code }));
+    for (let i = 0; i < 50; i++) peers[i % 2]!.send(accessRequest({ identifier: i, userName: user, password: issued!.code }));
     const codes: number[] = [];
     for (const peer of peers) {
       for (let i = 0; i < 25; i++) {
-        const reply = await peer.receiveRaw(REPLY_WAIT_MS);
+        const reply = await peer.receive(REPLY_WAIT_MS);
         if (reply !== undefined) codes.push(decodePacket(reply).code);
       }
     }

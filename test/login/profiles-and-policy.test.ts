@@ -8,7 +8,7 @@ import { projectDictionary } from '../support/server.js';
 import { accessRequest } from '../support/packets.js';
 import { writeTestConfig } from '../support/config.js';
 import { loginOn } from '../support/login.js';
-import { openNas } from '../support/nas.js';
+import { openPeer } from '../support/datagram-peer.js';
 import { REPLY_WAIT_MS } from '../support/patience.js';
 import { OPERATOR, startStack } from '../support/stack.js';
 import { tempDir } from '../support/temp.js';
@@ -36,18 +36,18 @@ function vendorString(value: Buffer): string {
 test('each login method gets its reply profile', async (t) => {
   const stack = await startStack({ extra: REPLIES });
   const gateway = await stack.startGateway();
-  const peer = await openNas({ port: gateway.server.addresses()[0]!.port });
+  const peer = await openPeer(gateway.server.addresses()[0]!.port);
   try {
     await stack.admin.service.addUser('carol', '5555', OPERATOR);
     const { uri } = await stack.admin.service.assignToken('carol', {}, OPERATOR);
     const [passcode] = await stack.admin.service.issueCodes('carol', { kind: 'emergency-passcode' }, OPERATOR);
     const [authcode] = await stack.admin.service.issueCodes('carol', { kind: 'online-authcode' }, OPERATOR);
 
-    const token = decodePacket((await peer.exchangeRaw(accessRequest({ identifier: 1, userName: 'carol', password: `5555${totpAt(uri, stack.clock.now)}` }), REPLY_WAIT_MS))!);
+    const token = decodePacket((await peer.exchange(accessRequest({ identifier: 1, userName: 'carol', password: `5555${totpAt(uri, stack.clock.now)}` }), REPLY_WAIT_MS))!);
     t.is(token.code, PacketCode.AccessAccept);
     t.deepEqual(token.attributes.slice(1).map((a) => [a.type, a.value.toString()]), [[AttributeType.Class, 'token-login']]);
 
-    const emergency = decodePacket((await peer.exchangeRaw(accessRequest({ identifier: 2, userName: 'carol', password: passcode!.code }), REPLY_WAIT_MS))!);
+    const emergency = decodePacket((await peer.exchange(accessRequest({ identifier: 2, userName: 'carol', password: passcode!.code }), REPLY_WAIT_MS))!);
     t.is(emergency.code, PacketCode.AccessAccept);
     t.is(emergency.attributes[1]!.type, 27);
     t.is(emergency.attributes[1]!.value.readUInt32BE(0), 3600);
@@ -55,7 +55,7 @@ test('each login method gets its reply profile', async (t) => {
     t.is(emergency.attributes[2]!.value.readUInt32BE(0), 12356);
     t.is(vendorString(emergency.attributes[2]!.value), 'vpn-emergency');
 
-    const online = decodePacket((await peer.exchangeRaw(accessRequest({ identifier: 3, userName: 'carol', password: `5555${authcode!.code}` }), REPLY_WAIT_MS))!);
+    const online = decodePacket((await peer.exchange(accessRequest({ identifier: 3, userName: 'carol', password: `5555${authcode!.code}` }), REPLY_WAIT_MS))!);
     t.deepEqual(online.attributes.slice(1).map((a) => [a.type, a.value.toString()]), [[11, 'authcode-policy']]);
   } finally {
     await peer.close();
@@ -79,13 +79,13 @@ test('max_failures above 100 is refused: no setting allows unbounded guessing', 
 test('on_store_failure: reject answers Access-Reject (never Accept) while Redis is down', async (t) => {
   const stack = await startStack({ policy: '  reject_delay_ms: 0\n  on_store_failure: reject\n' });
   const gateway = await stack.startGateway();
-  const peer = await openNas({ port: gateway.server.addresses()[0]!.port });
+  const peer = await openPeer(gateway.server.addresses()[0]!.port);
   try {
     await stack.admin.service.addUser('dave', '5555', OPERATOR);
     await stack.admin.service.assignToken('dave', {}, OPERATOR);
     const [passcode] = await stack.admin.service.issueCodes('dave', { kind: 'emergency-passcode' }, OPERATOR);
     await stack.redis.stop();
-    const reply = await peer.exchangeRaw(accessRequest({ userName: 'dave', password: passcode!.code }), REPLY_WAIT_MS);
+    const reply = await peer.exchange(accessRequest({ userName: 'dave', password: passcode!.code }), REPLY_WAIT_MS);
     t.is(decodePacket(reply!).code, PacketCode.AccessReject);
   } finally {
     await peer.close();

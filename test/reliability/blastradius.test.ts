@@ -15,7 +15,7 @@ import {
 import type { Gateway } from '../../src/serve/gateway.js';
 import type { ServerCounter } from '../../src/transport/server.js';
 import { MANY_FAILURES_POLICY } from '../support/config.js';
-import { openNas } from '../support/nas.js';
+import { openPeer } from '../support/datagram-peer.js';
 import { accessRequest, proxyState, statusServer, TEST_SECRET } from '../support/packets.js';
 import { REPLY_WAIT_MS } from '../support/patience.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -65,9 +65,9 @@ test.after.always(async () => {
 });
 
 async function exchange(packet: Buffer, from = '127.0.0.1'): Promise<Buffer | undefined> {
-  const peer = await openNas({ port, localAddress: from });
+  const peer = await openPeer(port, from);
   try {
-    return await peer.exchangeRaw(packet, REPLY_WAIT_MS);
+    return await peer.exchange(packet, REPLY_WAIT_MS);
   } finally {
     await peer.close();
   }
@@ -78,12 +78,12 @@ async function exchange(packet: Buffer, from = '127.0.0.1'): Promise<Buffer | un
  * no reply can follow), and returns whatever datagram came back meanwhile: nothing.
  */
 async function dropped(packet: Buffer, counter: ServerCounter, label: string, from = '127.0.0.1'): Promise<Buffer | undefined> {
-  const peer = await openNas({ port, localAddress: from });
+  const peer = await openPeer(port, from);
   try {
     const before = gateway.server.counters.get(counter, label);
-    peer.sendRaw(packet);
+    peer.send(packet);
     await until(`the gateway counts ${counter} ${label}`, REPLY_WAIT_MS, () => gateway.server.counters.get(counter, label) > before, 10);
-    return await peer.receiveRaw(0);
+    return await peer.receive(0);
   } finally {
     await peer.close();
   }

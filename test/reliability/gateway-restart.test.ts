@@ -2,6 +2,7 @@ import type { Socket } from 'node:dgram';
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/index.js';
 import { MANY_FAILURES_POLICY } from '../support/config.js';
+import { openPeer } from '../support/datagram-peer.js';
 import { nextTurns, signalPending, udpReceiveQueueBytes } from '../support/kernel.js';
 import { openNas, paced, tagged, type Tagged } from '../support/nas.js';
 import { statusServer } from '../support/packets.js';
@@ -113,7 +114,7 @@ test.serial('a request read in the same event-loop turn as stop() is still answe
   // already being decided. To land exactly there, this test listens on the server's own
   // socket (a private field): its listener runs right after the server's, in the same turn.
   const gateway = await startServer();
-  const peer = await openNas({ port: gateway.port });
+  const peer = await openPeer(gateway.port);
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
   process.on('unhandledRejection', onRejection);
@@ -121,8 +122,8 @@ test.serial('a request read in the same event-loop turn as stop() is still answe
   const { socket } = (gateway.server as unknown as { listeners: { socket: Socket }[] }).listeners[0]!;
   socket.once('message', () => (stopping = gateway.server.stop()));
   try {
-    peer.sendRaw(statusServer());
-    const reply = await peer.receiveRaw(REPLY_WAIT_MS);
+    peer.send(statusServer());
+    const reply = await peer.receive(REPLY_WAIT_MS);
     await stopping;
     await nextTurns();
     t.truthy(stopping, 'stop() was called');

@@ -195,8 +195,9 @@ test.serial('kill -9 after a consume ran but before its reply arrived: the retra
     };
     const login = nas.accessRequest('victim', code!.code);
     await until('the consume ran and Redis was killed', REPLY_WAIT_MS, () => crashed, 10);
-    // Redis stays down while the NAS retransmits a couple of times (every 400 ms).
-    await sleep(800);
+    // Redis stays down while the NAS retransmits: two more datagrams reach the gateway.
+    const received = gateway.server.counters.get('received');
+    await until('the NAS retransmits twice while Redis is down', REPLY_WAIT_MS * 2, () => gateway.server.counters.get('received') >= received + 2, 10);
     await stack.redis.restart();
     const answered = await login;
     t.is(answered.reply?.code, PacketCode.AccessAccept, 'the retransmission is answered Accept');

@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import { decodePacket, PacketCode } from '../../src/protocol/index.js';
 import { startGateway } from '../../src/serve/gateway.js';
 import { connectedPort, FAILOVER_GATEWAY, failoverUnderLoad, lingeringLogin, type FailoverRound } from '../support/failover.js';
-import { openNas } from '../support/nas.js';
+import { openPeer } from '../support/datagram-peer.js';
 import { accessRequest } from '../support/packets.js';
 import { patient, REPLY_WAIT_MS } from '../support/patience.js';
 import { OPERATOR, startRadgateOn, type RadgateOn } from '../support/stack.js';
@@ -128,8 +128,8 @@ test('a retransmission that reaches another gateway instance is not answered bef
     // A second instance on the same Redis, as behind a load balancer: a NAS retransmission
     // may reach either, and the stored decision answers it there too.
     const second = await startGateway(radgate.config, radgate.logger, { connectTimeoutMs: patient(5000) });
-    const toFirst = await openNas({ port: radgate.port });
-    const toSecond = await openNas({ port: second.server.addresses()[0]!.port });
+    const toFirst = await openPeer(radgate.port);
+    const toSecond = await openPeer(second.server.addresses()[0]!.port);
     let replica: number | undefined;
     try {
       const [code] = await singleUseCodes(radgate, 'twice', 1);
@@ -139,13 +139,13 @@ test('a retransmission that reaches another gateway instance is not answered bef
       topology.node(replica).freeze();
       const request = accessRequest({ identifier: 42, userName: 'twice', password: code! });
       const unacknowledged = (gateway: { server: { counters: { get(name: 'dropped', label: string): number } } }) => gateway.server.counters.get('dropped', 'store-unavailable');
-      toFirst.sendRaw(request);
+      toFirst.send(request);
       await until('the first instance drops the request: no replica acknowledged it', REPLY_WAIT_MS * 2, () => unacknowledged(radgate.gateway) === 1);
       // The same bytes to the other instance: the same fingerprint, so it finds the decision.
-      toSecond.sendRaw(request);
+      toSecond.send(request);
       await until('the second instance drops the retransmission too', REPLY_WAIT_MS * 2, () => unacknowledged(second) === 1);
       // Dropped by both, so no reply can follow; whatever arrived meanwhile is here.
-      const replies = [await toFirst.receiveRaw(0), await toSecond.receiveRaw(0)].filter((reply) => reply !== undefined).map((reply) => decodePacket(reply!).code);
+      const replies = [await toFirst.receive(0), await toSecond.receive(0)].filter((reply) => reply !== undefined).map((reply) => decodePacket(reply!).code);
       t.false(replies.includes(PacketCode.AccessAccept), `no Accept while the replica acknowledges nothing (got ${JSON.stringify(replies)})`);
     } finally {
       if (replica !== undefined) topology.node(replica).thaw();

@@ -3,7 +3,7 @@ import { codeFamilyOf } from '../../src/credentials/code-family.js';
 import { REFUSAL_REASONS, type LoginOutcome } from '../../src/credentials/login-outcome.js';
 import type { CodeKind } from '../../src/credentials/records.js';
 import { DECIDE_VOCABULARY, parseOutcome, type Candidate, type DecideRequest, type DecideResult } from '../../src/store/decide/decide-script.js';
-import { renderLua } from '../../src/store/lua-script.js';
+import { RECORD_VOCABULARY, renderLua } from '../../src/store/lua-script.js';
 import { readFileSync } from 'node:fs';
 import { totpStep } from '../../src/credentials/otp/hotp.js';
 import { openAdmin } from '../../src/serve/admin-access.js';
@@ -76,7 +76,7 @@ test.serial('every name the script compares is spelled in TypeScript: the render
   t.true(rendered.includes('code[8]'), 'a code field position');
   t.throws(() => renderLua("redis.call('HGET', KEYS[1], '$user.nosuchfield')", DECIDE_VOCABULARY, 'x.lua'), { message: /unknown name \$user\.nosuchfield/ });
   for (const file of ['create-user', 'update-user', 'issue-codes', 'revoke-codes', 'ensure-stand-in']) {
-    t.notThrows(() => renderLua(readFileSync(`${REPO_ROOT}src/store/scripts/${file}.lua`, 'utf8'), DECIDE_VOCABULARY, file));
+    t.notThrows(() => renderLua(readFileSync(`${REPO_ROOT}src/store/scripts/${file}.lua`, 'utf8'), RECORD_VOCABULARY, file), file);
   }
 });
 
@@ -174,6 +174,52 @@ test.serial('reject: a lost token (deny), a disabled token, an expired token', a
   await stack.admin.service.addUser(name, '4821', OPERATOR);
   await stack.admin.service.assignToken(name, { expiresAt: new Date(now() + 3_600_000) }, OPERATOR);
   t.like(outcomeOf(await decide(name, [{ kind: 'token', step: totpStep(now() / 1000, 30) + 200 }], { now: now() + 2 * 3_600_000 })), { result: 'reject', reason: 'token-expired' });
+});
+
+test.serial('a lost token: allow-and-revoke accepts it, ends the lost state and revokes the emergency codes', async (t) => {
+  const { name } = await user();
+  const [code] = await stack.admin.service.issueCodes(name, { kind: 'emergency-tokencode' }, OPERATOR);
+  await stack.admin.service.markTokenLost(name, OPERATOR);
+  const result = await decide(name, [{ kind: 'token', step: totpStep(now() / 1000, 30) }], { lostTokenPolicy: 'allow-and-revoke' });
+  t.like(outcomeOf(result), { result: 'accept', method: 'token' });
+  t.is(result.kind === 'decided' ? result.snapshot?.user?.token?.state : undefined, 'active', 'the record came back: resolution reads the token state');
+  t.like((await stack.admin.service.listCodes(name)).find((listed) => listed.id === code!.id), { state: 'revoked', revokedBy: 'token-found' });
+});
+
+test.serial('a lost token: allow-after-expiry refuses it while an emergency code is active, accepts it after', async (t) => {
+  const { name } = await user();
+  const [code] = await stack.admin.service.issueCodes(name, { kind: 'emergency-passcode' }, OPERATOR);
+  await stack.admin.service.markTokenLost(name, OPERATOR);
+  const step = totpStep(now() / 1000, 30);
+  t.like(outcomeOf(await decide(name, [{ kind: 'token', step }], { lostTokenPolicy: 'allow-after-expiry' })), { result: 'reject', reason: 'lost-token' });
+  await stack.admin.service.revokeCodes(name, { id: code!.id }, OPERATOR);
+  t.like(outcomeOf(await decide(name, [{ kind: 'token', step }], { lostTokenPolicy: 'allow-after-expiry' })), { result: 'accept', method: 'token' });
+});
+
+test.serial('an HOTP counter used renews the revision and brings the record back; a TOTP step does not', async (t) => {
+  const hotpUser = await user({ token: 'hotp' });
+  const hotpResult = await decide(hotpUser.name, [{ kind: 'token', step: 0 }]);
+  t.true(hotpResult.kind === 'decided' && hotpResult.snapshot?.user?.token?.lastStep === 0);
+  const totpUser = await user();
+  const totpResult = await decide(totpUser.name, [{ kind: 'token', step: totpStep(now() / 1000, 30) }]);
+  t.true(totpResult.kind === 'decided' && totpResult.snapshot === undefined);
+});
+
+test.serial('a decoy is looked up and never consumed, even when it is a real code\'s lookup', async (t) => {
+  const { name } = await user();
+  const [issued] = await stack.admin.service.issueCodes(name, { kind: 'emergency-tokencode', uses: 1 }, OPERATOR);
+  const real = lookup(name, 'emergency-tokencode', issued!.code);
+  const decoy = { kind: 'decoy', lookup: real.kind === 'code' ? real.lookup : '' } as const;
+  t.like(outcomeOf(await decide(name, [decoy], { fallbackReason: 'bad-pin' })), { result: 'reject', reason: 'bad-pin' });
+  t.is((await stack.admin.service.listCodes(name))[0]!.uses, 0);
+});
+
+test.serial('an offline code typed after the PIN (the prompt timed out) answers a pending request code without a State', async (t) => {
+  const { name } = await user();
+  await decide(name, [{ kind: 'challenge', requestCode: 'CCCC4444', state: 'cc'.repeat(20), expiresAt: now() + 900_000 }]);
+  const offline = { kind: 'offline', requestCode: 'CCCC4444', bypassUntil: now() + 86_400_000, answersState: false } as const;
+  t.like(outcomeOf(await decide(name, [offline])), { result: 'accept', method: 'offline-authcode', codeId: 'CCCC4444' });
+  t.like(outcomeOf(await decide(name, [offline])), { result: 'reject', reason: 'request-code-expired' }, 'the request code was used');
 });
 
 test.serial('replay: a retransmission gets the outcome already taken, and consumes nothing', async (t) => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { guardChild } from '../../src/child-guard.js';
 import { RADGATE_BIN, REPO_ROOT } from './paths.js';
 
 export interface CliResult {
@@ -11,6 +12,7 @@ export interface CliResult {
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [RADGATE_BIN, ...args], { env: { ...process.env, ...options.env }, cwd: REPO_ROOT });
+    guardChild(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

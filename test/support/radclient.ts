@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { patient, REPLY_WAIT_MS } from './patience.js';
 
 export interface RadclientResult {
   /** 0 when the reply was the expected one (Accept for auth and status), 1 otherwise. */
@@ -23,11 +24,12 @@ export function radclient(
   const directory = mkdtempSync(join(tmpdir(), 'radgate-radclient-'));
   const secretFile = join(directory, 'secret');
   writeFileSync(secretFile, secret, { mode: 0o600 });
-  const args = ['-x', '-r', '1', '-t', String(options.timeoutSeconds ?? 1), '-S', secretFile];
+  // One try, waiting as long as any reply in the tests may take (a busy machine).
+  const args = ['-x', '-r', '1', '-t', String(options.timeoutSeconds ?? Math.ceil(REPLY_WAIT_MS / 1000)), '-S', secretFile];
   if (options.ipv6 === true) args.push('-6');
   args.push(server, command);
   return new Promise((resolve, reject) => {
-    const child = execFile('radclient', args, { timeout: 15_000 }, (error, stdout, stderr) => {
+    const child = execFile('radclient', args, { timeout: patient(15_000) }, (error, stdout, stderr) => {
       if (error !== null && typeof error.code !== 'number') {
         reject(new Error(`could not run radclient (install freeradius-utils): ${error.message}`));
         return;

@@ -97,11 +97,11 @@ export async function startTestRedis(options: TestRedisOptions = {}): Promise<Te
   return TestRedis.start(options);
 }
 
-/** Where a helper finds Redis: a started server, its URL, or a client (a duplicate is used). */
-export type RedisTarget = TestRedis | string | Redis;
+/** How a helper reaches Redis: a started server, its URL, or a client (a duplicate is used). */
+export type RedisReach = TestRedis | string | Redis;
 
 /** Runs `use` on a connection of its own, so SELECT and the like leave the caller's alone. */
-export async function withConnection<T>(target: RedisTarget, use: (client: Redis) => Promise<T>): Promise<T> {
+export async function withConnection<T>(target: RedisReach, use: (client: Redis) => Promise<T>): Promise<T> {
   const client =
     target instanceof Redis ? target.duplicate() : new Redis(typeof target === 'string' ? target : target.url);
   // ioredis reconnects by itself and a failed command rejects; without a listener it would
@@ -115,7 +115,7 @@ export async function withConnection<T>(target: RedisTarget, use: (client: Redis
 }
 
 /** `DEBUG DIGEST`: one hash of the whole dataset (all zeros when empty), to compare before and after. */
-export function digest(target: RedisTarget): Promise<string> {
+export function digest(target: RedisReach): Promise<string> {
   return withConnection(target, async (client) => String(await client.call('DEBUG', 'DIGEST')));
 }
 
@@ -126,7 +126,7 @@ export function digest(target: RedisTarget): Promise<string> {
  * line (sets sorted); a zset as "member score" lines; a stream as "id field=value…" lines.
  * Bytes that are not UTF-8 appear as "hex:…", so search with {@link keysContaining}.
  */
-export function dumpAll(target: RedisTarget): Promise<Map<string, string>> {
+export function dumpAll(target: RedisReach): Promise<Map<string, string>> {
   return withConnection(target, async (client) => {
     const dump = new Map<string, string>();
     const keyspace = String(await client.info('keyspace'));

@@ -29,7 +29,7 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export interface ServeOptions {
+export interface ServeProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Keep every output line in `lines` (default true; the soak turns it off). */
   readonly keepLines?: boolean;
@@ -61,7 +61,7 @@ function parseJson(line: string): Record<string, unknown> | undefined {
 }
 
 /** Starts `radgate serve --config PATH` and resolves once it logs "ready", with its RADIUS port. */
-export function startServeProcess(configPath: string, options: ServeOptions = {}): Promise<ServeProcess> {
+export function startServeProcess(configPath: string, options: ServeProcessOptions = {}): Promise<ServeProcess> {
   const lines: string[] = [];
   const listeners: ((line: string, json: Record<string, unknown> | undefined) => void)[] = [];
   const keep = options.keepLines ?? true;

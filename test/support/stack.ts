@@ -8,7 +8,7 @@ import { SECRET_ENV, writeTestConfig, type TestConfigOptions } from './config.js
 import { capturingLogger } from './logger.js';
 import { patient } from './patience.js';
 import { startTestRedis, type TestRedis, type TestRedisOptions } from './redis.js';
-import { startServeProcess, type ServeOptions, type ServeProcess } from './serve-process.js';
+import { startServeProcess, type ServeProcessOptions, type ServeProcess } from './serve-process.js';
 
 export const OPERATOR = { operator: 'test-helpdesk', reason: 'test' } as const;
 
@@ -32,7 +32,7 @@ export interface StackOn {
   /** A gateway in this process, sharing the stack's clock and logger. */
   startGateway(): Promise<Gateway>;
   /** `radgate serve` as a subprocess on this stack's Redis and key; `config` changes its file (e.g. workers). */
-  startServe(options?: ServeOptions & { readonly config?: TestConfigOptions }): Promise<ServeProcess>;
+  startServe(options?: ServeProcessOptions & { readonly config?: TestConfigOptions }): Promise<ServeProcess>;
   /** The CLI as a subprocess against this stack's config, as an operator. */
   cli(...args: string[]): Promise<CliResult>;
   close(): Promise<void>;

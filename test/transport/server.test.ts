@@ -8,8 +8,7 @@ import {
   verifyMessageAuthenticator,
   verifyResponseAuthenticator,
 } from '../../src/protocol/index.js';
-import type { RadiusClient } from '../../src/client/radius-client.js';
-import { openNas } from '../support/nas.js';
+import { openPeer, type DatagramPeer } from '../support/datagram-peer.js';
 import { REPLY_WAIT_MS } from '../support/patience.js';
 import type { ServerCounter } from '../../src/transport/server.js';
 import { ScriptedHandler, startServer, testClient, type TestServer } from '../support/server.js';
@@ -18,10 +17,10 @@ import { accessRequest, handBuilt, proxyState, statusServer, TEST_SECRET } from 
 
 async function withGateway(
   options: Parameters<typeof startServer>[0],
-  body: (gateway: TestServer, peer: RadiusClient) => Promise<void>,
+  body: (gateway: TestServer, peer: DatagramPeer) => Promise<void>,
 ): Promise<void> {
   const gateway = await startServer(options);
-  const peer = await openNas({ port: gateway.port });
+  const peer = await openPeer(gateway.port);
   try {
     await body(gateway, peer);
   } finally {
@@ -47,12 +46,12 @@ function assertSoundReply(t: import('ava').ExecutionContext, replyBytes: Buffer 
  * `label` (`times` more than before): once it has, no reply can follow. Returns whatever
  * datagram came back meanwhile, which must be nothing.
  */
-async function dropped(gateway: TestServer, peer: RadiusClient, packets: Buffer | Buffer[], counter: ServerCounter, label: string): Promise<Buffer | undefined> {
+async function dropped(gateway: TestServer, peer: DatagramPeer, packets: Buffer | Buffer[], counter: ServerCounter, label: string): Promise<Buffer | undefined> {
   const list = Array.isArray(packets) ? packets : [packets];
   const before = gateway.server.counters.get(counter, label);
-  for (const packet of list) peer.sendRaw(packet);
+  for (const packet of list) peer.send(packet);
   await until(`the server counts ${counter} ${label}`, REPLY_WAIT_MS, () => gateway.server.counters.get(counter, label) >= before + list.length, 10);
-  return peer.receiveRaw(0);
+  return peer.receive(0);
 }
 
 test('answers an Access-Request with the handler decision and its attributes', async (t) => {
@@ -65,7 +64,7 @@ test('answers an Access-Request with the handler decision and its attributes', a
   }));
   await withGateway({ handler }, async (_gateway, peer) => {
     const request = accessRequest({ userName: 'alice', password: 'pin123456' });
-    const reply = assertSoundReply(t, await peer.exchangeRaw(request, REPLY_WAIT_MS), request);
+    const reply = assertSoundReply(t, await peer.exchange(request, REPLY_WAIT_MS), request);
     t.is(reply.code, PacketCode.AccessAccept);
     t.deepEqual(reply.attributes[1], { type: AttributeType.Class + 2, value: Buffer.from('00000e10', 'hex') });
     t.is(reply.attributes[2]!.type, AttributeType.VendorSpecific);
@@ -80,18 +79,18 @@ test('reject and challenge map to their codes', async (t) => {
   const handler = new ScriptedHandler(() => ({ action, attributes: [{ name: 'Reply-Message', value: 'try again' }] }));
   await withGateway({ handler }, async (_gateway, peer) => {
     const first = accessRequest({ identifier: 1 });
-    t.is(assertSoundReply(t, await peer.exchangeRaw(first, REPLY_WAIT_MS), first).code, PacketCode.AccessReject);
+    t.is(assertSoundReply(t, await peer.exchange(first, REPLY_WAIT_MS), first).code, PacketCode.AccessReject);
     action = 'challenge';
     const second = accessRequest({ identifier: 2 });
-    t.is(assertSoundReply(t, await peer.exchangeRaw(second, REPLY_WAIT_MS), second).code, PacketCode.AccessChallenge);
+    t.is(assertSoundReply(t, await peer.exchange(second, REPLY_WAIT_MS), second).code, PacketCode.AccessChallenge);
   });
 });
 
 test('a retransmission gets byte-identical reply bytes and the handler runs once', async (t) => {
   await withGateway({}, async (gateway, peer) => {
     const request = accessRequest();
-    const first = await peer.exchangeRaw(request, REPLY_WAIT_MS);
-    const second = await peer.exchangeRaw(request, REPLY_WAIT_MS);
+    const first = await peer.exchange(request, REPLY_WAIT_MS);
+    const second = await peer.exchange(request, REPLY_WAIT_MS);
     t.truthy(first);
     t.deepEqual(second, first);
     t.is(gateway.handler.calls.length, 1);
@@ -108,13 +107,13 @@ test('a duplicate of a request still in progress is dropped, then the reply is c
   });
   await withGateway({ handler }, async (gateway, peer) => {
     const request = accessRequest();
-    peer.sendRaw(request);
-    peer.sendRaw(request);
+    peer.send(request);
+    peer.send(request);
     await until('the copy is dropped while the first is in progress', REPLY_WAIT_MS, () => gateway.server.counters.get('dropped', 'duplicate-in-progress') === 1, 10);
     release();
-    const reply = await peer.receiveRaw(REPLY_WAIT_MS);
+    const reply = await peer.receive(REPLY_WAIT_MS);
     t.truthy(reply);
-    t.is(await peer.receiveRaw(0), undefined, 'only one reply for two copies');
+    t.is(await peer.receive(0), undefined, 'only one reply for two copies');
     t.is(handler.calls.length, 1);
   });
 });
@@ -123,8 +122,8 @@ test('a new Request Authenticator with the same Identifier is a new request', as
   await withGateway({}, async (gateway, peer) => {
     const first = accessRequest({ identifier: 9 });
     const second = accessRequest({ identifier: 9 });
-    assertSoundReply(t, await peer.exchangeRaw(first, REPLY_WAIT_MS), first);
-    assertSoundReply(t, await peer.exchangeRaw(second, REPLY_WAIT_MS), second);
+    assertSoundReply(t, await peer.exchange(first, REPLY_WAIT_MS), first);
+    assertSoundReply(t, await peer.exchange(second, REPLY_WAIT_MS), second);
     t.is(gateway.handler.calls.length, 2);
   });
 });
@@ -134,7 +133,7 @@ test('Proxy-State is echoed unmodified and in order, after the reply attributes'
   await withGateway({ handler }, async (_gateway, peer) => {
     const states = [proxyState('first'), { type: AttributeType.ProxyState, value: Buffer.from([0, 1, 2, 255]) }, proxyState('third')];
     const request = accessRequest({ attributes: states });
-    const reply = assertSoundReply(t, await peer.exchangeRaw(request, REPLY_WAIT_MS), request);
+    const reply = assertSoundReply(t, await peer.exchange(request, REPLY_WAIT_MS), request);
     const echoed = reply.attributes.filter((attribute) => attribute.type === AttributeType.ProxyState).map((attribute) => attribute.value);
     t.deepEqual(echoed, states.map((state) => state.value));
     t.is(reply.attributes.at(-3)!.type, AttributeType.ProxyState);
@@ -144,14 +143,14 @@ test('Proxy-State is echoed unmodified and in order, after the reply attributes'
 test('Status-Server is answered with Access-Accept only while the handler is healthy', async (t) => {
   await withGateway({}, async (gateway, peer) => {
     const probe = statusServer();
-    const reply = assertSoundReply(t, await peer.exchangeRaw(probe, REPLY_WAIT_MS), probe);
+    const reply = assertSoundReply(t, await peer.exchange(probe, REPLY_WAIT_MS), probe);
     t.is(reply.code, PacketCode.AccessAccept);
     gateway.handler.healthy = false;
     t.is(await dropped(gateway, peer, statusServer({ identifier: 8 }), 'dropped', 'unhealthy'), undefined);
     t.is(gateway.server.counters.get('dropped', 'unhealthy'), 1);
     gateway.handler.healthy = true;
     const again = statusServer({ identifier: 9 });
-    t.is(assertSoundReply(t, await peer.exchangeRaw(again, REPLY_WAIT_MS), again).code, PacketCode.AccessAccept);
+    t.is(assertSoundReply(t, await peer.exchange(again, REPLY_WAIT_MS), again).code, PacketCode.AccessAccept);
     t.is(gateway.handler.calls.length, 0, 'Status-Server never reaches the policy handler');
   });
 });
@@ -183,7 +182,7 @@ for (const [name, build, counter, label] of refusals) {
       t.is(await dropped(gateway, peer, build(), counter as ServerCounter, label), undefined);
       t.is(gateway.server.counters.get(counter as ServerCounter, label), 1);
       const valid = accessRequest();
-      assertSoundReply(t, await peer.exchangeRaw(valid, REPLY_WAIT_MS), valid);
+      assertSoundReply(t, await peer.exchange(valid, REPLY_WAIT_MS), valid);
       t.is(gateway.handler.calls.length, 1, 'only the valid request reached the handler');
     });
   });
@@ -196,7 +195,7 @@ test('Proxy-State without Message-Authenticator is dropped even when the client 
     t.is(gateway.server.counters.get('dropped', RadiusErrorCode.ProxyStateWithoutMessageAuthenticator), 1);
     // The legacy client without Message-Authenticator is still served (pam_radius_auth does this).
     const legacy = accessRequest({ messageAuthenticator: false });
-    assertSoundReply(t, await peer.exchangeRaw(legacy, REPLY_WAIT_MS), legacy);
+    assertSoundReply(t, await peer.exchange(legacy, REPLY_WAIT_MS), legacy);
   });
 });
 
@@ -218,7 +217,7 @@ test('the most specific client network supplies the secret', async (t) => {
   const handler = new ScriptedHandler((request) => ({ action: 'accept', attributes: [{ name: 'Reply-Message', value: request.client.name }] }));
   await withGateway({ clients, handler }, async (_gateway, peer) => {
     const request = accessRequest();
-    const reply = assertSoundReply(t, await peer.exchangeRaw(request, REPLY_WAIT_MS), request);
+    const reply = assertSoundReply(t, await peer.exchange(request, REPLY_WAIT_MS), request);
     t.is(reply.attributes[1]!.value.toString(), 'host');
   });
 });
@@ -234,7 +233,7 @@ test('a handler that misses the deadline gets no reply sent, and a retry is eval
     t.is(await dropped(gateway, peer, request, 'dropped', 'deadline'), undefined);
     t.is(gateway.server.counters.get('dropped', 'deadline'), 1);
     slow = false;
-    t.truthy(await peer.exchangeRaw(request, REPLY_WAIT_MS));
+    t.truthy(await peer.exchange(request, REPLY_WAIT_MS));
     t.is(handler.calls.length, 2);
   });
 });
@@ -250,7 +249,7 @@ test('a handler that throws or says drop gets no reply, and the server goes on',
     mode = 'drop';
     t.is(await dropped(gateway, peer, accessRequest({ identifier: 2 }), 'dropped', 'store-unavailable'), undefined);
     mode = 'accept';
-    t.truthy(await peer.exchangeRaw(accessRequest({ identifier: 3 }), REPLY_WAIT_MS));
+    t.truthy(await peer.exchange(accessRequest({ identifier: 3 }), REPLY_WAIT_MS));
     t.is(gateway.server.counters.get('dropped', 'handler-error'), 1);
     t.is(gateway.server.counters.get('dropped', 'store-unavailable'), 1);
   });
@@ -262,12 +261,12 @@ test('a reject delay holds that reply only; other requests are answered meanwhil
   );
   await withGateway({ handler }, async (_gateway, peer) => {
     const started = Date.now();
-    peer.sendRaw(accessRequest({ identifier: 1, userName: 'mallory' }));
-    peer.sendRaw(accessRequest({ identifier: 2, userName: 'alice' }));
+    peer.send(accessRequest({ identifier: 1, userName: 'mallory' }));
+    peer.send(accessRequest({ identifier: 2, userName: 'alice' }));
     // Sent second, answered first: the accept did not wait behind the delayed reject.
-    const first = decodePacket((await peer.receiveRaw(REPLY_WAIT_MS))!);
+    const first = decodePacket((await peer.receive(REPLY_WAIT_MS))!);
     t.is(first.code, PacketCode.AccessAccept);
-    const second = decodePacket((await peer.receiveRaw(REPLY_WAIT_MS))!);
+    const second = decodePacket((await peer.receive(REPLY_WAIT_MS))!);
     t.is(second.code, PacketCode.AccessReject);
     t.true(Date.now() - started >= 600, 'the reject was held for its delay');
   });
@@ -281,22 +280,22 @@ test('stop() answers requests in flight and those already queued, then closes', 
     return { action: 'accept' };
   });
   const gateway = await startServer({ handler });
-  const peer = await openNas({ port: gateway.port });
+  const peer = await openPeer(gateway.port);
   const request = accessRequest();
-  peer.sendRaw(request);
+  peer.send(request);
   await until('the first request is being decided', REPLY_WAIT_MS, () => handler.calls.length === 1, 10);
   const stopped = gateway.server.stop();
   // Sent as the stop begins: still read from the socket's queue and answered.
   const queued = accessRequest({ identifier: 99 });
-  peer.sendRaw(queued);
+  peer.send(queued);
   await until('the queued request is read and handed over', REPLY_WAIT_MS, () => handler.calls.length === 2, 10);
   release();
-  const replies = [await peer.receiveRaw(REPLY_WAIT_MS), await peer.receiveRaw(REPLY_WAIT_MS)];
+  const replies = [await peer.receive(REPLY_WAIT_MS), await peer.receive(REPLY_WAIT_MS)];
   await stopped;
   t.deepEqual(replies.map((reply) => decodePacket(reply!).identifier).sort((a, b) => a - b), [decodePacket(request).identifier, 99]);
   // Once stopped, the socket is closed: nothing more is read.
-  peer.sendRaw(accessRequest({ identifier: 100 }));
-  t.is(await peer.receiveRaw(0), undefined);
+  peer.send(accessRequest({ identifier: 100 }));
+  t.is(await peer.receive(0), undefined);
   t.is(handler.calls.length, 2);
   await peer.close();
 });
@@ -314,7 +313,7 @@ test('the request log line names the attributes and never contains the password'
   await withGateway({}, async (gateway, peer) => {
     const password = 'Pin0042-Tokencode-917364';
     const request = accessRequest({ userName: 'alice', password, attributes: [{ type: AttributeType.NasIdentifier, value: Buffer.from('vpn-gw-1') }] });
-    t.truthy(await peer.exchangeRaw(request, REPLY_WAIT_MS));
+    t.truthy(await peer.exchange(request, REPLY_WAIT_MS));
     const logged = gateway.lines.find((line) => line.includes('"msg":"Access-Request"'));
     t.truthy(logged);
     t.true(logged!.includes('vpn-gw-1'));
@@ -331,7 +330,7 @@ test('the reply cache stays bounded under a stream of distinct requests', async 
   await withGateway({ config: { replyCache: { ttlSeconds: 30, maxEntries: 50 } } }, async (gateway, peer) => {
     for (let round = 0; round < 120; round++) {
       const request = accessRequest({ identifier: round % 256, authenticator: randomAuthenticator() });
-      t.truthy(await peer.exchangeRaw(request, REPLY_WAIT_MS));
+      t.truthy(await peer.exchange(request, REPLY_WAIT_MS));
     }
     t.true(gateway.server.replyCacheSize <= 50);
   });
@@ -347,8 +346,8 @@ test('requests that arrive together are handed over between one beginBatch and o
   Object.assign(handler, { beginBatch: () => events.push('begin'), endBatch: () => events.push('end') });
   await withGateway({ handler }, async (_gateway, peer) => {
     const requests = Array.from({ length: 8 }, (_, i) => accessRequest({ identifier: i, userName: `user${i}`, password: 'pin123456' }));
-    for (const request of requests) peer.sendRaw(request);
-    for (let i = 0; i < requests.length; i++) t.truthy(await peer.receiveRaw(REPLY_WAIT_MS), `reply ${i + 1}`);
+    for (const request of requests) peer.send(request);
+    for (let i = 0; i < requests.length; i++) t.truthy(await peer.receive(REPLY_WAIT_MS), `reply ${i + 1}`);
   });
   t.is(events.filter((event) => event === 'request').length, 8);
   // Every request inside a begin … end pair, and the pairs balanced.

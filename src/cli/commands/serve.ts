@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { CommandModule } from 'yargs';
 import type { RadgateConfig } from '../../config/types.js';
 import { createLogger } from '../../observability/logger.js';
@@ -11,7 +12,7 @@ import type { GlobalOptions } from '../global-options.js';
 type ServeArgs = GlobalOptions & { demo: boolean };
 
 /** The quick start's demo: refused anywhere but on loopback, since it creates a user with a known PIN. */
-async function demo(config: RadgateConfig, addresses: readonly ListeningAddress[]): Promise<void> {
+async function demo(config: RadgateConfig, logger: Logger, addresses: readonly ListeningAddress[]): Promise<void> {
   if (!config.listen.every(({ host }) => host === '::1' || host.startsWith('127.'))) {
     throw usageError('--demo is for the loopback quick start only: every listen address must be 127.0.0.1 or ::1');
   }
@@ -20,7 +21,7 @@ async function demo(config: RadgateConfig, addresses: readonly ListeningAddress[
   if (ipv4 === undefined || client === undefined) throw usageError('--demo needs a 127.0.0.1 listener and client (see config/quickstart.yaml)');
   // Only a secret already written in the config file is repeated on the terminal.
   const secret = client.secretSource === 'inline' ? client.secret.toString() : 'SECRET';
-  process.stderr.write(await prepareDemo(config, secret, ipv4.port));
+  process.stderr.write(await prepareDemo(config, logger, secret, ipv4.port));
 }
 
 export const serveCommand: CommandModule<GlobalOptions, ServeArgs> = {
@@ -37,6 +38,6 @@ export const serveCommand: CommandModule<GlobalOptions, ServeArgs> = {
   handler: async (argv) => {
     const config = loadCliConfig(argv);
     const logger = createLogger(config.log);
-    await serve(config, logger, argv.demo ? { onListening: (addresses) => demo(config, addresses) } : {});
+    await serve(config, logger, argv.demo ? { onListening: (addresses) => demo(config, logger, addresses) } : {});
   },
 };

@@ -76,7 +76,9 @@ const testCommand: CommandModule<GlobalOptions, TestArgs> = {
     const password = await secretArgument(String(argv.password), 'password');
     const secret = argv.secret === undefined ? defaultSecret(config, host) : Buffer.from(await secretArgument(argv.secret, 'secret'));
     const dictionary = config?.dictionary ?? loadDictionary(defaultDictionaryDir());
-    const client = await RadiusClient.open({ host, port, secret, retransmitMs: argv.timeout * 1000, transmissions: 3, quarantineMs: 0 });
+    const client = await RadiusClient.open({ host, port, secret, retransmitMs: argv.timeout * 1000, transmissions: 3, quarantineMs: 0 }).catch((error: unknown) => {
+      throw new RadgateError('RADGATE_CLI_NO_REPLY', error instanceof Error ? error.message : String(error));
+    });
     const send = async (answer: string, state: Buffer | undefined): Promise<Outcome> => {
       const started = performance.now();
       const reply = (await client.accessRequest(argv.user, answer, state === undefined ? [] : [{ type: AttributeType.State, value: state }])).reply?.packet;

@@ -1,8 +1,9 @@
 import type { LoginOutcome, RefusalReason } from '../../credentials/login-outcome.js';
 import { REFUSAL_REASONS } from '../../credentials/login-outcome.js';
+import type { TokenState, TokenType } from '../../credentials/records.js';
 import type { StoreConnection } from '../connection.js';
 import type { KeyNames } from '../key-names.js';
-import { LuaScript, RECORD_VOCABULARY, type Vocabulary } from '../lua-script.js';
+import { camelCase, LuaScript, RECORD_VOCABULARY, type Vocabulary } from '../lua-script.js';
 import { kindFromLetters } from '../record-format.js';
 import type { Revisions } from '../revisions.js';
 import type { StandInRecords } from '../stand-in-records.js';
@@ -58,14 +59,15 @@ export type DecideResult =
   /** The candidates were computed from an old snapshot; here is the current one, and nothing was decided. */
   | { readonly kind: 'stale'; readonly snapshot: UserSnapshot };
 
-const camelCase = (text: string): string => text.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
-
 const CANDIDATE = { code: 'code', decoy: 'decoy', token: 'token', bypass: 'bypass', offline: 'offline', challenge: 'challenge' } as const satisfies Record<Candidate['kind'], string>;
 const REPLY = { new: 'new', replay: 'replay', stale: 'stale', late: 'late' } as const;
 const OUTCOME = { accept: 'A', challenge: 'C', reject: 'R', lockedNow: 'locked' } as const;
 /** Accept methods that are not a code kind (those are stored as their kind letters). */
 const METHOD = { token: 'token', offlineAuthcode: 'OF' } as const;
 const LOST_TOKEN_POLICY = { deny: 'deny', allowAndRevoke: 'allow-and-revoke', allowAfterExpiry: 'allow-after-expiry' } as const satisfies Record<string, LostTokenPolicy>;
+/** The token states and types as the user hash stores them: their typed spelling (credentials/records.ts). */
+const TOKEN_STATE = { active: 'active', lost: 'lost', disabled: 'disabled' } as const satisfies { [State in TokenState]: State };
+const TOKEN_TYPE = { totp: 'totp', hotp: 'hotp' } as const satisfies { [Type in TokenType]: Type };
 
 const prefixed = (group: string, names: Readonly<Record<string, string>>): Record<string, string> =>
   Object.fromEntries(Object.entries(names).map(([name, value]) => [`${group}.${name}`, value]));
@@ -76,9 +78,9 @@ export const DECIDE_VOCABULARY: Vocabulary = Object.freeze({
   ...prefixed('reply', REPLY),
   ...prefixed('outcome', OUTCOME),
   ...prefixed('method', METHOD),
-  ...prefixed('tokenFound', LOST_TOKEN_POLICY),
-  ...prefixed('tokenState', { active: 'active', lost: 'lost', disabled: 'disabled' }),
-  ...prefixed('tokenType', { totp: 'totp', hotp: 'hotp' }),
+  ...prefixed('lostTokenPolicy', LOST_TOKEN_POLICY),
+  ...prefixed('tokenState', TOKEN_STATE),
+  ...prefixed('tokenType', TOKEN_TYPE),
   ...Object.fromEntries(REFUSAL_REASONS.map((reason) => [`reason.${camelCase(reason)}`, reason])),
 });
 

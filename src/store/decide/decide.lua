@@ -191,8 +191,8 @@ for i = 13, #ARGV do
     local lost = user[4] == '$tokenState.lost'
     local blocked = false
     if lost then
-      if ARGV[6] == '$tokenFound.deny' then blocked = true
-      elseif ARGV[6] == '$tokenFound.allowAfterExpiry' then emergencyCodes(function() blocked = true end) end
+      if ARGV[6] == '$lostTokenPolicy.deny' then blocked = true
+      elseif ARGV[6] == '$lostTokenPolicy.allowAfterExpiry' then emergencyCodes(function() blocked = true end) end
     end
     if blocked then reason = '$reason.lostToken'
     elseif user[4] ~= '$tokenState.active' and not lost then reason = '$reason.tokenDisabled'
@@ -203,7 +203,7 @@ for i = 13, #ARGV do
       -- A TOTP step is checked here, but an HOTP counter and a lost token's state are read
       -- by resolution: the gateways' copies of this record are now out of date.
       if user[7] == '$tokenType.hotp' or user[4] ~= '$tokenState.active' then renewRevision() end
-      if lost and ARGV[6] == '$tokenFound.allowAndRevoke' then
+      if lost and ARGV[6] == '$lostTokenPolicy.allowAndRevoke' then
         emergencyCodes(function(field, code)
           code[$code.revokedAt] = now
           code[$code.revokedBy] = 'token-found'
