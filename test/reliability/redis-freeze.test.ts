@@ -66,14 +66,28 @@ for (const onStoreFailure of ['drop', 'reject'] as const) {
       const sampler = setInterval(() => samples.push(serve.rssBytes()), 250);
       // Requests for fresh single-use codes while frozen: the first go into Redis's socket
       // before the gateway notices the stall, the rest fail fast.
-      const frozenRequests = frozenCodes.map((code, i) =>
-        sleep(i * 25).then(() => tagged(nas.send({ kind: 'access', userName: 'frozen', password: code.code }), { kind: 'frozen-code' as const, id: code.id })),
+      const frozenRequests: Promise<Tagged<FreezeTag>>[] = [];
+      const frozenSent = frozenCodes.map((code, i) =>
+        sleep(i * 25).then(() => {
+          frozenRequests.push(tagged(nas.send({ kind: 'access', userName: 'frozen', password: code.code }), { kind: 'frozen-code', id: code.id }));
+        }),
       );
       phaseEnd = Date.now() + 4000;
       sent += await paced(300, () => Date.now() >= phaseEnd, (i) => send(sent + i));
+      await Promise.all(frozenSent);
+      // Still frozen until the gateway has decided every request sent so far: on a busy
+      // machine its event loop can lag the sender, and a request it read only after SIGCONT
+      // would rightly be answered from a Redis that is back.
+      const isDecision = (json: Record<string, unknown>) => json.event === 'decision';
+      await serve.logged('a decision line for every request sent while frozen', isDecision, exchanges.length + frozenRequests.length, REPLY_WAIT_MS);
       clearInterval(sampler);
+      const isBack = (json: Record<string, unknown>) => json.msg === 'credential store available';
+      const backBefore = serve.countLogged(isBack);
       stack.redis.thaw();
       const continuedAt = Date.now();
+      // The gateway says the store is back once a health probe is answered after SIGCONT.
+      await serve.logged('the gateway logs the store available again', isBack, backBefore + 1, REPLY_WAIT_MS);
+      const recoveredAt = Date.now();
       phaseEnd = Date.now() + 2500;
       await paced(300, () => Date.now() >= phaseEnd, (i) => send(sent + i));
       const settled = [...(await Promise.all(exchanges)), ...(await Promise.all(frozenRequests))];
@@ -102,8 +116,8 @@ for (const onStoreFailure of ['drop', 'reject'] as const) {
       else t.is(count(during, 'reject'), during.length, 'every request is rejected, valid ones too');
       t.true(growth < 100 * MB, `memory stays bounded (+${(growth / MB).toFixed(1)} MB)`);
 
-      // Recovery by itself: everything sent from a second after SIGCONT is answered as before.
-      const after = settled.filter((e) => e.sentAt > continuedAt + 1000 && e.tag.kind !== 'frozen-code');
+      // Recovery by itself: everything sent once the gateway says the store is back is answered as before.
+      const after = settled.filter((e) => e.sentAt >= recoveredAt && e.tag.kind !== 'frozen-code');
       t.true(after.length > 100);
       t.is(after.filter((e) => (e.tag.kind === 'valid' ? e.reply?.code !== PacketCode.AccessAccept : e.reply?.code !== PacketCode.AccessReject)).length, 0, 'answered as before the freeze');
 

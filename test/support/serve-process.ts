@@ -21,6 +21,14 @@ export interface ServeProcess {
   readonly exited: Promise<number | null>;
   /** Called with each output line, parsed when it is JSON (pino). */
   onLine(listener: (line: string, json: Record<string, unknown> | undefined) => void): void;
+  /** How many JSON lines printed so far match (needs `keepLines`). */
+  countLogged(matches: (json: Record<string, unknown>) => boolean): number;
+  /**
+   * Resolves once `count` JSON lines, counted from the start (needs `keepLines`), match;
+   * rejects after `timeoutMs` naming `what`. The gateway's own word that it has done
+   * something: a decision taken, the store back.
+   */
+  logged(what: string, matches: (json: Record<string, unknown>) => boolean, count: number, timeoutMs: number): Promise<void>;
   /** The process and its children (cluster workers). */
   pids(): number[];
   /** Resident memory of the process and its children, in bytes. */
@@ -49,6 +57,15 @@ export interface ServeProcessOptions {
    */
   readonly readyWhen?: { readonly port: number; readonly processes: number };
   readonly cwd?: string;
+}
+
+function countMatching(lines: readonly string[], matches: (json: Record<string, unknown>) => boolean): number {
+  let count = 0;
+  for (const line of lines) {
+    const json = parseJson(line);
+    if (json !== undefined && matches(json)) count++;
+  }
+  return count;
 }
 
 function parseJson(line: string): Record<string, unknown> | undefined {
@@ -121,6 +138,24 @@ export function startServeProcess(configPath: string, options: ServeProcessOptio
         lines,
         exited: server.exited,
         onLine: (listener) => listeners.push(listener),
+        countLogged: (matches) => countMatching(lines, matches),
+        logged: (what, matches, count, timeoutMs) =>
+          new Promise<void>((resolve, reject) => {
+            let seen = countMatching(lines, matches);
+            if (seen >= count) return resolve();
+            const stopListening = (): void => void listeners.splice(listeners.indexOf(listener), 1);
+            const timer = setTimeout(() => {
+              stopListening();
+              reject(new Error(`${what}: ${seen} of ${count} lines after ${timeoutMs} ms`));
+            }, timeoutMs);
+            const listener = (_line: string, json: Record<string, unknown> | undefined): void => {
+              if (json === undefined || !matches(json) || ++seen < count) return;
+              clearTimeout(timer);
+              stopListening();
+              resolve();
+            };
+            listeners.push(listener);
+          }),
         pids: () => processTree(server.pid),
         rssBytes: () => processTree(server.pid).reduce((total, pid) => total + rssBytes(pid), 0),
         stop: (signal = 'SIGTERM') => server.stop(signal),
