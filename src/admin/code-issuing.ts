@@ -106,7 +106,7 @@ export function newCodes(
       lookup: keyring.hashCode(user, family, code),
       record: {
         id, kind: plan.kind, issuedAt: now, expiresAt: plan.expiresAt, maxUses: plan.maxUses, uses: 0, lastUsedAt: 0, revokedAt: 0,
-        issuedBy: actor.operator.slice(0, 64), reason: (actor.reason ?? '').slice(0, 200), revokedBy: '', length: code.length,
+        issuedBy: actor.operator.slice(0, 64), reason: (actor.reason ?? '').slice(0, 200), revokedBy: '', length: code.length, source: '',
       },
     });
     issued.push({ id, code, kind: plan.kind, expiresAt: iso(plan.expiresAt), maxUses: plan.maxUses === 0 ? null : plan.maxUses });

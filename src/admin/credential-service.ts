@@ -1,17 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { CodesConfig, PolicyConfig } from '../config/types.js';
+import type { ChallengeConfig, CodesConfig, PolicyConfig } from '../config/types.js';
 import type { Clock } from '../credentials/clock.js';
 import { decodeBase32, encodeBase32 } from '../credentials/otp/base32.js';
 import { otpauthUri } from '../credentials/otp/otpauth-uri.js';
 import { pinProblem } from '../credentials/pin-policy.js';
-import type { TokenAlgorithm, TokenRecord, TokenType, UserChanges, UserRecord } from '../credentials/records.js';
+import { deriveOfflineAuthcode } from '../credentials/offline-authcode.js';
+import type { CodeKind, TokenAlgorithm, TokenRecord, TokenType, UserChanges, UserRecord } from '../credentials/records.js';
 import { userNameProblem } from '../credentials/user-name.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { CredentialRepository } from '../store/credential-repository.js';
 import type { Actor, AdminAudit } from './admin-audit.js';
 import { AdminError, unknownUser } from './admin-error.js';
+import { allowedValidity, requestNotPending, requireRequestCode, requireTokenForEmergencyAccess } from './emergency-access-rules.js';
 import { kindSettings, newCodes, planIssue, type IssueRequest } from './code-issuing.js';
-import { codeView, userView, type CodeView, type IssuedCode, type UserView } from './views.js';
+import { codeListing, codeView, temporaryAccessView, userView, type ChallengeAccessView, type CodeView, type IssuedCode, type TemporaryAccessView, type UserView } from './views.js';
 
 export interface TokenAssignment {
   readonly type?: TokenType;
@@ -28,6 +30,8 @@ export interface CredentialServiceOptions {
   readonly keyring: Keyring;
   readonly policy: PolicyConfig;
   readonly codes: CodesConfig;
+  /** The challenge flow: which validities `authcode respond` may grant. */
+  readonly challenge: ChallengeConfig;
   /** Issuer shown by authenticator apps for enrolled tokens. */
   readonly tokenIssuer: string;
   readonly audit: AdminAudit;
@@ -35,6 +39,18 @@ export interface CredentialServiceOptions {
 }
 
 const invalid = (message: string): AdminError => new AdminError('RADGATE_ADMIN_INVALID_INPUT', message);
+
+/** Which codes `code revoke` ends: one by id (an issued code or a temporary bypass), the last issued (of one kind), or all. */
+export type RevokeRequest = { readonly id: string } | { readonly last: CodeKind | undefined } | 'all';
+
+/** What a revocation ended. */
+export interface Revoked {
+  readonly codes: CodeView[];
+  /** Temporary bypasses ended: named by id, or made by a revoked authorization code. */
+  readonly temporaryAccess: TemporaryAccessView[];
+  /** Pending request codes cancelled (`all`). */
+  readonly requestCodes: string[];
+}
 
 /**
  * The one API over users, tokens and codes for people (the CLI now, a web console
@@ -112,17 +128,32 @@ export class CredentialService {
     await this.options.audit.record('user.set-pin', user, actor);
   }
 
-  /** Turns challenge (offline authorization code) access on or off for one user. */
+  /**
+   * Turns challenge (offline authorization code) access on or off for one user. Off also
+   * ends their temporary access (README "Temporary access").
+   */
   async setChallenge(user: string, allowed: boolean, actor: Actor): Promise<void> {
     this.checkName(user);
     await this.update(user, { challengeAllowed: allowed });
-    await this.options.audit.record('user.set', user, actor, { challenge: allowed ? 'on' : 'off' });
+    const ended = allowed ? {} : await this.endTemporaryAccess(user, actor);
+    await this.options.audit.record('user.set', user, actor, { challenge: allowed ? 'on' : 'off', ...ended });
   }
 
   async disableUser(user: string, actor: Actor): Promise<void> {
     this.checkName(user);
     await this.update(user, { status: 'disabled' });
-    await this.options.audit.record('user.disable', user, actor);
+    await this.options.audit.record('user.disable', user, actor, await this.endTemporaryAccess(user, actor));
+  }
+
+  /**
+   * Ends the user's temporary bypass and pending request codes at once on every gateway;
+   * what ended goes into the audit record of the action that ended it. The admin actions
+   * that change who may have temporary access call it (README "Temporary access").
+   */
+  private async endTemporaryAccess(user: string, actor: Actor): Promise<Record<string, unknown>> {
+    const ended = await this.repository.endTemporaryAccess(user, { now: this.options.clock(), by: actor.operator.slice(0, 64) });
+    if (ended === undefined) return {};
+    return { ...(ended.bypass === undefined ? {} : { temporary_access_ended: ended.bypass }), ...(ended.requestCodes.length === 0 ? {} : { request_codes_cancelled: ended.requestCodes }) };
   }
 
   async enableUser(user: string, actor: Actor): Promise<void> {
@@ -179,7 +210,8 @@ export class CredentialService {
       assignedAt: now,
     };
     await this.update(user, { token });
-    await this.options.audit.record('token.assign', user, actor, { serial, type, digits });
+    // Temporary access stood in for the old token: the new one ends it.
+    await this.options.audit.record('token.assign', user, actor, { serial, type, digits, ...(await this.endTemporaryAccess(user, actor)) });
     const uri = otpauthUri({ type, issuer: this.options.tokenIssuer, account: user, secret: encodeBase32(secret), digits, algorithm, period, counter: 0 });
     return { serial, uri };
   }
@@ -193,7 +225,9 @@ export class CredentialService {
   async markTokenLost(user: string, actor: Actor): Promise<void> {
     const token = await this.requireToken(user);
     await this.update(user, { tokenState: 'lost' });
-    await this.options.audit.record('token.lost', user, actor, { serial: token.serial });
+    // Whoever holds the token may hold what was given in its place: emergency codes are
+    // issued afresh after a loss, through the lost-token procedure.
+    await this.options.audit.record('token.lost', user, actor, { serial: token.serial, ...(await this.endTemporaryAccess(user, actor)) });
   }
 
   /**
@@ -221,7 +255,7 @@ export class CredentialService {
   async unassignToken(user: string, actor: Actor): Promise<void> {
     const token = await this.requireToken(user);
     await this.update(user, { token: null });
-    await this.options.audit.record('token.unassign', user, actor, { serial: token.serial });
+    await this.options.audit.record('token.unassign', user, actor, { serial: token.serial, ...(await this.endTemporaryAccess(user, actor)) });
   }
 
   // --- issued codes -----------------------------------------------------------------
@@ -230,13 +264,7 @@ export class CredentialService {
     this.checkName(user);
     const now = this.options.clock();
     const plan = planIssue(request, this.options.codes, now);
-    const record = await this.requireUser(user);
-    // RSA: emergency access replaces a token the user has; for an expired token the
-    // helpdesk must assign a new one first.
-    if (record.token === undefined) throw new AdminError('RADGATE_ADMIN_NO_TOKEN', `${user} has no token: assign one first (radgate token assign ${user})`);
-    if (record.token.expiresAt !== 0 && record.token.expiresAt <= now) {
-      throw new AdminError('RADGATE_ADMIN_TOKEN_EXPIRED', `${user}'s token has expired: assign a new token first (radgate token assign ${user})`);
-    }
+    requireTokenForEmergencyAccess(await this.requireUser(user), now);
     const settings = kindSettings(this.options.codes, request.kind);
     const { stored, issued } = newCodes(plan, { user, settings, keyring: this.options.keyring, actor, now });
     if (!(await this.repository.issueCodes(user, stored, now))) throw unknownUser(user);
@@ -249,22 +277,85 @@ export class CredentialService {
     return issued;
   }
 
+  /** The user's issued codes; an online authorization code carries the lock its use left. */
   async listCodes(user: string): Promise<CodeView[]> {
-    await this.requireUser(user);
-    const now = this.options.clock();
-    return (await this.repository.listCodes(user)).map((code) => codeView(code, now));
+    return (await this.codeListing(user)).codes;
   }
 
-  /** Revokes by id, the last issue, or all; effective at once on every gateway instance. */
-  async revokeCodes(user: string, selector: { id: string } | 'last' | 'all', actor: Actor): Promise<CodeView[]> {
+  /** The user's pending request codes and the lock an offline authorization code left. */
+  async challengeAccess(user: string): Promise<ChallengeAccessView> {
+    return (await this.codeListing(user)).challenge;
+  }
+
+  /** Issued codes and challenge access in one read, for `code list`. */
+  async codeListing(user: string): Promise<{ codes: CodeView[]; challenge: ChallengeAccessView }> {
+    await this.requireUser(user);
+    const [codes, challenges] = await Promise.all([this.repository.listCodes(user), this.repository.getChallenges(user)]);
+    return codeListing(codes, challenges, this.options.clock());
+  }
+
+  /**
+   * Revokes by id, the last issued (of one kind), or all, pending request codes included;
+   * revoking an authorization code ends the password-only lock its use left. Effective at
+   * once on every gateway instance.
+   */
+  async revokeCodes(user: string, selector: RevokeRequest, actor: Actor): Promise<Revoked> {
     await this.requireUser(user);
     const now = this.options.clock();
-    const revoked = await this.repository.revokeCodes(user, selector, now, actor.operator.slice(0, 64));
-    if (typeof selector === 'object' && revoked.length === 0) {
+    const by = actor.operator.slice(0, 64);
+    const revoked = await this.repository.revokeCodes(user, selector, now, by);
+    if (typeof selector === 'object' && 'id' in selector && revoked.length === 0) {
       const exists = (await this.repository.listCodes(user)).some((code) => code.id === selector.id);
       if (!exists) throw new AdminError('RADGATE_ADMIN_CODE_NOT_FOUND', `${user} has no code with id ${selector.id} (see radgate code list ${user})`);
     }
-    await this.options.audit.record('code.revoke', user, actor, { selector: typeof selector === 'object' ? selector.id : selector, ids: revoked.map((code) => code.id) });
-    return revoked.map((code) => codeView(code, now));
+    const requestCodes = selector === 'all' ? ((await this.repository.endTemporaryAccess(user, { now, by }))?.requestCodes ?? []) : [];
+    const bypasses = revoked.filter((code) => code.kind === 'temporary-bypass');
+    const codes = revoked.filter((code) => code.kind !== 'temporary-bypass');
+    await this.options.audit.record('code.revoke', user, actor, {
+      selector: typeof selector === 'string' ? selector : 'id' in selector ? selector.id : `last${selector.last === undefined ? '' : ` ${selector.last}`}`,
+      ids: codes.map((code) => code.id),
+      ...(bypasses.length === 0 ? {} : { temporary_access_ended: bypasses.map((code) => code.id) }),
+      ...(requestCodes.length === 0 ? {} : { request_codes_cancelled: requestCodes }),
+    });
+    return { codes: codes.map((code) => codeView(code, now)), temporaryAccess: bypasses.map((code) => temporaryAccessView(code, now)), requestCodes };
+  }
+
+  // --- the challenge flow -------------------------------------------------------------
+
+  /**
+   * Cancels one pending request code: an authorization code read out for it, but not yet
+   * typed, is then refused.
+   */
+  async cancelRequestCode(user: string, typed: string, actor: Actor): Promise<string> {
+    await this.requireUser(user);
+    const requestCode = requireRequestCode(typed);
+    const ended = await this.repository.endTemporaryAccess(user, { now: this.options.clock(), by: actor.operator.slice(0, 64), requestCode });
+    if (ended === undefined) throw unknownUser(user);
+    if (!ended.requestCodes.includes(requestCode)) throw requestNotPending(user, requestCode);
+    await this.options.audit.record('code.revoke', user, actor, { request_codes_cancelled: [requestCode] });
+    return requestCode;
+  }
+
+  /**
+   * The helpdesk's half of the challenge flow (SPEC "Challenge flow", step 2): the offline
+   * authorization code that answers a pending request code, for a user who may have it.
+   * An audited admin action; the audit names the request code and validity, never the code.
+   */
+  async respondToRequestCode(user: string, typed: { readonly requestCode: string; readonly validity: string }, actor: Actor): Promise<{ code: string; requestCode: string; validity: string }> {
+    const { challenge, keyring, clock } = this.options;
+    if (!challenge.enabled) throw new AdminError('RADGATE_ADMIN_CHALLENGE_NOT_ALLOWED', 'the challenge flow is off (challenge.enabled): no request code can be pending');
+    const requestCode = requireRequestCode(typed.requestCode);
+    const validity = allowedValidity(typed.validity, challenge.validities);
+    const record = await this.requireUser(user);
+    if (!record.challengeAllowed) {
+      throw new AdminError('RADGATE_ADMIN_CHALLENGE_NOT_ALLOWED', `${user} may not use the challenge flow (radgate user set ${user} --challenge on)`);
+    }
+    const now = clock();
+    requireTokenForEmergencyAccess(record, now);
+    const { requests } = await this.repository.getChallenges(user);
+    if (!requests.some((request) => request.requestCode === requestCode && request.expiresAt > now)) throw requestNotPending(user, requestCode);
+    const code = deriveOfflineAuthcode(keyring, user, requestCode, validity);
+    await this.options.audit.record('authcode.respond', user, actor, { request_code: requestCode, validity });
+    return { code, requestCode, validity };
   }
 }

@@ -75,9 +75,21 @@ export interface PendingChallenges {
   readonly requests: readonly PendingRequest[];
   /** By State hex. */
   readonly states: ReadonlyMap<string, ChallengeState>;
+  /**
+   * Request codes whose authorization code was used, until the access it gave ends: typed
+   * again, the refusal says so rather than "bad PIN".
+   */
+  readonly used: readonly PendingRequest[];
 }
 
-export const NO_PENDING_CHALLENGES: PendingChallenges = Object.freeze({ requests: Object.freeze([]), states: new Map<string, ChallengeState>() });
+export const NO_PENDING_CHALLENGES: PendingChallenges = Object.freeze({ requests: Object.freeze([]), states: new Map<string, ChallengeState>(), used: Object.freeze([]) });
+
+/**
+ * How many request codes a user may have pending (SPEC "Challenge flow", step 4): a new
+ * challenge pushes out the oldest, so a flood of PIN-only requests cannot make a login's
+ * work grow. A few cover a user who tried twice before calling the helpdesk.
+ */
+export const MAX_PENDING_REQUESTS = 3;
 
 /** The kinds of code the helpdesk issues (SPEC "Credentials"). */
 export type CodeKind = 'emergency-tokencode' | 'emergency-passcode' | 'online-authcode';
@@ -108,7 +120,16 @@ export interface CodeRecord {
   readonly revokedBy: string;
   /** Number of characters of the code (not the code): where the PIN ends when typed after it. */
   readonly length: number;
+  /**
+   * A temporary bypass's origin: the id of the online authorization code whose use made it,
+   * or `offline:` and the request code an offline authorization code answered. '' for
+   * issued codes. Revoking the code ends the bypass it made (SPEC "Issued codes").
+   */
+  readonly source: string;
 }
+
+/** The prefix of a bypass's source when an offline authorization code made it. */
+export const OFFLINE_SOURCE_PREFIX = 'offline:';
 
 export type CodeState = 'active' | 'expired' | 'revoked' | 'used-up';
 
@@ -119,5 +140,8 @@ export function codeState(code: CodeRecord, now: number): CodeState {
   return 'active';
 }
 
-/** Which codes `code revoke` ends: one by id, the last issue, all, or the outstanding emergency codes (token found). */
-export type RevokeSelector = { readonly id: string } | 'last' | 'all' | 'emergency';
+/**
+ * Which codes `code revoke` ends: one by id, the last issue (of one kind, if named), all
+ * (pending challenges included), or the outstanding emergency codes (token found).
+ */
+export type RevokeSelector = { readonly id: string } | { readonly last: CodeKind | undefined } | 'all' | 'emergency';

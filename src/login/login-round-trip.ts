@@ -98,6 +98,7 @@ export class LoginRoundTrip {
         presentedState,
         client: attempt.client,
         revision: snapshot.revision,
+        challengeRevision: resolution.readsChallenges ? snapshot.challengeRevision : undefined,
         candidates: resolution.candidates,
       });
       if (result.kind === 'decided') {

@@ -26,7 +26,12 @@ export interface Resolution {
   /** Credentials to try, in the SPEC's order: passcode, PIN + code (each length), PIN + tokencode. */
   readonly candidates: Candidate[];
   /** Recorded when no candidate is valid: the most specific thing we know went wrong. */
-  readonly fallbackReason: Extract<RefusalReason, 'bad-pin' | 'bad-code' | 'no-pin' | 'unknown-user' | 'bad-authcode'>;
+  readonly fallbackReason: Extract<RefusalReason, 'bad-pin' | 'bad-code' | 'no-pin' | 'unknown-user' | 'bad-authcode' | 'authcode-used'>;
+  /**
+   * The candidates depend on the pending challenges (a State was presented, or the password
+   * may be PIN ‖ offline authorization code): decide.lua then checks that they are current.
+   */
+  readonly readsChallenges: boolean;
   /** The PIN matched and the tokencode is right for a token marked lost: an audit alert. */
   readonly lostTokenUsed: boolean;
 }
@@ -104,7 +109,7 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
   if (input.presentedState !== undefined) {
     const state = input.challenges.states.get(input.presentedState);
     if (state !== undefined && state.expiresAt > nowMs) offline(state.requestCode, typed, true);
-    return { candidates, fallbackReason: user === undefined ? 'unknown-user' : 'bad-authcode', lostTokenUsed: false };
+    return { candidates, fallbackReason: user === undefined ? 'unknown-user' : 'bad-authcode', lostTokenUsed: false, readsChallenges: true };
   }
   let pinMatched = false;
 
@@ -152,12 +157,22 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
   }
 
   // The challenge prompt timed out on the NAS: PIN ‖ offline authorization code in a fresh
-  // request is accepted while the request code is pending.
-  // Most users have no request code pending: nothing is allocated for them.
-  const pending = input.challenges.requests.length === 0 ? input.challenges.requests : input.challenges.requests.filter((request) => request.expiresAt > nowMs);
-  if (pending.length > 0 && typed.length > OFFLINE_AUTHCODE_LENGTH && pinMatches(typed.slice(0, typed.length - OFFLINE_AUTHCODE_LENGTH))) {
-    pinMatched = true;
-    for (const { requestCode } of pending) offline(requestCode, typed.slice(typed.length - OFFLINE_AUTHCODE_LENGTH), false);
+  // request is accepted while the request code is pending. The PIN is checked whenever the
+  // length allows this shape, pending request or not, so that a right PIN is never logged
+  // as a wrong one; the cost depends on the password's length alone.
+  let readsChallenges = false;
+  let usedAuthcode = false;
+  const offlinePinLength = typed.length - OFFLINE_AUTHCODE_LENGTH;
+  if (offlinePinLength >= policy.pin.minLength && offlinePinLength <= policy.pin.maxLength) {
+    readsChallenges = true;
+    if (pinMatches(typed.slice(0, offlinePinLength))) {
+      pinMatched = true;
+      const answer = typed.slice(offlinePinLength);
+      for (const { requestCode, expiresAt } of input.challenges.requests) if (expiresAt > nowMs) offline(requestCode, answer, false);
+      for (const { requestCode, expiresAt } of input.challenges.used) {
+        if (expiresAt > nowMs && matchOfflineAuthcode(keyring, userName, requestCode, answer, challenge.validities) !== undefined) usedAuthcode = true;
+      }
+    }
   }
 
   // 5. The PIN alone: IBM's temporary bypass if one is active, else a challenge.
@@ -169,8 +184,8 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
     }
   }
 
-  let fallbackReason: Resolution['fallbackReason'] = pinMatched || pinOnly ? 'bad-code' : 'bad-pin';
+  let fallbackReason: Resolution['fallbackReason'] = usedAuthcode ? 'authcode-used' : pinMatched || pinOnly ? 'bad-code' : 'bad-pin';
   if (user === undefined) fallbackReason = 'unknown-user';
   else if (user.pinHash === undefined) fallbackReason = 'no-pin';
-  return { candidates, fallbackReason, lostTokenUsed };
+  return { candidates, fallbackReason, lostTokenUsed, readsChallenges };
 }

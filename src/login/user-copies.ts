@@ -2,7 +2,7 @@ import { ABSENT_USER, type UserSnapshot } from '../store/user-snapshot.js';
 import { NO_PENDING_CHALLENGES } from '../credentials/records.js';
 
 /** A revision no record has (they are '' or contain a dot): decide.lua always returns the record. */
-const UNREAD: UserSnapshot = Object.freeze({ revision: 'unread', user: undefined, challenges: NO_PENDING_CHALLENGES });
+const UNREAD: UserSnapshot = Object.freeze({ revision: 'unread', challengeRevision: 'unread', user: undefined, challenges: NO_PENDING_CHALLENGES });
 
 /**
  * The gateway's copies of user records, so that an authentication is one round trip

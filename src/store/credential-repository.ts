@@ -1,9 +1,9 @@
-import type { CodeRecord, RevokeSelector, UserChanges, UserRecord } from '../credentials/records.js';
+import type { CodeRecord, PendingChallenges, RevokeSelector, UserChanges, UserRecord } from '../credentials/records.js';
 import { PIN_PREFIXED_KINDS } from '../credentials/records.js';
 import type { StoreConnection } from './connection.js';
 import type { KeyNames } from './key-names.js';
 import { LuaScript } from './lua-script.js';
-import { changeToFields, codeFromJson, codeToJson, KIND_LETTERS, newUserFields, USER_FIELDS, userFromFields } from './record-format.js';
+import { challengesFromFields, changeToFields, codeFromJson, codeToJson, KIND_LETTERS, newUserFields, USER_FIELDS, userFromFields } from './record-format.js';
 import type { Revisions } from './revisions.js';
 import { snapshotFromFields, type UserSnapshot } from './user-snapshot.js';
 
@@ -22,7 +22,13 @@ const script = (connection: StoreConnection, name: string, keys: number): LuaScr
  * revision, so gateways stop deciding on their old copies.
  */
 export class CredentialRepository {
-  private readonly scripts: { readonly createUser: LuaScript; readonly updateUser: LuaScript; readonly issueCodes: LuaScript; readonly revokeCodes: LuaScript };
+  private readonly scripts: {
+    readonly createUser: LuaScript;
+    readonly updateUser: LuaScript;
+    readonly issueCodes: LuaScript;
+    readonly revokeCodes: LuaScript;
+    readonly endTemporaryAccess: LuaScript;
+  };
 
   constructor(private readonly parts: { readonly connection: StoreConnection; readonly keys: KeyNames; readonly revisions: Revisions }) {
     const { connection } = parts;
@@ -31,6 +37,7 @@ export class CredentialRepository {
       updateUser: script(connection, 'updateUser', 1),
       issueCodes: script(connection, 'issueCodes', 2),
       revokeCodes: script(connection, 'revokeCodes', 2),
+      endTemporaryAccess: script(connection, 'endTemporaryAccess', 3),
     };
   }
 
@@ -153,11 +160,35 @@ export class CredentialRepository {
     return all.map(codeFromJson).sort((a, b) => a.issuedAt - b.issuedAt || a.id.localeCompare(b.id));
   }
 
-  /** Revokes the selected codes atomically (a code being consumed meanwhile is consumed or revoked, never both). */
+  /**
+   * Revokes the selected codes atomically (a code being consumed meanwhile is consumed or
+   * revoked, never both), and the temporary bypass of an authorization code revoked.
+   * Pending challenges are not codes: see endTemporaryAccess.
+   */
   async revokeCodes(user: string, selector: RevokeSelector, now: number, by: string): Promise<CodeRecord[]> {
-    const mode = typeof selector === 'string' ? selector : 'id';
-    const id = typeof selector === 'string' ? '' : selector.id;
-    const revoked = (await this.command(() => this.scripts.revokeCodes.run([this.keys.user(user), this.keys.codes(user), mode, id, now, by]))) as string[];
+    const [mode, argument] =
+      typeof selector === 'string' ? [selector, ''] : 'id' in selector ? ['id', selector.id] : ['last', selector.last === undefined ? '' : KIND_LETTERS[selector.last]];
+    const revoked = (await this.command(() => this.scripts.revokeCodes.run([this.keys.user(user), this.keys.codes(user), mode, argument, now, by]))) as string[];
     return revoked.map(codeFromJson);
+  }
+
+  /** The user's pending request codes, their States and the request codes used (expired entries included). */
+  async getChallenges(user: string): Promise<PendingChallenges> {
+    const flat = await this.command(() => this.redis.hgetall(this.keys.challenges(user)));
+    return challengesFromFields(Object.entries(flat).flat());
+  }
+
+  /**
+   * Ends the temporary bypass and every pending request code (or, with `requestCode`, that
+   * one pending request code alone), at once for every gateway. Undefined if there is no
+   * such user; otherwise what was ended.
+   */
+  async endTemporaryAccess(user: string, options: { readonly now: number; readonly by: string; readonly requestCode?: string }): Promise<{ bypass: string | undefined; requestCodes: string[] } | undefined> {
+    const keys = [this.keys.user(user), this.keys.codes(user), this.keys.challenges(user)];
+    const args = [options.now, options.by, this.parts.revisions.next(), options.requestCode ?? ''];
+    const result = (await this.command(() => this.scripts.endTemporaryAccess.run([...keys, ...args]))) as 0 | string[];
+    if (result === 0) return undefined;
+    const [bypass = '', ...requestCodes] = result;
+    return { bypass: bypass === '' ? undefined : bypass, requestCodes };
   }
 }

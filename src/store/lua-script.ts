@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
+import { MAX_PENDING_REQUESTS, OFFLINE_SOURCE_PREFIX } from '../credentials/records.js';
 import { BYPASS_FIELD, CHALLENGE_FIELD_PREFIX, CODE_FIELDS, KIND_LETTERS, USER_FIELDS, USER_STATUS } from './record-format.js';
 
 /** Names a script's source may use as `$group.name`; each becomes its stored spelling. */
@@ -22,6 +23,9 @@ export const RECORD_VOCABULARY: Vocabulary = Object.freeze({
   'codes.bypass': BYPASS_FIELD,
   'challenge.request': CHALLENGE_FIELD_PREFIX.request,
   'challenge.state': CHALLENGE_FIELD_PREFIX.state,
+  'challenge.used': CHALLENGE_FIELD_PREFIX.used,
+  'challenge.maxPending': String(MAX_PENDING_REQUESTS),
+  'source.offline': OFFLINE_SOURCE_PREFIX,
 });
 
 const NAME = /\$([a-zA-Z]+\.[a-zA-Z]+)/g;

@@ -38,12 +38,18 @@ export const USER_FIELDS = {
   tokenLast: 't_last',
   tokenAssigned: 't_assigned',
   /**
-   * Revision of everything password resolution reads (PIN, token, code lengths, challenge
-   * settings and pending challenges): a fresh unique value with every such write. The
-   * gateway keeps copies of user records and decide.lua refuses to decide on a copy whose
+   * Revision of everything password resolution reads in the user record (PIN, token, code
+   * lengths, challenge settings): a fresh unique value with every such write. The gateway
+   * keeps copies of user records and decide.lua refuses to decide on a copy whose
    * revision is not the stored one.
    */
   revision: 'rv',
+  /**
+   * Revision of the pending challenges (the challenge hash), kept apart so that a PIN-only
+   * request, whose decision does not read them, is not refused as stale because another
+   * PIN-only request just added one: concurrent challenges of one user are all answered.
+   */
+  challengeRevision: 'crv',
 } as const;
 
 const TOKEN_FIELDS = [
@@ -100,10 +106,15 @@ export function userFromFields(name: string, flat: readonly string[]): UserRecor
   };
 }
 
-/** The revision field of a flat HGETALL reply ('' when there is none: no record). */
-export function revisionFromFields(flat: readonly string[]): string {
-  for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i] === USER_FIELDS.revision) return flat[i + 1]!;
-  return '';
+/** The revisions in a flat HGETALL reply of a user hash ('' when there is none). */
+export function revisionsFromFields(flat: readonly string[]): { revision: string; challengeRevision: string } {
+  let revision = '';
+  let challengeRevision = '';
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    if (flat[i] === USER_FIELDS.revision) revision = flat[i + 1]!;
+    else if (flat[i] === USER_FIELDS.challengeRevision) challengeRevision = flat[i + 1]!;
+  }
+  return { revision, challengeRevision };
 }
 
 export function tokenToFields(token: TokenRecord): (string | number)[] {
@@ -160,13 +171,16 @@ export function kindFromLetters(letters: string): RecordKind | undefined {
  * The fields of a code record in the order of its JSON array. Lua indexes from 1, so a
  * field's Lua index is its position here plus one (see store/lua-script.ts).
  */
-export const CODE_FIELDS = ['id', 'kind', 'issuedAt', 'expiresAt', 'maxUses', 'uses', 'lastUsedAt', 'revokedAt', 'issuedBy', 'reason', 'revokedBy', 'length'] as const satisfies readonly (keyof CodeRecord)[];
+export const CODE_FIELDS = ['id', 'kind', 'issuedAt', 'expiresAt', 'maxUses', 'uses', 'lastUsedAt', 'revokedAt', 'issuedBy', 'reason', 'revokedBy', 'length', 'source'] as const satisfies readonly (keyof CodeRecord)[];
 
 /** The codes-hash field of the temporary bypass a used authorization code leaves (there is at most one). */
 export const BYPASS_FIELD = 'bypass';
 
 export function codeToJson(code: CodeRecord): string {
-  return JSON.stringify(CODE_FIELDS.map((field) => (field === 'kind' ? KIND_LETTERS[code.kind] : code[field])));
+  const values: unknown[] = CODE_FIELDS.map((field) => (field === 'kind' ? KIND_LETTERS[code.kind] : code[field]));
+  // Only a bypass has a source: an issued code is stored without it (memory per code).
+  if (code.source === '') values.pop();
+  return JSON.stringify(values);
 }
 
 export function codeFromJson(json: string): CodeRecord {
@@ -174,14 +188,16 @@ export function codeFromJson(json: string): CodeRecord {
   const record: Record<string, unknown> = {};
   CODE_FIELDS.forEach((field, i) => (record[field] = values[i]));
   record.kind = kindFromLetters(values[1] as string) ?? 'emergency-tokencode';
+  record.source ??= '';
   return record as unknown as CodeRecord;
 }
 
 /**
- * The challenge hash of a user: `req:<request code>` → expiry ms, and
- * `state:<State hex>` → "client|request code|expiry ms".
+ * The challenge hash of a user: `req:<request code>` → expiry ms, `state:<State hex>` →
+ * "client|request code|expiry ms", and `used:<request code>` → the end of the access its
+ * authorization code gave (ms).
  */
-export const CHALLENGE_FIELD_PREFIX = { request: 'req:', state: 'state:' } as const;
+export const CHALLENGE_FIELD_PREFIX = { request: 'req:', state: 'state:', used: 'used:' } as const;
 
 /** From the challenge hash as HGETALL returns it; expired entries included (the reader checks expiry). */
 export function challengesFromFields(flat: readonly string[]): PendingChallenges {
@@ -189,6 +205,7 @@ export function challengesFromFields(flat: readonly string[]): PendingChallenges
   if (flat.length === 0) return NO_PENDING_CHALLENGES;
   const requests: PendingRequest[] = [];
   const states = new Map<string, ChallengeState>();
+  const used: PendingRequest[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const field = flat[i]!;
     const value = flat[i + 1]!;
@@ -198,7 +215,9 @@ export function challengesFromFields(flat: readonly string[]): PendingChallenges
       const state = field.slice(CHALLENGE_FIELD_PREFIX.state.length);
       const [client = '', requestCode = '', expires = '0'] = value.split('|');
       states.set(state, { state, requestCode, client, expiresAt: Number(expires) });
+    } else if (field.startsWith(CHALLENGE_FIELD_PREFIX.used)) {
+      used.push({ requestCode: field.slice(CHALLENGE_FIELD_PREFIX.used.length), expiresAt: Number(value) });
     }
   }
-  return { requests, states };
+  return { requests, states, used };
 }

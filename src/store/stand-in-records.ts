@@ -34,7 +34,7 @@ export function standInFields(now: number): { user: (string | number)[]; codes: 
   for (let i = 0; i < STAND_IN_CODES; i++) {
     codes.push(`${kid}.${text(16)}`, codeToJson({
       id: text(6).slice(0, 8), kind: 'emergency-tokencode', issuedAt: now, expiresAt: now + 86_400_000, maxUses: 0, uses: 0,
-      lastUsedAt: 0, revokedAt: 0, issuedBy: 'stand-in', reason: '', revokedBy: '', length: 8,
+      lastUsedAt: 0, revokedAt: 0, issuedBy: 'stand-in', reason: '', revokedBy: '', length: 8, source: '',
     }));
   }
   return { user, codes };

@@ -1,6 +1,6 @@
 import type { PendingChallenges, UserRecord } from '../credentials/records.js';
 import { NO_PENDING_CHALLENGES } from '../credentials/records.js';
-import { challengesFromFields, revisionFromFields, userFromFields } from './record-format.js';
+import { challengesFromFields, revisionsFromFields, userFromFields } from './record-format.js';
 
 /**
  * What password resolution reads about one user: the record, its pending challenges, and
@@ -10,14 +10,16 @@ import { challengesFromFields, revisionFromFields, userFromFields } from './reco
  */
 export interface UserSnapshot {
   readonly revision: string;
+  /** Revision of the pending challenges (record-format.ts USER_FIELDS.challengeRevision). */
+  readonly challengeRevision: string;
   readonly user: UserRecord | undefined;
   readonly challenges: PendingChallenges;
 }
 
 /** The snapshot of a user that does not exist (decide.lua's revision for no record). */
-export const ABSENT_USER: UserSnapshot = Object.freeze({ revision: '', user: undefined, challenges: NO_PENDING_CHALLENGES });
+export const ABSENT_USER: UserSnapshot = Object.freeze({ revision: '', challengeRevision: '', user: undefined, challenges: NO_PENDING_CHALLENGES });
 
 /** A snapshot from the user hash and the challenge hash as HGETALL returns them (flat). */
 export function snapshotFromFields(name: string, userFields: readonly string[], challengeFields: readonly string[]): UserSnapshot {
-  return { revision: revisionFromFields(userFields), user: userFromFields(name, userFields), challenges: challengesFromFields(challengeFields) };
+  return { ...revisionsFromFields(userFields), user: userFromFields(name, userFields), challenges: challengesFromFields(challengeFields) };
 }

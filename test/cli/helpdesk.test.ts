@@ -108,7 +108,7 @@ const refusals: [string, string[], RegExp, number][] = [
   ['an unknown user', ['code', 'issue', 'nobody', '--kind', 'emergency-passcode'], /no user named "nobody"/, 1],
   ['a user without a token', ['code', 'issue', 'dave-no-token', '--kind', 'emergency-passcode'], /no user named|assign one first/, 1],
   ['an existing user', ['user', 'add', 'alice'], /already exists/, 1],
-  ['revoke without a selector', ['code', 'revoke', 'alice'], /exactly one of --id ID, --last or --all/, 2],
+  ['revoke without a selector', ['code', 'revoke', 'alice'], /exactly one of --id ID, --last, --all or --request CODE/, 2],
   ['revoke with two selectors', ['code', 'revoke', 'alice', '--last', '--all'], /exactly one of/, 2],
   ['revoke an unknown id', ['code', 'revoke', 'alice', '--id', 'ffffffffff'], /no code with id ffffffffff/, 1],
   ['lifetime and expiry together', ['code', 'issue', 'alice', '--kind', 'emergency-passcode', '--lifetime', '1d', '--expires', '2030-01-01'], /mutually exclusive/, 2],

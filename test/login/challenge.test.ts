@@ -1,78 +1,18 @@
 import test from 'ava';
-import { deriveOfflineAuthcode } from '../../src/credentials/offline-authcode.js';
 import { groupCode } from '../../src/credentials/codes/alphabet.js';
-import type { Gateway } from '../../src/serve/gateway.js';
-import { AttributeType, PacketCode, randomAuthenticator, type RadiusPacket } from '../../src/protocol/index.js';
+import { PacketCode, randomAuthenticator } from '../../src/protocol/index.js';
+import { authcode, challengeHarness, challengeOf, userWithToken } from '../support/challenge-harness.js';
 import { runCli } from '../support/cli.js';
 import { TEST_SECRET } from '../support/packets.js';
 import { radclient } from '../support/radclient.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
+import { OPERATOR } from '../support/stack.js';
 import { totpAt } from '../support/otp.js';
-import { openNas } from '../support/nas.js';
 
 // SPEC "Challenge flow": IBM's offline authorization code carried by Access-Challenge,
 // against a real redis-server over real UDP.
 
-const CHALLENGE = (bypass: boolean) => `challenge:
-  enabled: true
-  pending_seconds: 900
-  validities: [1d, 3d]
-  temporary_bypass: ${bypass}
-`;
-const SECOND_NAS = `  - name: other-nas
-    address: 127.0.0.2
-    secret_env: TEST_SECRET
-`;
-
-interface Harness {
-  readonly stack: Stack;
-  readonly gateway: Gateway;
-  readonly port: number;
-  send(user: string, password: string, options?: { state?: Buffer; from?: string }): Promise<RadiusPacket | undefined>;
-  close(): Promise<void>;
-}
-
-async function harness(bypass: boolean, options: { extra?: string; policy?: string } = { extra: CHALLENGE(bypass) }): Promise<Harness> {
-  const stack = await startStack({ ...options, clients: SECOND_NAS });
-  const gateway = await stack.startGateway();
-  const port = gateway.server.addresses()[0]!.port;
-  return {
-    stack,
-    gateway,
-    port,
-    async send(user, password, options = {}) {
-      const peer = await openNas({ port, localAddress: options.from ?? '127.0.0.1' });
-      try {
-        const attributes = options.state === undefined ? [] : [{ type: AttributeType.State, value: options.state }];
-        return (await peer.send({ kind: 'access', userName: user, password, attributes })).reply?.packet;
-      } finally {
-        await peer.close();
-      }
-    },
-    close: () => stack.close(),
-  };
-}
-
-async function userWithToken(h: Harness, user: string, pin = '1357'): Promise<string> {
-  await h.stack.admin.service.addUser(user, pin, OPERATOR);
-  return (await h.stack.admin.service.assignToken(user, {}, OPERATOR)).uri;
-}
-
-/** The request code and State of an Access-Challenge. */
-function challengeOf(reply: RadiusPacket | undefined): { requestCode: string; state: Buffer; message: string } {
-  if (reply?.code !== PacketCode.AccessChallenge) throw new Error(`expected an Access-Challenge, got ${reply?.code}`);
-  const message = reply.attributes.find((a) => a.type === AttributeType.ReplyMessage)!.value.toString();
-  const state = reply.attributes.find((a) => a.type === AttributeType.State)!.value;
-  const requestCode = /request code ([Z3467ACEFHJKRWXY]{4}-[Z3467ACEFHJKRWXY]{4})/.exec(message)![1]!.replace('-', '');
-  return { requestCode, state, message };
-}
-
-function authcode(h: Harness, user: string, requestCode: string, validity = '1d'): string {
-  return deriveOfflineAuthcode(h.stack.admin.keyring, user, requestCode, validity);
-}
-
 test('full flow: PIN → Challenge → authcode respond (CLI) → answer with State → Accept; the State is single use', async (t) => {
-  const h = await harness(false);
+  const h = await challengeHarness(false);
   try {
     await userWithToken(h, 'alice');
     const first = challengeOf(await h.send('alice', '1357'));
@@ -103,7 +43,7 @@ test('full flow: PIN → Challenge → authcode respond (CLI) → answer with St
 });
 
 test('timed-out prompt: PIN ‖ authorization code in a fresh request while the request code is pending, not after', async (t) => {
-  const h = await harness(false);
+  const h = await challengeHarness(false);
   try {
     await userWithToken(h, 'bob', '8642');
     const pending = challengeOf(await h.send('bob', '8642'));
@@ -119,7 +59,7 @@ test('timed-out prompt: PIN ‖ authorization code in a fresh request while the 
 });
 
 test('an authorization code for another user, request code or validity is rejected', async (t) => {
-  const h = await harness(false);
+  const h = await challengeHarness(false);
   try {
     await userWithToken(h, 'carol', '2468');
     await userWithToken(h, 'dave', '2468');
@@ -137,7 +77,7 @@ test('an authorization code for another user, request code or validity is reject
     t.is(refused.exitCode, 1);
     t.regex(refused.stderr, /not one the gateway accepts/);
     const wrongCode = await runCli(['authcode', 'respond', 'carol', 'ABCDEFGH', '--config', h.stack.config.source], { env: { TEST_SECRET: TEST_SECRET.toString() } });
-    t.is(wrongCode.exitCode, 1);
+    t.is(wrongCode.exitCode, 2, 'a request code that cannot be one is a usage error');
     t.regex(wrongCode.stderr, /8 characters of Z3467ACEFHJKRWXY/);
   } finally {
     await h.close();
@@ -145,7 +85,7 @@ test('an authorization code for another user, request code or validity is reject
 });
 
 test('a State from another client, expired or forged is rejected and counts as a failure', async (t) => {
-  const h = await harness(false);
+  const h = await challengeHarness(false);
   try {
     await userWithToken(h, 'erin', '9753');
     const fromOther = challengeOf(await h.send('erin', '9753'));
@@ -164,28 +104,28 @@ test('a State from another client, expired or forged is rejected and counts as a
 });
 
 test('temporary bypass off: the PIN alone only ever yields a Challenge, even after an authorization code', async (t) => {
-  const h = await harness(false);
+  const h = await challengeHarness(false);
   try {
     await userWithToken(h, 'frank', '1122');
     const first = challengeOf(await h.send('frank', '1122'));
     t.is((await h.send('frank', authcode(h, 'frank', first.requestCode), { state: first.state }))?.code, PacketCode.AccessAccept);
     for (let i = 0; i < 3; i++) t.is((await h.send('frank', '1122'))?.code, PacketCode.AccessChallenge);
-    t.false((await h.stack.admin.service.listCodes('frank')).some((code) => code.kind === 'temporary-bypass'));
+    t.is((await h.stack.admin.service.challengeAccess('frank')).temporaryAccess, undefined);
   } finally {
     await h.close();
   }
 });
 
 test('temporary bypass on: the PIN alone is accepted until the validity ends, not after; revocation ends it at once', async (t) => {
-  const h = await harness(true);
+  const h = await challengeHarness(true);
   try {
     await userWithToken(h, 'gina', '3344');
     const challenge = challengeOf(await h.send('gina', '3344'));
     t.is((await h.send('gina', authcode(h, 'gina', challenge.requestCode, '1d'), { state: challenge.state }))?.code, PacketCode.AccessAccept);
     t.is((await h.send('gina', '3344'))?.code, PacketCode.AccessAccept, 'PIN alone, within the validity');
-    const [bypass] = (await h.stack.admin.service.listCodes('gina')).filter((code) => code.kind === 'temporary-bypass');
+    const bypass = (await h.stack.admin.service.challengeAccess('gina')).temporaryAccess;
     t.is(bypass?.state, 'active');
-    t.is(Date.parse(bypass!.expiresAt), h.stack.clock.now + 86_400_000, 'ends with the 1d validity');
+    t.is(Date.parse(bypass!.endsAt), h.stack.clock.now + 86_400_000, 'ends with the 1d validity');
     h.stack.clock.advance(86_400_000);
     t.is((await h.send('gina', '3344'))?.code, PacketCode.AccessChallenge, 'after the validity: a challenge again');
     h.stack.clock.advance(-86_400_000);
@@ -199,7 +139,7 @@ test('temporary bypass on: the PIN alone is accepted until the validity ends, no
 });
 
 test('temporary bypass on: a used online authorization code also opens PIN-only access until it expires', async (t) => {
-  const h = await harness(true);
+  const h = await challengeHarness(true);
   try {
     await userWithToken(h, 'hank', '5566');
     const [online] = await h.stack.admin.service.issueCodes('hank', { kind: 'online-authcode', lifetime: '2d' }, OPERATOR);
@@ -215,7 +155,7 @@ test('temporary bypass on: a used online authorization code also opens PIN-only 
 });
 
 test('user set --challenge off: that user gets no challenge', async (t) => {
-  const h = await harness(false);
+  const h = await challengeHarness(false);
   try {
     await userWithToken(h, 'ivan', '7788');
     await h.stack.admin.service.setChallenge('ivan', false, OPERATOR);
@@ -228,7 +168,7 @@ test('user set --challenge off: that user gets no challenge', async (t) => {
 });
 
 test('interop: radclient sends the PIN, gets the challenge, and answers with the State', async (t) => {
-  const h = await harness(false);
+  const h = await challengeHarness(false);
   try {
     await userWithToken(h, 'judy', '2244');
     const server = `127.0.0.1:${h.port}`;
@@ -248,7 +188,7 @@ test('interop: radclient sends the PIN, gets the challenge, and answers with the
 const FOUND = (policy: string) => ({ policy: `  reject_delay_ms: 0\n  token_found: ${policy}\n` });
 
 test('token found policy "deny": the lost token is refused until an admin marks it found', async (t) => {
-  const h = await harness(false, FOUND('deny'));
+  const h = await challengeHarness(false, FOUND('deny'));
   try {
     const { service } = h.stack.admin;
     const send = async (password: string) => (await h.send('kim', password))?.code;
@@ -267,7 +207,7 @@ test('token found policy "deny": the lost token is refused until an admin marks 
 });
 
 test('token found policy "allow-and-revoke": the lost token is accepted, and its emergency codes are revoked', async (t) => {
-  const h = await harness(false, FOUND('allow-and-revoke'));
+  const h = await challengeHarness(false, FOUND('allow-and-revoke'));
   try {
     const { service } = h.stack.admin;
     const send = async (password: string) => (await h.send('lee', password))?.code;
@@ -291,7 +231,7 @@ test('token found policy "allow-and-revoke": the lost token is accepted, and its
 });
 
 test('token found policy "allow-after-expiry": the lost token is refused while an emergency code is active, accepted after', async (t) => {
-  const h = await harness(false, FOUND('allow-after-expiry'));
+  const h = await challengeHarness(false, FOUND('allow-after-expiry'));
   try {
     const { service } = h.stack.admin;
     const send = async (password: string) => (await h.send('max', password))?.code;
@@ -308,7 +248,7 @@ test('token found policy "allow-after-expiry": the lost token is refused while a
 });
 
 test('radgate test: --json returns the challenge text and State, and --state answers it', async (t) => {
-  const h = await harness(false);
+  const h = await challengeHarness(false);
   try {
     await userWithToken(h, 'nora', '6789');
     const env = { env: { TEST_SECRET: TEST_SECRET.toString() } };

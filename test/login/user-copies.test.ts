@@ -238,11 +238,14 @@ test('loadAll copies every user at start, up to the bound', async (t) => {
 test('follow copies users created after start, so their first login is one round trip like an unknown name', async (t) => {
   const gateway = gatewayInstance();
   const sync = new UserCopySync({ copies: gateway.copies, repository: stack.admin.store.repository, isStoreHealthy: () => true, logger: stack.logger, followIntervalMs: 50 });
-  sync.follow();
   try {
-    // Created now by the admin's clock (the users index is scored by creation time).
+    // Created a second after the follower starts, by the admin's clock (the users index is
+    // scored by creation time). The follower starts once the token is assigned too: started
+    // earlier it may copy the record between the two writes, and that copy (without the
+    // token) would cost the first login its second round trip.
     stack.clock.now = Date.now() + 1000;
     const { user, uri } = await newUser();
+    sync.follow();
     await until('the new user is copied', REPLY_WAIT_MS, () => gateway.copies.guess(user).user !== undefined, 20);
     const first = await gateway.login(user, `4821${totpAt(uri, stack.clock.now)}`);
     t.true(first.accepted);

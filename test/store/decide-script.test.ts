@@ -1,7 +1,7 @@
 import test from 'ava';
 import { codeFamilyOf } from '../../src/credentials/code-family.js';
 import { REFUSAL_REASONS, type LoginOutcome } from '../../src/credentials/login-outcome.js';
-import type { CodeKind } from '../../src/credentials/records.js';
+import { MAX_PENDING_REQUESTS, type CodeKind } from '../../src/credentials/records.js';
 import { DECIDE_VOCABULARY, parseOutcome, type Candidate, type DecideRequest, type DecideResult } from '../../src/store/decide/decide-script.js';
 import { RECORD_VOCABULARY, renderLua } from '../../src/store/lua-script.js';
 import { readFileSync } from 'node:fs';
@@ -57,6 +57,7 @@ async function decide(name: string, candidates: readonly Candidate[], overrides:
     presentedState: undefined,
     client: 'test-nas',
     revision: await revisionOf(name),
+    challengeRevision: undefined,
     candidates,
     ...overrides,
   });
@@ -222,6 +223,57 @@ test.serial('an offline code typed after the PIN (the prompt timed out) answers 
   t.like(outcomeOf(await decide(name, [offline])), { result: 'reject', reason: 'request-code-expired' }, 'the request code was used');
 });
 
+test.serial("challenge path: no token, or an expired one, gets no challenge and no offline access (RSA's rule)", async (t) => {
+  const name = `decide${++sequence}`;
+  await stack.admin.service.addUser(name, '4821', OPERATOR);
+  const challenge = (code: string) => ({ kind: 'challenge', requestCode: code, state: `${code}`.padEnd(40, '0'), expiresAt: now() + 900_000 }) as const;
+  t.like(outcomeOf(await decide(name, [challenge('ZZZZ4444')])), { result: 'reject', reason: 'no-token' });
+  await stack.admin.service.assignToken(name, { expiresAt: new Date(now() + 60_000) }, OPERATOR);
+  t.like(outcomeOf(await decide(name, [challenge('ZZZZ5555')])), { result: 'challenge', requestCode: 'ZZZZ5555' });
+  const later = now() + 120_000;
+  const offline = { kind: 'offline', requestCode: 'ZZZZ5555', bypassUntil: later + 86_400_000, answersState: false } as const;
+  t.like(outcomeOf(await decide(name, [offline], { now: later })), { result: 'reject', reason: 'token-expired' });
+  t.like(outcomeOf(await decide(name, [challenge('ZZZZ6666')], { now: later })), { result: 'reject', reason: 'token-expired' });
+});
+
+test.serial('challenges: the newest few stay pending, with their States; an older State is refused', async (t) => {
+  const { name } = await user();
+  const codes = Array.from({ length: 3 * MAX_PENDING_REQUESTS }, (_, i) => `PEND${String(i).padStart(4, '0')}`);
+  const state = (code: string) => Buffer.from(code).toString('hex').padEnd(40, '0');
+  for (const [i, code] of codes.entries()) {
+    t.like(outcomeOf(await decide(name, [{ kind: 'challenge', requestCode: code, state: state(code), expiresAt: now() + 900_000 + i }])), { result: 'challenge' });
+  }
+  const pending = await stack.admin.store.repository.getChallenges(name);
+  t.deepEqual(pending.requests.map((request) => request.requestCode).sort(), codes.slice(-MAX_PENDING_REQUESTS));
+  t.deepEqual([...pending.states.values()].map((entry) => entry.requestCode).sort(), codes.slice(-MAX_PENDING_REQUESTS));
+  t.like(outcomeOf(await decide(name, [], { presentedState: state(codes[0]!) })), { result: 'reject', reason: 'bad-state' });
+});
+
+test.serial('the challenges revision: a PIN-only request is decided on a copy whose challenges changed; one that read them is sent back', async (t) => {
+  const { name } = await user();
+  const [before] = [...(await stack.admin.store.repository.loadSnapshots([name])).values()];
+  const challenge = (code: string) => ({ kind: 'challenge', requestCode: code, state: code.padEnd(40, '0'), expiresAt: now() + 900_000 }) as const;
+  const sent = await decide(name, [challenge('REVS1111')], { revision: before!.revision, challengeRevision: undefined });
+  t.like(outcomeOf(sent), { result: 'challenge' });
+  t.not(sent.kind === 'decided' ? sent.snapshot?.challengeRevision : undefined, before!.challengeRevision, 'a challenge renews the challenges revision');
+  t.is(sent.kind === 'decided' ? sent.snapshot?.revision : undefined, before!.revision, 'and not the record revision');
+  // Another PIN-only request computed on the copy from before: decided all the same.
+  t.like(outcomeOf(await decide(name, [challenge('REVS2222')], { revision: before!.revision, challengeRevision: undefined })), { result: 'challenge' });
+  const stale = await decide(name, [], { revision: before!.revision, challengeRevision: before!.challengeRevision, presentedState: 'REVS1111'.padEnd(40, '0') });
+  t.is(stale.kind, 'stale', 'a State read from the old copy: sent back with the current challenges');
+  t.is(stale.kind === 'stale' ? stale.snapshot.challenges.requests.length : 0, 2);
+});
+
+test.serial('an offline code used: the bypass records where it came from, and the request code is remembered as used until the access ends', async (t) => {
+  const { name } = await user();
+  await decide(name, [{ kind: 'challenge', requestCode: 'USED7777', state: 'ee'.repeat(20), expiresAt: now() + 900_000 }]);
+  const bypassUntil = now() + 86_400_000;
+  t.like(outcomeOf(await decide(name, [{ kind: 'offline', requestCode: 'USED7777', bypassUntil, answersState: false }], { temporaryBypass: true })), { result: 'accept' });
+  const access = await stack.admin.service.challengeAccess(name);
+  t.like(access.temporaryAccess, { state: 'active', createdBy: { requestCode: 'USED7777' }, endsAt: new Date(bypassUntil).toISOString() });
+  t.deepEqual((await stack.admin.store.repository.getChallenges(name)).used, [{ requestCode: 'USED7777', expiresAt: bypassUntil }]);
+});
+
 test.serial('replay: a retransmission gets the outcome already taken, and consumes nothing', async (t) => {
   const { name } = await user();
   const [issued] = await stack.admin.service.issueCodes(name, { kind: 'emergency-passcode', uses: 1 }, OPERATOR);
@@ -257,7 +309,7 @@ test.serial('late: a script run after the gateway gave up on it decides nothing 
     Date.now = () => realNow() - 3_600_000;
     const late = own.store.decider.decide({
       user: name, fingerprint: `late:${++sequence}`, now: realNow(), outcomeTtlMs: 10_000, maxFailures: 3, lockoutMs: 60_000, fallbackReason: 'bad-code',
-      lostTokenPolicy: 'deny', temporaryBypass: false, presentedState: undefined, client: 'test-nas', revision, candidates,
+      lostTokenPolicy: 'deny', temporaryBypass: false, presentedState: undefined, client: 'test-nas', revision, challengeRevision: undefined, candidates,
     });
     Date.now = realNow;
     await t.throwsAsync(late, { code: 'RADGATE_STORE_UNAVAILABLE', message: /after the command timeout/ });

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { groupCode } from '../../credentials/codes/alphabet.js';
-import type { CodeView, IssuedCode } from '../../admin/views.js';
+import type { RevokeRequest } from '../../admin/credential-service.js';
+import type { ChallengeAccessView, CodeView, IssuedCode, TemporaryAccessView } from '../../admin/views.js';
 import type { CodeKind } from '../../credentials/records.js';
 import { actorOf, withService } from '../context.js';
 import { usageError } from '../exit.js';
@@ -79,11 +80,19 @@ function renderIssued(user: string, codes: readonly IssuedCode[]): string[] {
   ];
 }
 
-function renderList(codes: readonly CodeView[]): string[] {
-  if (codes.length === 0) return ['no codes'];
-  return table(
-    ['ID', 'KIND', 'STATE', 'ISSUED', 'EXPIRES', 'USES', 'LAST USED', 'BY', 'REASON'],
-    codes.map((code) => [
+const groupRequestCode = (code: string): string => `${code.slice(0, 4)}-${code.slice(4)}`;
+
+/** One line for a temporary bypass: what it lets in, until when, and the id that ends it. */
+function describeAccess(access: TemporaryAccessView): string {
+  const state = access.state === 'active' ? `active until ${humanDate(access.endsAt)}` : access.state === 'revoked' ? `revoked by ${access.revokedBy ?? '?'}` : `ended ${humanDate(access.endsAt)}`;
+  return `PIN-only access (temporary bypass) ${state}; used ${access.uses} time${access.uses === 1 ? '' : 's'}; id ${access.id}`;
+}
+
+function renderList({ codes, challenge }: { codes: readonly CodeView[]; challenge: ChallengeAccessView }): string[] {
+  const lines: string[] = [];
+  if (codes.length === 0) lines.push('no codes');
+  else {
+    const rows = codes.map((code) => [
       code.id,
       code.kind,
       code.state,
@@ -93,46 +102,78 @@ function renderList(codes: readonly CodeView[]): string[] {
       humanDate(code.lastUsedAt),
       code.issuedBy,
       code.reason,
-    ]),
-  );
+    ]);
+    const [header, ...body] = table(['ID', 'KIND', 'STATE', 'ISSUED', 'EXPIRES', 'USES', 'LAST USED', 'BY', 'REASON'], rows);
+    lines.push(header!);
+    // The lock a code's use left is shown under that code (SPEC "Issued codes").
+    codes.forEach((code, i) => {
+      lines.push(body[i]!);
+      if (code.temporaryAccess !== undefined) lines.push(`  └ ${describeAccess(code.temporaryAccess)}`);
+    });
+  }
+  for (const pending of challenge.pendingRequests) lines.push(`pending request code ${groupRequestCode(pending.requestCode)} until ${humanDate(pending.expiresAt)} (cancel: code revoke --request)`);
+  const offline = challenge.temporaryAccess;
+  if (offline !== undefined) {
+    const from = 'requestCode' in offline.createdBy ? `offline authorization code for request ${groupRequestCode(offline.createdBy.requestCode)}` : `authorization code ${offline.createdBy.codeId}`;
+    lines.push(`${from}: ${describeAccess(offline)}`);
+  }
+  return lines;
 }
 
 const list: CommandModule<GlobalOptions, UserArgs> = {
   command: 'list <user>',
-  describe: "List a user's codes: metadata and state only, never the codes",
+  describe: "List a user's codes, pending request codes and temporary access: metadata and state only, never the codes",
   builder: (yargs) => yargs.positional('user', { type: 'string', demandOption: true }).example('$0 code list alice', "alice's codes and their state") as never,
   handler: async (argv) => {
-    const codes = await withService(argv, (service) => service.listCodes(argv.user));
-    print(argv, { codes }, ({ codes: listed }) => renderList(listed));
+    const listing = await withService(argv, (service) => service.codeListing(argv.user));
+    print(argv, listing, renderList);
   },
 };
 
 interface RevokeArgs extends UserArgs {
   readonly id: string | undefined;
   readonly last: boolean;
+  readonly kind: CodeKind | undefined;
   readonly all: boolean;
+  readonly request: string | undefined;
 }
 
 const revoke: CommandModule<GlobalOptions, RevokeArgs> = {
   command: 'revoke <user>',
-  describe: 'Revoke one code (--id), the last issued (--last) or all (--all); effective at once everywhere',
+  describe: 'Revoke one code (--id), the last issued (--last [--kind K]), all (--all) or a pending request code (--request); effective at once everywhere',
   builder: (yargs) =>
     yargs
       .positional('user', { type: 'string', demandOption: true })
-      .option('id', { type: 'string', requiresArg: true, describe: 'The id shown by code issue / code list' })
-      .option('last', { type: 'boolean', default: false, describe: 'The most recently issued code (or set)' })
-      .option('all', { type: 'boolean', default: false, describe: "All of the user's codes" })
+      .option('id', { type: 'string', requiresArg: true, describe: 'The id shown by code issue / code list (a code, or a temporary bypass)' })
+      .option('last', { type: 'boolean', default: false, describe: 'The code (or set) a helpdesk issued last' })
+      .option('kind', { choices: KINDS, describe: 'With --last: the last issued of this kind' })
+      .option('all', { type: 'boolean', default: false, describe: "All of the user's codes, temporary bypass and pending request codes" })
+      .option('request', { type: 'string', requiresArg: true, describe: 'Cancel one pending request code of the challenge flow' })
       .example('$0 code revoke alice --last --reason "token found"', 'revoke the last issued code')
-      .example('$0 code revoke alice --id 3f9a20c1de', 'revoke one code') as never,
+      .example('$0 code revoke alice --last --kind online-authcode', 'revoke the last authorization code, and the PIN-only access it left')
+      .example('$0 code revoke alice --id 3f9a20c1de', 'revoke one code')
+      .example('$0 code revoke alice --request 7KAC-3EWX', 'an authorization code read out for it is then refused') as never,
   handler: async (argv) => {
-    const chosen = [argv.id !== undefined, argv.last, argv.all].filter(Boolean).length;
-    if (chosen !== 1) throw usageError('name exactly one of --id ID, --last or --all');
-    const selector = argv.id !== undefined ? { id: argv.id } : argv.last ? 'last' : 'all';
+    const chosen = [argv.id !== undefined, argv.last, argv.all, argv.request !== undefined].filter(Boolean).length;
+    if (chosen !== 1) throw usageError('name exactly one of --id ID, --last, --all or --request CODE');
+    if (argv.kind !== undefined && !argv.last) throw usageError('--kind goes with --last');
     const actor = actorOf(argv);
-    const revoked = await withService(argv, (service) => service.revokeCodes(argv.user, selector as { id: string } | 'last' | 'all', actor));
-    print(argv, { revoked: revoked.map((code) => code.id) }, ({ revoked: ids }) => [
-      ids.length === 0 ? 'nothing to revoke (no active code matched)' : `revoked ${ids.length} code${ids.length === 1 ? '' : 's'}: ${ids.join(', ')}`,
-    ]);
+    if (argv.request !== undefined) {
+      const request = argv.request;
+      const cancelled = await withService(argv, (service) => service.cancelRequestCode(argv.user, request, actor));
+      print(argv, { revoked: [], temporaryAccess: [], requestCodes: [cancelled] }, () => [`cancelled pending request code ${groupRequestCode(cancelled)}`]);
+      return;
+    }
+    const selector: RevokeRequest = argv.id !== undefined ? { id: argv.id } : argv.last ? { last: argv.kind } : 'all';
+    const revoked = await withService(argv, (service) => service.revokeCodes(argv.user, selector, actor));
+    const result = { revoked: revoked.codes.map((code) => code.id), temporaryAccess: revoked.temporaryAccess.map((access) => access.id), requestCodes: revoked.requestCodes };
+    print(argv, result, ({ revoked: ids, temporaryAccess, requestCodes }) => {
+      const lines: string[] = [];
+      if (ids.length > 0) lines.push(`revoked ${ids.length} code${ids.length === 1 ? '' : 's'}: ${ids.join(', ')}`);
+      if (temporaryAccess.length > 0) lines.push(`ended PIN-only access (temporary bypass): ${temporaryAccess.join(', ')}`);
+      if (requestCodes.length > 0) lines.push(`cancelled pending request code${requestCodes.length === 1 ? '' : 's'}: ${requestCodes.map(groupRequestCode).join(', ')}`);
+      return lines.length > 0 ? lines : ['nothing to revoke (no active code matched)'];
+    });
   },
 };
 

@@ -50,6 +50,12 @@ export interface DecideRequest {
   readonly client: string;
   /** Revision of the snapshot the candidates were computed from. */
   readonly revision: string;
+  /**
+   * Revision of the pending challenges the candidates were computed from, or undefined
+   * when the resolution did not read them (a PIN-only request): then another request's
+   * new challenge does not make this one stale.
+   */
+  readonly challengeRevision: string | undefined;
   readonly candidates: readonly Candidate[];
 }
 
@@ -162,6 +168,8 @@ export class DecideScript {
       // Wall clock, not the injectable one: this is about Redis running the script late.
       Date.now() + connection.commandTimeoutMs + CLOCK_SKEW_ALLOWANCE_MS,
       request.revision,
+      request.challengeRevision === undefined ? '' : '1',
+      request.challengeRevision ?? '',
       revisions.next(),
     ];
     for (const candidate of request.candidates) args.push(candidateArgument(candidate));

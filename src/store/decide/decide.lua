@@ -14,9 +14,13 @@
 -- enter Redis.
 --
 -- Node computed them from its copy of the user record. The copy carries the record's
--- revision ($user.revision, renewed by every write that changes what resolution reads); if
--- the stored revision is another, nothing is decided and the current record is returned
--- for Node to resolve again. An unknown user's revision is ''.
+-- revision ($user.revision, renewed by every write that changes what resolution reads in
+-- the user hash) and the revision of the pending challenges ($user.challengeRevision); if
+-- a stored revision is another, nothing is decided and the current record is returned for
+-- Node to resolve again. The challenges' revision is only compared when the resolution
+-- read them (a State, or a password that may be PIN ‖ offline authorization code): a
+-- PIN-only request does not, so concurrent PIN-only requests of one user, each adding a
+-- challenge, are all decided. An unknown user's revisions are ''.
 --
 -- KEYS[1] user hash   KEYS[2] codes hash   KEYS[3] outcome key   KEYS[4] challenge hash
 -- KEYS[5], KEYS[6] the stand-in user and codes hashes an unknown user's login reads
@@ -30,8 +34,10 @@
 -- ARGV[9] client name (a State is only valid from the client it was sent to)
 -- ARGV[10] latest time (ms, Redis clock) at which this decision may still be taken
 -- ARGV[11] revision of the record the candidates were computed from
--- ARGV[12] a fresh revision, stored if this decision changes what resolution reads
--- ARGV[13..] candidates in resolution order, fields joined by '|':
+-- ARGV[12] '1' when the resolution read the pending challenges ('' = it did not)
+-- ARGV[13] revision of the pending challenges it read
+-- ARGV[14] a fresh revision, stored if this decision changes what resolution reads
+-- ARGV[15..] candidates in resolution order, fields joined by '|':
 --   code|lookup   token|step   bypass   offline|request code|bypass end ms|answers State (1/0)
 --   challenge|request code|state hex|expiry ms   (only when nothing else is accepted)
 --   decoy|lookup   (looked up and ignored: a wrong PIN costs what a right one does)
@@ -60,10 +66,10 @@ if previous then
 end
 
 -- One read of the user for everything below (the same fields of a stand-in, below).
-local USER_FIELDS = {'$user.status', '$user.failures', '$user.locked', '$user.tokenState', '$user.tokenExpires', '$user.tokenLast', '$user.tokenType', '$user.revision'}
+local USER_FIELDS = {'$user.status', '$user.failures', '$user.locked', '$user.tokenState', '$user.tokenExpires', '$user.tokenLast', '$user.tokenType', '$user.revision', '$user.challengeRevision'}
 local user = redis.call('HMGET', KEYS[1], unpack(USER_FIELDS))
 local revision = user[8]
-if (revision or '') ~= ARGV[11] then
+if (revision or '') ~= ARGV[11] or (ARGV[12] == '1' and (user[9] or '') ~= ARGV[13]) then
   return {'$reply.stale', redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[4])}
 end
 -- An unknown user: its codes are looked up in, and its record read from, a stand-in shaped
@@ -78,7 +84,13 @@ end
 local renewed = false
 local function renewRevision()
   if revision then
-    redis.call('HSET', KEYS[1], '$user.revision', ARGV[12])
+    redis.call('HSET', KEYS[1], '$user.revision', ARGV[14])
+    renewed = true
+  end
+end
+local function renewChallengeRevision()
+  if user[1] then
+    redis.call('HSET', KEYS[1], '$user.challengeRevision', ARGV[14])
     renewed = true
   end
 end
@@ -109,7 +121,9 @@ local function emergencyCodes(visit)
   end
 end
 
-local function createBypass(untilMs, reason)
+-- `source`: what made it, so that revoking that ends it (the online code's id, or the
+-- offline request code).
+local function createBypass(untilMs, reason, source)
   if ARGV[7] == '' then return end
   -- Its id, named in `code list`: unique because the outcome key (the request) is.
   local id = string.sub(redis.sha1hex(KEYS[3]), 1, 10)
@@ -117,7 +131,17 @@ local function createBypass(untilMs, reason)
   bypass[$code.id], bypass[$code.kind], bypass[$code.issuedAt], bypass[$code.expiresAt] = id, '$kind.temporaryBypass', now, untilMs
   bypass[$code.maxUses], bypass[$code.uses], bypass[$code.lastUsedAt], bypass[$code.revokedAt] = 0, 0, 0, 0
   bypass[$code.issuedBy], bypass[$code.reason], bypass[$code.revokedBy], bypass[$code.length] = 'gateway', reason, '', 0
+  bypass[$code.source] = source
   redis.call('HSET', KEYS[2], '$codes.bypass', cjson.encode(bypass))
+end
+
+-- RSA's rule on the challenge path too (SPEC "Tokens"): temporary access is only given to
+-- a user whose token is assigned and not expired; otherwise a new token comes first.
+local function tokenProblem()
+  if not user[4] then return '$reason.noToken' end
+  local expires = tonumber(user[5] or '0')
+  if expires ~= 0 and expires <= now then return '$reason.tokenExpired' end
+  return nil
 end
 
 -- A State is single use: consume it before anything else can fail.
@@ -132,7 +156,7 @@ if ARGV[8] ~= '' then
     elseif tonumber(expires) <= now then stateProblem = '$reason.stateExpired'
     else stateRequest = request end
     redis.call('HDEL', KEYS[4], field)
-    renewRevision()
+    renewChallengeRevision()
   end
 end
 
@@ -145,7 +169,7 @@ if not user[1] then refusal = '$reason.unknownUser'
 elseif user[1] ~= '$userStatus.active' then refusal = '$reason.disabled'
 elseif locked < 0 or locked > now then refusal = '$reason.locked' end
 if refusal then
-  for i = 13, #ARGV do
+  for i = 15, #ARGV do
     local candidate = split(ARGV[i])
     if candidate[1] == '$candidate.code' or candidate[1] == '$candidate.decoy' then redis.call('HGET', codesKey, candidate[2]) end
   end
@@ -163,7 +187,7 @@ end
 
 local reason = stateProblem or ARGV[5]
 local challenge = nil
-for i = 13, #ARGV do
+for i = 15, #ARGV do
   local candidate = split(ARGV[i])
   local kind = candidate[1]
   if kind == '$candidate.decoy' then
@@ -181,7 +205,7 @@ for i = 13, #ARGV do
         redis.call('HSET', KEYS[2], candidate[2], cjson.encode(code))
         redis.call('HSET', KEYS[1], '$user.failures', 0)
         -- IBM: a used online authorization code may leave a password-only lock behind.
-        if code[$code.kind] == '$kind.onlineAuthcode' then createBypass(code[$code.expiresAt], 'online authorization code ' .. code[$code.id]) end
+        if code[$code.kind] == '$kind.onlineAuthcode' then createBypass(code[$code.expiresAt], 'online authorization code ' .. code[$code.id], code[$code.id]) end
         return decide('$outcome.accept|' .. code[$code.kind] .. '|' .. code[$code.id])
       end
     end
@@ -227,16 +251,22 @@ for i = 13, #ARGV do
   elseif kind == '$candidate.offline' then
     local request, bypassUntil, answersState = candidate[2], tonumber(candidate[3]), candidate[4] == '1'
     local pending = tonumber(redis.call('HGET', KEYS[4], '$challenge.request' .. request) or '0')
+    local problem = tokenProblem()
     if answersState and request ~= stateRequest then
       -- The code answers another request code than the one this State was issued for.
       reason = stateProblem or '$reason.badAuthcode'
     elseif pending <= now then
       reason = '$reason.requestCodeExpired'
+    elseif problem then
+      reason = problem
     else
+      -- Used: typed again while the access it gave lasts, the refusal says so.
       redis.call('HDEL', KEYS[4], '$challenge.request' .. request)
-      renewRevision()
+      redis.call('HSET', KEYS[4], '$challenge.used' .. request, bypassUntil)
+      if redis.call('PTTL', KEYS[4]) < bypassUntil - now then redis.call('PEXPIREAT', KEYS[4], bypassUntil) end
+      renewChallengeRevision()
       redis.call('HSET', KEYS[1], '$user.failures', 0)
-      createBypass(bypassUntil, 'offline authorization code')
+      createBypass(bypassUntil, 'offline authorization code', '$source.offline' .. request)
       return decide('$outcome.accept|$method.offlineAuthcode|' .. request)
     end
   elseif kind == '$candidate.challenge' then
@@ -244,20 +274,56 @@ for i = 13, #ARGV do
   end
 end
 
-if challenge then
-  local request, state, expires = challenge[2], challenge[3], tonumber(challenge[4])
-  -- Tidy up what has expired, so the hash stays as small as the pending challenges.
+local function startsWith(text, prefix)
+  return string.sub(text, 1, #prefix) == prefix
+end
+
+-- SPEC "Challenge flow", step 4: a user has at most $challenge.maxPending pending request
+-- codes, the newest, and as many used ones; the oldest go (a pending one with its
+-- States). So this hash, which every challenge reads, stays a few fields long however
+-- many PIN-only requests arrive.
+local function addChallenge(request, state, expires)
   local all = redis.call('HGETALL', KEYS[4])
-  local requestPrefix = '$challenge.request'
+  local pending, used, statesOf = {}, {}, {}
+  local latest = expires
   for i = 1, #all, 2 do
-    local isRequest = string.sub(all[i], 1, #requestPrefix) == requestPrefix
-    local ends = isRequest and tonumber(all[i + 1]) or tonumber(split(all[i + 1])[3])
-    if ends <= now then redis.call('HDEL', KEYS[4], all[i]) end
+    local field, value = all[i], all[i + 1]
+    if startsWith(field, '$challenge.state') then
+      local _, of, ends = unpack(split(value))
+      if tonumber(ends) <= now then redis.call('HDEL', KEYS[4], field)
+      else statesOf[of] = statesOf[of] or {}; table.insert(statesOf[of], field) end
+    else
+      local ends = tonumber(value)
+      local list = startsWith(field, '$challenge.request') and pending or used
+      if ends <= now then redis.call('HDEL', KEYS[4], field)
+      else
+        table.insert(list, {field = field, ends = ends})
+        if ends > latest then latest = ends end
+      end
+    end
   end
+  local function keepNewest(list, room, prefix)
+    table.sort(list, function(a, b) return a.ends < b.ends end)
+    for i = 1, #list - room do
+      redis.call('HDEL', KEYS[4], list[i].field)
+      for _, field in ipairs(statesOf[string.sub(list[i].field, #prefix + 1)] or {}) do redis.call('HDEL', KEYS[4], field) end
+    end
+  end
+  keepNewest(pending, $challenge.maxPending - 1, '$challenge.request')
+  keepNewest(used, $challenge.maxPending, '$challenge.used')
   redis.call('HSET', KEYS[4], '$challenge.request' .. request, expires, '$challenge.state' .. state, ARGV[9] .. '|' .. request .. '|' .. expires)
-  redis.call('PEXPIREAT', KEYS[4], expires)
-  renewRevision()
-  return decide('$outcome.challenge|' .. request .. '|' .. state)
+  redis.call('PEXPIREAT', KEYS[4], latest)
+  renewChallengeRevision()
+end
+
+if challenge then
+  local problem = tokenProblem()
+  if problem then reason = problem
+  else
+    local request, state, expires = challenge[2], challenge[3], tonumber(challenge[4])
+    addChallenge(request, state, expires)
+    return decide('$outcome.challenge|' .. request .. '|' .. state)
+  end
 end
 
 fails = fails + 1
