@@ -125,7 +125,7 @@ export async function bulkIssueCodes(credentials: AdminAccess, names: readonly s
     emergencyPasscode: { alphabet: 'unambiguous', length: 12, lifetime: '1d' },
     onlineAuthcode: { alphabet: 'hex', length: 12, lifetime: '1d' },
   };
-  const plan = planIssue({ kind: 'emergency-tokencode', count: perUser, uses: 1 }, codes, now);
+  const plan = planIssue({ kind: 'emergency-tokencode', count: perUser, uses: 1 }, codes, now, 'UTC');
   const settings = kindSettings(codes, 'emergency-tokencode');
   const actor: Actor = { operator: 'helpdesk-1', reason: 'token left at home' };
   await forEachConcurrently(names, concurrency, async (name) => {

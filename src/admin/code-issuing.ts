@@ -19,12 +19,11 @@ export interface IssueRequest {
   readonly count?: number;
 }
 
-const DAY_MS = 86_400_000;
 const MAX_CODES_PER_ISSUE = 100;
 const MAX_USES = 1_000_000;
 /** IBM: authorization codes are valid one day to 31 days, or one calendar month. */
-const AUTHCODE_MIN_MS = DAY_MS;
-const MAX_LIFETIME_MS = 31 * DAY_MS;
+const AUTHCODE_MIN_DAYS = 1;
+const MAX_DAYS = 31;
 
 const invalid = (message: string): AdminError => new AdminError('RADGATE_ADMIN_INVALID_INPUT', message);
 
@@ -39,33 +38,37 @@ export function kindSettings(codes: CodesConfig, kind: CodeKind): CodeKindConfig
   }
 }
 
-/** The expiry a request asks for, checked against the SPEC's bounds. */
-function expiryFor(request: IssueRequest, codes: CodesConfig, now: number): number {
+/**
+ * The expiry a request asks for, checked against the SPEC's bounds: a lifetime in its own
+ * units (days as calendar days, hours as exact hours), a date given outright against the
+ * calendar of the helpdesk's zone (SPEC "Time"), where 31 days on is the same wall-clock
+ * time, 743 or 745 hours away across a daylight saving change.
+ */
+function expiryFor(request: IssueRequest, codes: CodesConfig, now: number, timeZone: string): number {
   if (request.lifetime !== undefined && request.expiresAt !== undefined) throw invalid('give either a lifetime or an expiry date, not both');
-  let expiresAt: number;
-  let lifetime: Lifetime | undefined;
+  const authcode = request.kind === 'online-authcode';
+  const outOfBounds = (asked: string): AdminError =>
+    invalid(authcode ? 'an authorization code is valid 1 to 31 days, or 1month' : `a code lives at most 31 days or 1month (asked for ${asked})`);
   if (request.expiresAt !== undefined) {
-    expiresAt = request.expiresAt.getTime();
+    const expiresAt = request.expiresAt.getTime();
     if (!Number.isFinite(expiresAt)) throw invalid('the expiry date is not a valid date');
     if (expiresAt <= now) throw invalid('the expiry date is in the past');
-  } else {
-    try {
-      lifetime = parseLifetime(request.lifetime ?? kindSettings(codes, request.kind).lifetime);
-    } catch (error) {
-      if (!(error instanceof LifetimeError)) throw error;
-      throw invalid(error.message);
-    }
-    expiresAt = expiryOf(lifetime, new Date(now)).getTime();
+    const daysOn = (days: number): number => expiryOf({ days }, new Date(now), timeZone).getTime();
+    if (expiresAt > daysOn(MAX_DAYS) || (authcode && expiresAt < daysOn(AUTHCODE_MIN_DAYS))) throw outOfBounds('a later date');
+    return expiresAt;
   }
-  const span = expiresAt - now;
-  const calendarMonth = lifetime !== undefined && 'months' in lifetime;
-  if (request.kind === 'online-authcode' && !calendarMonth && (span < AUTHCODE_MIN_MS || span > MAX_LIFETIME_MS)) {
-    throw invalid('an authorization code is valid 1 to 31 days, or 1month');
+  let lifetime: Lifetime;
+  try {
+    lifetime = parseLifetime(request.lifetime ?? kindSettings(codes, request.kind).lifetime);
+  } catch (error) {
+    if (!(error instanceof LifetimeError)) throw error;
+    throw invalid(error.message);
   }
-  if (!calendarMonth && span > MAX_LIFETIME_MS) {
-    throw invalid(`a code lives at most 31 days or 1month (asked for ${lifetime === undefined ? 'a later date' : describeLifetime(lifetime)})`);
+  if (!('months' in lifetime)) {
+    const days = 'days' in lifetime ? lifetime.days : lifetime.seconds / 86_400;
+    if (days > MAX_DAYS || (authcode && days < AUTHCODE_MIN_DAYS)) throw outOfBounds(describeLifetime(lifetime));
   }
-  return expiresAt;
+  return expiryOf(lifetime, new Date(now), timeZone).getTime();
 }
 
 /** An issue, checked in full before anything is written: how many codes, how many uses each, until when. */
@@ -77,14 +80,15 @@ export interface IssuePlan {
   readonly expiresAt: number;
 }
 
-export function planIssue(request: IssueRequest, codes: CodesConfig, now: number): IssuePlan {
+/** `timeZone`: the helpdesk's (config `time_zone`), where day and month lifetimes are counted. */
+export function planIssue(request: IssueRequest, codes: CodesConfig, now: number, timeZone: string): IssuePlan {
   const count = request.count ?? 1;
   if (!Number.isInteger(count) || count < 1 || count > MAX_CODES_PER_ISSUE) throw invalid(`--count must be 1 to ${MAX_CODES_PER_ISSUE}`);
   if (request.uses !== undefined && (!Number.isInteger(request.uses) || request.uses < 1 || request.uses > MAX_USES)) {
     throw invalid('--uses must be a whole number of at least 1');
   }
   // A set of N codes is N one-time codes (RSA's second form) unless --uses says otherwise.
-  return { kind: request.kind, count, maxUses: request.uses ?? (count > 1 ? 1 : 0), expiresAt: expiryFor(request, codes, now) };
+  return { kind: request.kind, count, maxUses: request.uses ?? (count > 1 ? 1 : 0), expiresAt: expiryFor(request, codes, now, timeZone) };
 }
 
 /**

@@ -30,6 +30,8 @@ export interface CredentialServiceOptions {
   readonly keyring: Keyring;
   readonly policy: PolicyConfig;
   readonly codes: CodesConfig;
+  /** The helpdesk's zone (config `time_zone`): day and month lifetimes are counted in it. */
+  readonly timeZone: string;
   /** The challenge flow: which validities `authcode respond` may grant. */
   readonly challenge: ChallengeConfig;
   /** Issuer shown by authenticator apps for enrolled tokens. */
@@ -263,7 +265,7 @@ export class CredentialService {
   async issueCodes(user: string, request: IssueRequest, actor: Actor): Promise<IssuedCode[]> {
     this.checkName(user);
     const now = this.options.clock();
-    const plan = planIssue(request, this.options.codes, now);
+    const plan = planIssue(request, this.options.codes, now, this.options.timeZone);
     requireTokenForEmergencyAccess(await this.requireUser(user), now);
     const settings = kindSettings(this.options.codes, request.kind);
     const { stored, issued } = newCodes(plan, { user, settings, keyring: this.options.keyring, actor, now });

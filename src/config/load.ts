@@ -18,6 +18,7 @@ import { configSchema, type RawClient, type RawConfig, type RawReplyAttribute } 
 import type { Dictionary } from '../protocol/dictionary/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary/load.js';
 import { prepareReplyAttribute, type ReplyAttribute } from '../protocol/reply-attribute.js';
+import { canonicalTimeZone, hostTimeZone } from '../credentials/time-zone.js';
 import { describeSchemaError } from './schema-errors.js';
 import { resolveSecret } from './secrets.js';
 import type { ChallengeConfig, ClientConfig, ListenAddress, PolicyConfig, RadgateConfig } from './types.js';
@@ -122,6 +123,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
       reject: replies(raw.replies.reject, 'reject') ?? [],
     },
     challenge: resolver.challenge(raw.challenge),
+    timeZone: resolver.timeZone(raw.time_zone),
     workers: raw.workers === 'auto' ? availableParallelism() : raw.workers,
   };
   if (config.redis.waitReplicas > 0 && config.redis.url?.startsWith('redis+cluster://') === true) {
@@ -274,6 +276,20 @@ class Resolver {
       validities: raw.validities,
       temporaryBypass: raw.temporary_bypass,
     };
+  }
+
+  /** The zone as ICU names it; a name ICU does not know would count every validity wrongly. */
+  timeZone(configured: string | undefined): string {
+    if (configured === undefined) return hostTimeZone();
+    const zone = canonicalTimeZone(configured);
+    if (zone === undefined) {
+      this.report(
+        'RADGATE_CONFIG_INVALID',
+        ['time_zone'],
+        `${JSON.stringify(configured)} is not a time zone: write an IANA name such as Europe/Berlin, America/Los_Angeles or UTC (timedatectl list-timezones)`,
+      );
+    }
+    return zone ?? 'UTC';
   }
 
   /** The dictionaries named by dictionary_dir; a file that does not parse is reported with its line. */

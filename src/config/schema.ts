@@ -269,6 +269,9 @@ export const configSchema = {
     tokens: tokensSchema,
     replies: repliesSchema,
     challenge: challengeSchema,
+    // An IANA name, checked by the loader against Node's ICU data. No schema default: the
+    // host's zone, read when the file is loaded.
+    time_zone: { type: 'string', minLength: 1 },
     // One process per core by default: Node runs JavaScript on one thread.
     workers: {
       anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 64 }],
@@ -300,6 +303,7 @@ export interface RawConfig {
     hotp_look_ahead: number;
     token_found: 'deny' | 'allow-and-revoke' | 'allow-after-expiry';
   };
+  time_zone?: string;
   workers: 'auto' | number;
   challenge: { enabled: boolean; pending_seconds: number; prompt: string; validities: string[]; temporary_bypass: boolean };
   codes: Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawCodeKind>;

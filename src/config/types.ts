@@ -168,6 +168,12 @@ export interface RadgateConfig {
   readonly tokenIssuer: string;
   readonly replies: RepliesConfig;
   readonly challenge: ChallengeConfig;
+  /**
+   * The helpdesk's time zone, an IANA name as ICU spells it (SPEC "Time"): day and month
+   * validities are counted in it and the CLI shows dates in it. `time_zone` in the file;
+   * the host's zone when absent.
+   */
+  readonly timeZone: string;
   /** Gateway processes sharing the listeners (Node cluster); `auto` in the file means one per core. */
   readonly workers: number;
 }

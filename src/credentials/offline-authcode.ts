@@ -19,7 +19,10 @@ export function canonicalRequestCode(typed: string): string | undefined {
   return code.length === REQUEST_CODE_LENGTH && [...code].every((character) => alphabet.includes(character)) ? code : undefined;
 }
 
-/** "1d", "24h" and "1D" are the same validity: derive from one spelling only. */
+/**
+ * "1d", "01d" and "1D" are the same validity: derive from one spelling only. "24h" is not
+ * "1d": a day is counted on the calendar (SPEC "Time") and may be 23 or 25 hours.
+ */
 export function canonicalValidity(text: string): string {
   return describeLifetime(parseLifetime(text));
 }

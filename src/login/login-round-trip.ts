@@ -52,6 +52,8 @@ export interface LoginRoundTripOptions {
   readonly copies: UserCopies;
   readonly policy: PolicyConfig;
   readonly challenge: ChallengeConfig;
+  /** The helpdesk's zone (config `time_zone`), where an authorization code's validity is counted. */
+  readonly timeZone: string;
   /** How long an outcome is kept for retransmissions (reply_cache.ttl_seconds). */
   readonly outcomeTtlMs: number;
   readonly clock: Clock;
@@ -74,13 +76,13 @@ export class LoginRoundTrip {
   }
 
   async run(attempt: LoginAttempt): Promise<LoginResult> {
-    const { decider, keyring, copies, policy, challenge, outcomeTtlMs, clock } = this.options;
+    const { decider, keyring, copies, policy, challenge, timeZone, outcomeTtlMs, clock } = this.options;
     let snapshot = copies.guess(attempt.user);
     const presentedState = attempt.state?.toString('hex');
     for (let call = 1; ; call++) {
       const now = clock();
       const resolution = resolvePassword(
-        { userName: attempt.user, user: snapshot.user, password: attempt.password, nowMs: now, challenges: snapshot.challenges, presentedState },
+        { userName: attempt.user, user: snapshot.user, password: attempt.password, nowMs: now, timeZone, challenges: snapshot.challenges, presentedState },
         keyring,
         policy,
         challenge,

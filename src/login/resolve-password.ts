@@ -70,14 +70,17 @@ export interface ResolutionInput {
   readonly user: UserRecord | undefined;
   readonly password: string;
   readonly nowMs: number;
+  /** The helpdesk's zone (config `time_zone`): an offline authorization code's validity is counted in it. */
+  readonly timeZone: string;
   /** The user's pending request codes and challenge States (from the same snapshot as `user`). */
   readonly challenges: PendingChallenges;
   /** Hex of the State attribute when the request answers an Access-Challenge. */
   readonly presentedState: string | undefined;
 }
 
-function bypassEnd(validity: string, nowMs: number): number {
-  return expiryOf(parseLifetime(validity), new Date(nowMs)).getTime();
+/** A validity of days or "1month" ends at the same wall-clock time in the helpdesk's zone (SPEC "Time"). */
+function bypassEnd(validity: string, nowMs: number, timeZone: string): number {
+  return expiryOf(parseLifetime(validity), new Date(nowMs), timeZone).getTime();
 }
 
 /**
@@ -102,7 +105,7 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
   const candidates: Candidate[] = [];
   const offline = (requestCode: string, code: string, answersState: boolean): void => {
     const validity = matchOfflineAuthcode(keyring, userName, requestCode, code, challenge.validities);
-    if (validity !== undefined) candidates.push({ kind: 'offline', requestCode, bypassUntil: bypassEnd(validity, nowMs), answersState });
+    if (validity !== undefined) candidates.push({ kind: 'offline', requestCode, bypassUntil: bypassEnd(validity, nowMs, input.timeZone), answersState });
   };
 
   // The answer to an Access-Challenge: the offline authorization code alone.

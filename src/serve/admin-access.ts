@@ -32,6 +32,7 @@ export async function openAdmin(config: RadgateConfig, logger: Logger, options: 
     keyring,
     policy: config.policy,
     codes: config.codes,
+    timeZone: config.timeZone,
     challenge: config.challenge,
     tokenIssuer: config.tokenIssuer,
     audit: new AdminAudit(logger, (fields) => repository.appendAudit(fields)),

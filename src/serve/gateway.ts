@@ -48,6 +48,7 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
     copies,
     policy: config.policy,
     challenge: config.challenge,
+    timeZone: config.timeZone,
     outcomeTtlMs: config.replyCache.ttlSeconds * 1000,
     clock: options.clock ?? systemClock,
   });

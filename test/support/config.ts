@@ -28,6 +28,11 @@ export interface TestConfigOptions {
   readonly listen?: string;
   /** An existing key file (default: a fresh one in the config's directory). */
   readonly keyFile?: string;
+  /**
+   * `time_zone` (default UTC, so that a test's "1d" is 24 hours on any host; `null` leaves
+   * it out, for the host's zone).
+   */
+  readonly timeZone?: string | null;
 }
 
 export const DEFAULT_POLICY = '  reject_delay_ms: 0\n';
@@ -47,9 +52,10 @@ export interface TestConfig {
 export function writeTestConfig(redisUrl: string, options: TestConfigOptions = {}, directory = tempDir('config'), name = 'radgate.yaml'): TestConfig {
   const keyFile = options.keyFile ?? join(directory, 'radgate.key');
   if (options.keyFile === undefined) createKeyFile(keyFile);
+  const timeZone = options.timeZone === undefined ? 'UTC' : options.timeZone;
   const text = `listen: ["${options.listen ?? '127.0.0.1:0'}"]
 workers: ${options.workers ?? 1}
-request_timeout_ms: ${options.requestTimeoutMs ?? TEST_REQUEST_TIMEOUT_MS}
+${timeZone === null ? '' : `time_zone: ${timeZone}\n`}request_timeout_ms: ${options.requestTimeoutMs ?? TEST_REQUEST_TIMEOUT_MS}
 clients:
   - name: test-nas
     address: 127.0.0.1

@@ -21,6 +21,7 @@ export function loginOn(
     copies,
     policy: stack.config.policy,
     challenge: stack.config.challenge,
+    timeZone: stack.config.timeZone,
     outcomeTtlMs: options.outcomeTtlMs ?? 10_000,
     clock: stack.clock.read,
   });

@@ -1,15 +1,22 @@
 import test from 'ava';
-import { addCalendarMonth, describeLifetime, expiryOf, LifetimeError, parseLifetime, type Lifetime } from '../../../src/credentials/codes/validity.js';
+import { describeLifetime, expiryOf, LifetimeError, parseLifetime, type Lifetime } from '../../../src/credentials/codes/validity.js';
 
 const utc = (text: string): Date => new Date(`${text}Z`);
+/** One calendar month on, counted in UTC (the zones: test/credentials/time-zone.test.ts). */
+const addCalendarMonth = (from: Date): Date => expiryOf({ months: 1 }, from, 'UTC');
 
 test('parseLifetime reads a number and a unit (SPEC "Issued codes")', (t) => {
   t.deepEqual(parseLifetime('12h'), { seconds: 12 * 3600 });
-  t.deepEqual(parseLifetime('3d'), { seconds: 3 * 86400 });
   t.deepEqual(parseLifetime('90m'), { seconds: 90 * 60 });
-  t.deepEqual(parseLifetime('1w'), { seconds: 7 * 86400 });
   t.deepEqual(parseLifetime('45s'), { seconds: 45 });
-  t.deepEqual(parseLifetime('31d'), { seconds: 31 * 86400 });
+});
+
+test('parseLifetime: days and weeks are calendar days, not a number of seconds (SPEC "Time")', (t) => {
+  t.deepEqual(parseLifetime('3d'), { days: 3 });
+  t.deepEqual(parseLifetime('31d'), { days: 31 });
+  t.deepEqual(parseLifetime('1w'), { days: 7 });
+  t.deepEqual(parseLifetime('4w'), { days: 28 });
+  t.deepEqual(parseLifetime('24h'), { seconds: 86400 }, 'hours stay an exact duration');
   t.deepEqual(parseLifetime('999999s'), { seconds: 999999 });
 });
 
@@ -22,7 +29,7 @@ test('parseLifetime: 1month is a calendar month, not a number of seconds', (t) =
 
 test('parseLifetime ignores case and surrounding whitespace', (t) => {
   t.deepEqual(parseLifetime('12H'), { seconds: 43200 });
-  t.deepEqual(parseLifetime('  3d\n'), { seconds: 259200 });
+  t.deepEqual(parseLifetime('  3d\n'), { days: 3 });
   t.deepEqual(parseLifetime('007h'), { seconds: 7 * 3600 }, 'leading zeros are only digits');
 });
 
@@ -101,20 +108,22 @@ test('addCalendarMonth is always later, by 28 to 31 days', (t) => {
   }
 });
 
-test('expiryOf adds seconds, or a calendar month', (t) => {
+test('expiryOf adds seconds, days or a calendar month (in UTC here)', (t) => {
   const issuedAt = utc('2025-01-31T15:00:00');
-  t.deepEqual(expiryOf({ seconds: 12 * 3600 }, issuedAt), utc('2025-02-01T03:00:00'));
-  t.deepEqual(expiryOf({ seconds: 1 }, issuedAt), utc('2025-01-31T15:00:01'));
-  t.deepEqual(expiryOf({ months: 1 }, issuedAt), utc('2025-02-28T15:00:00'));
-  t.deepEqual(expiryOf(parseLifetime('3d'), issuedAt), utc('2025-02-03T15:00:00'));
-  t.deepEqual(expiryOf(parseLifetime('1month'), utc('2025-08-26T15:00:00')), utc('2025-09-26T15:00:00'));
+  t.deepEqual(expiryOf({ seconds: 12 * 3600 }, issuedAt, 'UTC'), utc('2025-02-01T03:00:00'));
+  t.deepEqual(expiryOf({ seconds: 1 }, issuedAt, 'UTC'), utc('2025-01-31T15:00:01'));
+  t.deepEqual(expiryOf({ months: 1 }, issuedAt, 'UTC'), utc('2025-02-28T15:00:00'));
+  t.deepEqual(expiryOf(parseLifetime('3d'), issuedAt, 'UTC'), utc('2025-02-03T15:00:00'));
+  t.deepEqual(expiryOf(parseLifetime('1w'), issuedAt, 'UTC'), utc('2025-02-07T15:00:00'));
+  t.deepEqual(expiryOf(parseLifetime('1month'), utc('2025-08-26T15:00:00'), 'UTC'), utc('2025-09-26T15:00:00'));
   t.deepEqual(issuedAt, utc('2025-01-31T15:00:00'), 'the issue date is not modified');
 });
 
-test('describeLifetime picks the largest whole unit', (t) => {
+test('describeLifetime picks the largest whole unit of its kind: days stay days, hours stay hours', (t) => {
   t.is(describeLifetime({ months: 1 }), '1month');
-  t.is(describeLifetime({ seconds: 3 * 86400 }), '3d');
-  t.is(describeLifetime({ seconds: 7 * 86400 }), '7d');
+  t.is(describeLifetime({ days: 3 }), '3d');
+  t.is(describeLifetime({ days: 7 }), '7d');
+  t.is(describeLifetime({ seconds: 24 * 3600 }), '24h', 'not 1d: a day may be 23 or 25 hours');
   t.is(describeLifetime({ seconds: 12 * 3600 }), '12h');
   t.is(describeLifetime({ seconds: 36 * 3600 }), '36h');
   t.is(describeLifetime({ seconds: 90 * 60 }), '90m');
