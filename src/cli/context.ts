@@ -37,8 +37,25 @@ export function actorOf(argv: GlobalOptions): Actor {
   return { operator, reason };
 }
 
+const loaded = new Map<string, RadgateConfig>();
+
+/**
+ * The config, read once per command: the user-name rules, the time zone and the store a
+ * command uses all come from the same reading of the file.
+ */
 export function loadCliConfig(argv: GlobalOptions): RadgateConfig {
-  return loadConfigFile(locateConfigFile(argv.config));
+  const path = locateConfigFile(argv.config);
+  let config = loaded.get(path);
+  if (config === undefined) {
+    config = loadConfigFile(path);
+    loaded.set(path, config);
+  }
+  return config;
+}
+
+/** The helpdesk's zone (config `time_zone`): dates are read and shown in it (SPEC "Time"). */
+export function cliTimeZone(argv: GlobalOptions): string {
+  return loadCliConfig(argv).timeZone;
 }
 
 /**

@@ -1,23 +1,27 @@
 import { createInterface } from 'node:readline';
+import { instantOf } from '../credentials/time-zone.js';
+import type { RadgateError } from '../errors.js';
 import { usageError } from './exit.js';
 
 /**
- * "2026-12-01" (00:00 UTC that day), "2026-12-01T15:00" (UTC), or with an offset:
- * "2026-12-01T15:00:00+01:00". A calendar date that does not exist (Feb 30) is refused
- * rather than rolled over.
+ * "2026-12-01" (00:00 that day), "2026-12-01T15:00", or with an offset:
+ * "2026-12-01T15:00:00+01:00", "2026-12-01T14:00Z". Without an offset the date is read in
+ * the helpdesk's zone (config `time_zone`, SPEC "Time"), as the helpdesk reads a calendar;
+ * a time that a daylight saving change skips is moved on by the jump. A calendar date or
+ * time that does not exist (Feb 30, 24:00) is refused rather than rolled over.
  */
-export function parseDate(text: string, option: string): Date {
-  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
-  const date = match === null ? undefined : new Date(match[4] === undefined ? `${text.trim()}T00:00:00Z` : match[7] === undefined ? `${text.trim()}Z` : text.trim());
-  const real =
-    match !== null &&
-    date !== undefined &&
-    Number.isFinite(date.getTime()) &&
-    (match[7] !== undefined || (date.getUTCFullYear() === Number(match[1]) && date.getUTCMonth() + 1 === Number(match[2]) && date.getUTCDate() === Number(match[3])));
-  if (!real) {
-    throw usageError(`${option} "${text}" is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC unless an offset is given)`);
-  }
-  return date!;
+export function parseDate(text: string, option: string, timeZone: string): Date {
+  const trimmed = text.trim();
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(trimmed);
+  const notADate = (): RadgateError =>
+    usageError(`${option} "${text}" is not a date: write YYYY-MM-DD or YYYY-MM-DDTHH:MM (read in ${timeZone}, the config's time_zone, unless an offset such as +01:00 or Z is given)`);
+  if (match === null) throw notADate();
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((group) => Number(match[group] ?? 0)) as [number, number, number, number, number, number];
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > lastDay || hour > 23 || minute > 59 || second > 59) throw notADate();
+  if (match[8] !== undefined) return new Date(trimmed);
+  const millisecond = Number((match[7] ?? '0').padEnd(3, '0'));
+  return new Date(instantOf({ year, month, day, hour, minute, second, millisecond }, timeZone));
 }
 
 /** A whole number option, checked here so `--uses abc` is a usage error, not NaN downstream. */

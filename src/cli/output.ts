@@ -1,3 +1,4 @@
+import { formatInZone } from '../credentials/time-zone.js';
 import type { GlobalOptions } from './global-options.js';
 
 /** Prints a result as JSON (`--json`) or as the human lines `render` makes of it. */
@@ -12,10 +13,14 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)];
 }
 
-/** "2026-11-24 14:05 UTC": dates a person reads at the helpdesk. */
-export function humanDate(iso: string | null | undefined): string {
+/**
+ * "2026-11-20 15:00 +01:00": dates a person reads at the helpdesk, in its zone (config
+ * `time_zone`, SPEC "Time") with the offset, so a date near a daylight saving change or
+ * read in another office is never ambiguous. `--json` keeps the UTC ISO strings.
+ */
+export function humanDate(iso: string | null | undefined, timeZone: string): string {
   if (iso === null || iso === undefined) return '-';
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+  return formatInZone(Date.parse(iso), timeZone);
 }
 
 /** A progress line on a terminal's stderr, rewritten in place; silent when not a terminal. */

@@ -3,7 +3,7 @@ import { groupCode } from '../../credentials/codes/alphabet.js';
 import type { RevokeRequest } from '../../admin/credential-service.js';
 import type { ChallengeAccessView, CodeView, IssuedCode, TemporaryAccessView } from '../../admin/views.js';
 import type { CodeKind } from '../../credentials/records.js';
-import { actorOf, withService } from '../context.js';
+import { actorOf, cliTimeZone, withService } from '../context.js';
 import { usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { parseDate, wholeNumber } from '../input.js';
@@ -35,7 +35,7 @@ const issue: CommandModule<GlobalOptions, IssueArgs> = {
       .positional('user', { type: 'string', demandOption: true })
       .option('kind', { choices: KINDS, demandOption: true, describe: 'What the code replaces' })
       .option('lifetime', { type: 'string', requiresArg: true, describe: 'e.g. 12h, 3d, 1month (authorization codes: 1 to 31 days or 1month)' })
-      .option('expires', { type: 'string', requiresArg: true, describe: 'Absolute expiry, YYYY-MM-DD[THH:MM] (instead of --lifetime)' })
+      .option('expires', { type: 'string', requiresArg: true, describe: "Absolute expiry, YYYY-MM-DD[THH:MM] in the config's time_zone, or with an offset (instead of --lifetime)" })
       .option('uses', { type: 'number', requiresArg: true, describe: 'Uses per code (default: until expiry; 1 for a set made with --count)' })
       .option('count', { type: 'number', requiresArg: true, describe: 'Issue a set of N one-time codes (1 to 100)' })
       .conflicts('lifetime', 'expires')
@@ -45,7 +45,7 @@ const issue: CommandModule<GlobalOptions, IssueArgs> = {
   handler: async (argv) => {
     const uses = wholeNumber(argv.uses, '--uses');
     const count = wholeNumber(argv.count, '--count');
-    const expiresAt = argv.expires === undefined ? undefined : parseDate(argv.expires, '--expires');
+    const expiresAt = argv.expires === undefined ? undefined : parseDate(argv.expires, '--expires', cliTimeZone(argv));
     const actor = actorOf(argv);
     const codes = await withService(argv, (service) =>
       service.issueCodes(
@@ -63,19 +63,19 @@ const issue: CommandModule<GlobalOptions, IssueArgs> = {
     print(
       argv,
       { codes: codes.map((code) => ({ id: code.id, code: code.code, kind: code.kind, expires_at: code.expiresAt, max_uses: code.maxUses })) },
-      () => renderIssued(argv.user, codes),
+      () => renderIssued(argv.user, codes, cliTimeZone(argv)),
     );
   },
 };
 
-function renderIssued(user: string, codes: readonly IssuedCode[]): string[] {
+function renderIssued(user: string, codes: readonly IssuedCode[], timeZone: string): string[] {
   const first = codes[0]!;
   return [
     `${codes.length === 1 ? 'Code' : `${codes.length} codes`} for ${user} (${first.kind}; ${HOW_TO_TYPE[first.kind]}):`,
     '',
     ...codes.map((code) => `    ${groupCode(code.code)}    id ${code.id}`),
     '',
-    `Expires ${humanDate(first.expiresAt)}; ${first.maxUses === null ? 'any number of uses until then' : `${first.maxUses} use${first.maxUses === 1 ? '' : 's'} per code`}.`,
+    `Expires ${humanDate(first.expiresAt, timeZone)}; ${first.maxUses === null ? 'any number of uses until then' : `${first.maxUses} use${first.maxUses === 1 ? '' : 's'} per code`}.`,
     'Hyphens and case do not matter. This is the only time the code is shown.',
   ];
 }
@@ -83,12 +83,12 @@ function renderIssued(user: string, codes: readonly IssuedCode[]): string[] {
 const groupRequestCode = (code: string): string => `${code.slice(0, 4)}-${code.slice(4)}`;
 
 /** One line for a temporary bypass: what it lets in, until when, and the id that ends it. */
-function describeAccess(access: TemporaryAccessView): string {
-  const state = access.state === 'active' ? `active until ${humanDate(access.endsAt)}` : access.state === 'revoked' ? `revoked by ${access.revokedBy ?? '?'}` : `ended ${humanDate(access.endsAt)}`;
+function describeAccess(access: TemporaryAccessView, timeZone: string): string {
+  const state = access.state === 'active' ? `active until ${humanDate(access.endsAt, timeZone)}` : access.state === 'revoked' ? `revoked by ${access.revokedBy ?? '?'}` : `ended ${humanDate(access.endsAt, timeZone)}`;
   return `PIN-only access (temporary bypass) ${state}; used ${access.uses} time${access.uses === 1 ? '' : 's'}; id ${access.id}`;
 }
 
-function renderList({ codes, challenge }: { codes: readonly CodeView[]; challenge: ChallengeAccessView }): string[] {
+function renderList({ codes, challenge }: { codes: readonly CodeView[]; challenge: ChallengeAccessView }, timeZone: string): string[] {
   const lines: string[] = [];
   if (codes.length === 0) lines.push('no codes');
   else {
@@ -96,10 +96,10 @@ function renderList({ codes, challenge }: { codes: readonly CodeView[]; challeng
       code.id,
       code.kind,
       code.state,
-      humanDate(code.issuedAt),
-      humanDate(code.expiresAt),
+      humanDate(code.issuedAt, timeZone),
+      humanDate(code.expiresAt, timeZone),
       `${code.uses}/${code.maxUses ?? '∞'}`,
-      humanDate(code.lastUsedAt),
+      humanDate(code.lastUsedAt, timeZone),
       code.issuedBy,
       code.reason,
     ]);
@@ -108,14 +108,14 @@ function renderList({ codes, challenge }: { codes: readonly CodeView[]; challeng
     // The lock a code's use left is shown under that code (SPEC "Issued codes").
     codes.forEach((code, i) => {
       lines.push(body[i]!);
-      if (code.temporaryAccess !== undefined) lines.push(`  └ ${describeAccess(code.temporaryAccess)}`);
+      if (code.temporaryAccess !== undefined) lines.push(`  └ ${describeAccess(code.temporaryAccess, timeZone)}`);
     });
   }
-  for (const pending of challenge.pendingRequests) lines.push(`pending request code ${groupRequestCode(pending.requestCode)} until ${humanDate(pending.expiresAt)} (cancel: code revoke --request)`);
+  for (const pending of challenge.pendingRequests) lines.push(`pending request code ${groupRequestCode(pending.requestCode)} until ${humanDate(pending.expiresAt, timeZone)} (cancel: code revoke --request)`);
   const offline = challenge.temporaryAccess;
   if (offline !== undefined) {
     const from = 'requestCode' in offline.createdBy ? `offline authorization code for request ${groupRequestCode(offline.createdBy.requestCode)}` : `authorization code ${offline.createdBy.codeId}`;
-    lines.push(`${from}: ${describeAccess(offline)}`);
+    lines.push(`${from}: ${describeAccess(offline, timeZone)}`);
   }
   return lines;
 }
@@ -126,7 +126,7 @@ const list: CommandModule<GlobalOptions, UserArgs> = {
   builder: (yargs) => yargs.positional('user', { type: 'string', demandOption: true }).example('$0 code list alice', "alice's codes and their state") as never,
   handler: async (argv) => {
     const listing = await withService(argv, (service) => service.codeListing(argv.user));
-    print(argv, listing, renderList);
+    print(argv, listing, (shown) => renderList(shown, cliTimeZone(argv)));
   },
 };
 

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import type { Argv, CommandModule } from 'yargs';
-import { actorOf, withService } from '../context.js';
+import { actorOf, cliTimeZone, withService } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { parseDate, wholeNumber } from '../input.js';
 import { print } from '../output.js';
@@ -25,10 +25,10 @@ const assign: CommandModule<GlobalOptions, AssignArgs> = {
       .option('digits', { type: 'number', choices: [6, 8], default: 6 })
       .option('period', { type: 'number', default: 30, describe: 'TOTP time step in seconds' })
       .option('secret', { type: 'string', requiresArg: true, describe: 'Base32 secret of an existing hardware token (default: a new random one)' })
-      .option('expires', { type: 'string', requiresArg: true, describe: 'Token expiry date, YYYY-MM-DD' })
+      .option('expires', { type: 'string', requiresArg: true, describe: "Token expiry date, YYYY-MM-DD (00:00 in the config's time_zone)" })
       .example('$0 token assign alice', 'enrol a new TOTP token in an authenticator app') as never,
   handler: async (argv) => {
-    const expiresAt = argv.expires === undefined ? undefined : parseDate(argv.expires, '--expires');
+    const expiresAt = argv.expires === undefined ? undefined : parseDate(argv.expires, '--expires', cliTimeZone(argv));
     const actor = actorOf(argv);
     const period = wholeNumber(argv.period, '--period')!;
     const digits = wholeNumber(argv.digits, '--digits') as 6 | 8;

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { UserView } from '../../admin/views.js';
-import { actorOf, withService } from '../context.js';
+import { actorOf, cliTimeZone, withService } from '../context.js';
 import { refusal, usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { prompt, secretArgument } from '../input.js';
@@ -8,17 +8,17 @@ import { humanDate, print, Progress, table } from '../output.js';
 
 type UserArgs = GlobalOptions & { user: string };
 
-function describeUser(user: UserView): string[] {
+function describeUser(user: UserView, timeZone: string): string[] {
   const token = user.token;
   return [
     `user:      ${user.name}`,
-    `status:    ${user.status}${user.locked ? `, LOCKED ${user.lockedUntil === 'until-unlocked' ? 'until unlocked' : `until ${humanDate(user.lockedUntil)}`}` : ''}`,
+    `status:    ${user.status}${user.locked ? `, LOCKED ${user.lockedUntil === 'until-unlocked' ? 'until unlocked' : `until ${humanDate(user.lockedUntil, timeZone)}`}` : ''}`,
     `PIN:       ${user.pinSet ? 'set' : 'not set'}`,
     `failures:  ${user.failures} in a row`,
-    `token:     ${token === undefined ? 'none' : `${token.type.toUpperCase()} ${token.serial}, ${token.digits} digits, ${token.state}${token.expiresAt === undefined ? '' : `, expires ${humanDate(token.expiresAt)}`}`}`,
+    `token:     ${token === undefined ? 'none' : `${token.type.toUpperCase()} ${token.serial}, ${token.digits} digits, ${token.state}${token.expiresAt === undefined ? '' : `, expires ${humanDate(token.expiresAt, timeZone)}`}`}`,
     `codes:     ${user.activeCodes} active (radgate code list ${user.name})`,
     `challenge: ${user.challenge}`,
-    `created:   ${humanDate(user.createdAt)}`,
+    `created:   ${humanDate(user.createdAt, timeZone)}`,
   ];
 }
 
@@ -62,7 +62,7 @@ const show: CommandModule<GlobalOptions, UserArgs> = {
   builder: (yargs) => yargs.positional('user', { type: 'string', demandOption: true }).example('$0 user show alice', 'is alice locked out?') as Argv<UserArgs>,
   handler: async (argv) => {
     const user = await withService(argv, (service) => service.showUser(argv.user));
-    print(argv, user, describeUser);
+    print(argv, user, (view) => describeUser(view, cliTimeZone(argv)));
   },
 };
 
