@@ -14,6 +14,7 @@ import { userCommand } from './commands/user.js';
 import { serveCommand } from './commands/serve.js';
 import { ExitCode, exitCodeFor, usageError } from './exit.js';
 import { withGlobalOptions } from './global-options.js';
+import { canonicalUserArgument } from './user-argument.js';
 
 /**
  * The `radgate` command. Each subcommand is its own module under commands/; this file
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     .command(codeCommand)
     .command(authcodeCommand)
     .command(testCommand)
+    .middleware(canonicalUserArgument)
     .demandCommand(1, 'name a command; see radgate --help')
     .strict()
     .recommendCommands()

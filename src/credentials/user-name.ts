@@ -1,12 +1,16 @@
 import type { PolicyConfig } from '../config/types.js';
 
 /**
- * The name a User-Name attribute refers to. Matched exactly by default; config can strip a
- * realm (`alice@corp`, `CORP\alice`) and fold case (SPEC "Resolving a password"). The CLI
- * applies the same rule, so what the helpdesk types and what the NAS sends meet.
+ * The name a User-Name attribute refers to (SPEC "Resolving a password"): Unicode NFC,
+ * so that "é" typed as one code point or as "e" + U+0301 is one user (RFC 8265 §3.3 and
+ * §3.4 normalise user names so), then, as config says, a realm stripped (`alice@corp`,
+ * `CORP\alice`) and the case folded. The gateway looks users up by it and every CLI
+ * command stores and finds them by it, so what the helpdesk types and what the NAS sends
+ * meet.
  */
 export function canonicalUserName(raw: string, policy: Pick<PolicyConfig, 'stripRealm' | 'foldCase'>): string {
-  let name = raw;
+  const normalised = raw.normalize('NFC');
+  let name = normalised;
   if (policy.stripRealm) {
     const backslash = name.lastIndexOf('\\');
     if (backslash >= 0) name = name.slice(backslash + 1);
@@ -14,8 +18,17 @@ export function canonicalUserName(raw: string, policy: Pick<PolicyConfig, 'strip
     if (at > 0) name = name.slice(0, at);
   }
   // "CORP\\" has no name left after the realm; keep what was sent rather than match "".
-  if (name === '') name = raw;
-  return policy.foldCase ? name.toLowerCase() : name;
+  if (name === '') name = normalised;
+  // Lower-casing can leave a sequence NFC composes differently (İ → i + U+0307).
+  return policy.foldCase ? name.toLowerCase().normalize('NFC') : name;
+}
+
+/**
+ * Leading or trailing white space in a name the helpdesk types is a slip of the keyboard
+ * or the clipboard, not part of a name: "alice " would be a user no NAS ever sends.
+ */
+export function userNameSpacingProblem(name: string): string | undefined {
+  return /^\s|\s$/u.test(name) ? `the user name ${JSON.stringify(name)} starts or ends with white space; type it without` : undefined;
 }
 
 /** Names the CLI accepts: printable, no control characters, at most 253 bytes (one attribute). */

@@ -9,6 +9,7 @@ import { loadCliConfig } from '../context.js';
 import { ExitCode } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { print } from '../output.js';
+import { userNameCheck } from '../stored-names.js';
 
 type Status = 'ok' | 'warn' | 'fail';
 interface Check {
@@ -56,6 +57,7 @@ async function redisChecks(config: RadgateConfig): Promise<Check[]> {
         ? { check: 'redis eviction', status: 'ok', detail: 'maxmemory-policy noeviction' }
         : { check: 'redis eviction', status: 'warn', detail: `maxmemory-policy ${policy ?? '?'} may evict users, codes or revocations: set noeviction` },
     );
+    checks.push(await userNameCheck(redis, config));
     if (config.redis.url?.startsWith('redis+sentinel://') === true && config.redis.waitReplicas === 0) {
       checks.push({ check: 'redis replicas', status: 'warn', detail: 'Sentinel without redis.wait_replicas: a failover can lose answered consumes (codes usable twice); set wait_replicas: 1' });
     }
@@ -94,7 +96,7 @@ function clientChecks(config: RadgateConfig): Check[] {
 
 export const doctorCommand: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'doctor',
-  describe: 'Check the installation: config, dictionaries, key file, clients, Redis persistence and eviction',
+  describe: 'Check the installation: config, dictionaries, key file, clients, Redis persistence and eviction, stored user names',
   builder: (yargs) => yargs.example('$0 doctor --config /etc/radgate/radgate.yaml', 'before going live'),
   handler: async (argv) => {
     const checks: Check[] = [];

@@ -131,7 +131,9 @@ const remove: CommandModule<GlobalOptions, UserArgs & { yes: boolean }> = {
     yargs
       .positional('user', { type: 'string', demandOption: true })
       .option('yes', { type: 'boolean', default: false, describe: 'Do not ask (scripts)' })
-      .example('$0 user delete bob --yes --reason "left the company"', 'delete without asking') as never,
+      .option('as-stored', { type: 'boolean', default: false, describe: 'Take USER exactly as stored, without the name rules (a name radgate doctor lists as not canonical)' })
+      .example('$0 user delete bob --yes --reason "left the company"', 'delete without asking')
+      .example("$0 user delete Carol --as-stored --yes", 'delete a user stored before fold_case was turned on') as never,
   handler: async (argv) => {
     const actor = actorOf(argv);
     if (!argv.yes) {
