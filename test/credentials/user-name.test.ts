@@ -1,12 +1,12 @@
 import test from 'ava';
-import { canonicalUserName, userNameProblem } from '../../src/credentials/user-name.js';
+import { canonicalUserName, userNameProblem, userNameSpacingProblem } from '../../src/credentials/user-name.js';
 
 const off = { stripRealm: false, foldCase: false };
 const strip = { stripRealm: true, foldCase: false };
 const fold = { stripRealm: false, foldCase: true };
 const both = { stripRealm: true, foldCase: true };
 
-test('canonicalUserName matches exactly when both options are off', (t) => {
+test('canonicalUserName matches exactly (composed names) when both options are off', (t) => {
   for (const name of ['alice', 'alice@corp', 'CORP\\alice', 'Alice@Corp', '@alice', 'alice@', 'Ünïcödé', ' alice ']) {
     t.is(canonicalUserName(name, off), name, JSON.stringify(name));
   }
@@ -49,7 +49,7 @@ test('stripRealm and foldCase together', (t) => {
 
 test('canonicalUserName is idempotent', (t) => {
   for (const policy of [off, strip, fold, both]) {
-    for (const name of ['Alice@Corp', 'CORP\\Alice', 'A\\B\\c@d@e', '@alice', 'alice']) {
+    for (const name of ['Alice@Corp', 'CORP\\Alice', 'A\\B\\c@d@e', '@alice', 'alice', 'RENE\u0301@corp', '\u0130STANBUL', '\u212Bngstr\u00f6m']) {
       const once = canonicalUserName(name, policy);
       t.is(canonicalUserName(once, policy), once, `${JSON.stringify(name)} with ${JSON.stringify(policy)}`);
     }
@@ -99,4 +99,22 @@ test('C1 controls and Unicode line separators are refused too (no forged log lin
 
 test('a realm with nothing before it keeps the name as sent', (t) => {
   t.is(canonicalUserName('CORP\\', { stripRealm: true, foldCase: false }), 'CORP\\');
+});
+
+test('canonicalUserName composes to NFC whatever the options, so one é is one user (RFC 8265 §3.3, §3.4)', (t) => {
+  for (const policy of [off, strip, fold, both]) {
+    t.is(canonicalUserName('rene\u0301', policy), 'ren\u00e9', JSON.stringify(policy));
+    t.is(canonicalUserName('ren\u00e9', policy), 'ren\u00e9', JSON.stringify(policy));
+    t.is(canonicalUserName('\u1100\u1161', policy), '\uac00', 'Hangul jamo compose');
+    t.is(canonicalUserName('\u212Bsa', policy), policy.foldCase ? '\u00e5sa' : '\u00c5sa', 'the Angstrom sign is the letter Å');
+  }
+  t.is(canonicalUserName('ZOE\u0308@Corp', both), 'zo\u00eb');
+  t.is(canonicalUserName('CORP\\Jose\u0301', strip), 'Jos\u00e9');
+});
+
+test('userNameSpacingProblem: white space before or after a typed name, of any kind', (t) => {
+  for (const name of [' alice', 'alice ', '\talice', 'alice\n', 'alice\u00a0', '\u3000alice', '\u2003alice', ' ']) {
+    t.is(userNameSpacingProblem(name), `the user name ${JSON.stringify(name)} starts or ends with white space; type it without`, JSON.stringify(name));
+  }
+  for (const name of ['alice', 'Jürgen Müller', 'a b', '']) t.is(userNameSpacingProblem(name), undefined, JSON.stringify(name));
 });
