@@ -180,6 +180,14 @@ export class RadiusServer {
 
   private receive(socket: Socket, datagram: Buffer, remote: RemoteInfo, receivedAt: number): void {
     this.counters.increment('received');
+    if (remote.port === 0) {
+      // RFC 768: a source port of zero means the sender expects no reply, and none can be
+      // sent to it (dgram throws ERR_SOCKET_BAD_PORT). Only a spoofer sends one; nothing is
+      // decided (no code spent, no failure counted) for a request that cannot be answered.
+      this.drop('source-port-zero');
+      this.warnings.warn(`port-zero:${remote.address}`, { source: remote.address }, 'dropped a packet from source port 0, which cannot be answered');
+      return;
+    }
     const client = this.clients.lookup(remote.address);
     if (client === undefined) {
       this.drop('unknown-client');
@@ -320,12 +328,23 @@ export class RadiusServer {
     return encoded;
   }
 
+  /**
+   * Sends a reply; never throws or rejects. A reply the operating system refuses (at once,
+   * as dgram does for a bad port, or later through the callback) is dropped and counted:
+   * the NAS retransmits or fails over, as for any lost datagram.
+   */
   private send(socket: Socket, remote: RemoteInfo, reply: Buffer): Promise<void> {
     return new Promise((resolve) => {
-      socket.send(reply, remote.port, remote.address, (error) => {
-        if (error) this.warnings.warn(`send:${remote.address}`, { err: error, destination: remote.address }, 'could not send a reply');
+      const failed = (error: Error): void => {
+        this.drop('send-failed');
+        this.warnings.warn(`send:${remote.address}`, { err: error, destination: remote.address, port: remote.port }, 'could not send a reply');
         resolve();
-      });
+      };
+      try {
+        socket.send(reply, remote.port, remote.address, (error) => (error ? failed(error) : resolve()));
+      } catch (error) {
+        failed(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 }
