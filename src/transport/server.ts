@@ -17,6 +17,7 @@ import { ClientTable } from './clients.js';
 import type { AccessRequest, Answer, RequestHandler } from './request-handler.js';
 import { Deadlines } from './deadlines.js';
 import { ReplyCache, replyCacheKey } from './reply-cache.js';
+import { ReplySizeCheck } from './reply-size.js';
 
 export type ServerCounter =
   /** Every datagram read from a socket. */
@@ -63,6 +64,7 @@ export class RadiusServer {
   readonly counters = new Counters<ServerCounter>();
   private readonly clients: ClientTable;
   private readonly cache: ReplyCache;
+  private readonly replySize: ReplySizeCheck;
   private readonly warnings: RateLimitedWarning;
   private readonly listeners: Listener[] = [];
   private inFlight = 0;
@@ -78,6 +80,7 @@ export class RadiusServer {
       maxEntries: options.config.replyCache.maxEntries,
       pendingTtlMs: options.config.requestTimeoutMs + MAX_REPLY_DELAY_MS,
     });
+    this.replySize = new ReplySizeCheck(options.dictionary, options.handler.possibleReplies());
     this.warnings = new RateLimitedWarning(options.logger);
   }
 
@@ -214,6 +217,16 @@ export class RadiusServer {
     if (refusal !== undefined) {
       this.drop(refusal);
       this.warnings.warn(`auth:${client.name}:${refusal}`, { client: client.name, source: remote.address, code: refusal }, 'dropped a request that failed the authenticity checks');
+      return;
+    }
+    const overflow = this.replySize.overflow(packet, packet.code === PacketCode.StatusServer);
+    if (overflow !== undefined) {
+      this.drop('reply-too-large');
+      this.warnings.warn(
+        `reply-too-large:${client.name}`,
+        { client: client.name, source: remote.address, reply_octets: overflow },
+        'dropped a request before deciding it: its reply could be longer than a RADIUS packet (4096 octets)',
+      );
       return;
     }
 
