@@ -3,6 +3,7 @@ import type { PolicyConfig } from '../config/types.js';
 import { canonicalUserName } from '../credentials/user-name.js';
 import { AttributeType } from '../protocol/codes.js';
 import { findAttribute } from '../protocol/packet.js';
+import type { ReplyAttribute } from '../protocol/reply-attribute.js';
 import type { StoreConnection } from '../store/connection.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import type { AccessRequest, Answer, RequestHandler } from '../transport/request-handler.js';
@@ -37,6 +38,10 @@ type LogFields = Partial<Pick<LoginLogEntry, 'user' | 'method' | 'reason' | 'cod
  */
 export class RadiusPolicy implements RequestHandler {
   constructor(private readonly options: RadiusPolicyOptions) {}
+
+  possibleReplies(): readonly (readonly ReplyAttribute[])[] {
+    return this.options.profiles.possibleReplies();
+  }
 
   isHealthy(): boolean {
     return this.options.connection.isHealthy();

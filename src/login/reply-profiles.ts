@@ -1,8 +1,10 @@
 import type { ChallengeConfig, RepliesConfig } from '../config/types.js';
 import { groupCode } from '../credentials/codes/alphabet.js';
 import type { LoginMethod } from '../credentials/login-outcome.js';
+import { REQUEST_CODE_LENGTH } from '../credentials/offline-authcode.js';
 import { AttributeType } from '../protocol/codes.js';
 import type { ReplyAttribute } from '../protocol/reply-attribute.js';
+import { STATE_BYTES } from './resolve-password.js';
 
 /**
  * Reply attributes per login method, as the config loader prepared them (encoded once; a
@@ -42,5 +44,16 @@ export class ReplyProfiles {
 
   forMethod(method: LoginMethod): readonly ReplyAttribute[] {
     return this.byMethod.get(method) ?? [];
+  }
+
+  /**
+   * Every attribute list an answer can carry: each Accept profile, the Reject one and, when
+   * the challenge is on, a challenge as long as any (the request code and State have a
+   * fixed length). The transport checks the largest fits before a request is decided.
+   */
+  possibleReplies(): (readonly ReplyAttribute[])[] {
+    const replies: (readonly ReplyAttribute[])[] = [...this.byMethod.values(), this.reject];
+    if (this.challengeConfig.enabled) replies.push(this.challenge('A'.repeat(REQUEST_CODE_LENGTH), Buffer.alloc(STATE_BYTES)));
+    return replies;
   }
 }

@@ -12,7 +12,7 @@ import type { Candidate } from '../store/decide/decide-script.js';
 import { PADDING_CODE_LENGTHS, STAND_IN_PIN_HASH, STAND_IN_TOKEN_OWNER, standInTokenFor } from './timing-stand-ins.js';
 
 /** RFC 2865 §5.24 leaves State opaque; 20 random bytes make it unguessable (SPEC: ≥ 16). */
-const STATE_BYTES = 20;
+export const STATE_BYTES = 20;
 
 export interface ResolutionPolicy {
   readonly totpWindow: number;

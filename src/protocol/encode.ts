@@ -80,6 +80,14 @@ function assemble(
   return { raw, messageAuthenticatorOffset };
 }
 
+/**
+ * The length of a reply whose attributes take `attributeOctets` (type and length octets
+ * included): the header and the Message-Authenticator every reply carries, then those.
+ */
+export function replyLength(attributeOctets: number): number {
+  return HEADER_LENGTH + MESSAGE_AUTHENTICATOR_LENGTH + attributeOctets;
+}
+
 export interface ReplySpec {
   /** Access-Accept, Access-Reject or Access-Challenge (or any response code). */
   readonly code: number;

@@ -6,7 +6,7 @@ export * from './codes.js';
 export * from './errors.js';
 export * from './packet.js';
 export { decodePacket } from './decode.js';
-export { encodeReply, encodeRequest, type ReplySpec, type RequestSpec } from './encode.js';
+export { encodeReply, encodeRequest, replyLength, type ReplySpec, type RequestSpec } from './encode.js';
 export {
   randomAuthenticator,
   verifyMessageAuthenticator,
@@ -26,4 +26,4 @@ export {
   type EncryptionContext,
 } from './dictionary/attributes.js';
 export { checkRequestAuthenticity, type AuthenticityPolicy } from './verify-request.js';
-export { encodeReplyAttribute, prepareReplyAttribute, type ReplyAttribute } from './reply-attribute.js';
+export { encodeReplyAttribute, prepareReplyAttribute, replyAttributeOctets, type ReplyAttribute } from './reply-attribute.js';

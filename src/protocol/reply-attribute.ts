@@ -23,3 +23,13 @@ export function prepareReplyAttribute(dictionary: Dictionary, attribute: NamedAt
 export function encodeReplyAttribute(dictionary: Dictionary, attribute: ReplyAttribute, context: EncryptionContext): RawAttribute {
   return 'type' in attribute ? attribute : encodeAttribute(dictionary, attribute, context);
 }
+
+/**
+ * Octets the attribute takes in a reply, its type and length octets included. An encrypted
+ * value's length depends only on the value (RFC 2865 §5.2 pads to 16 octets, RFC 2868 §3.5
+ * adds the salt), so a throwaway secret and authenticator measure it.
+ */
+export function replyAttributeOctets(dictionary: Dictionary, attribute: ReplyAttribute): number {
+  const encoded = encodeReplyAttribute(dictionary, attribute, { secret: Buffer.alloc(16, 1), requestAuthenticator: Buffer.alloc(16) });
+  return 2 + encoded.value.length;
+}

@@ -36,6 +36,12 @@ export interface AccessRequest {
  */
 export interface RequestHandler {
   handleAccessRequest(request: AccessRequest): Promise<Answer> | Answer;
+  /**
+   * Every attribute list an answer can carry (each reply profile; a challenge with its
+   * variable parts at their full length). Read once, when the server is made: a request
+   * whose largest possible reply would not fit in a packet is dropped before it is decided.
+   */
+  possibleReplies(): readonly (readonly ReplyAttribute[])[];
   /** Status-Server is answered only while this is true (RFC 5997 §3, SPEC "Replies"). */
   isHealthy(): boolean;
   /**

@@ -17,6 +17,7 @@ import { ClientTable } from './clients.js';
 import type { AccessRequest, Answer, RequestHandler } from './request-handler.js';
 import { Deadlines } from './deadlines.js';
 import { ReplyCache, replyCacheKey } from './reply-cache.js';
+import { ReplySizeCheck } from './reply-size.js';
 
 export type ServerCounter =
   /** Every datagram read from a socket. */
@@ -63,7 +64,15 @@ export class RadiusServer {
   readonly counters = new Counters<ServerCounter>();
   private readonly clients: ClientTable;
   private readonly cache: ReplyCache;
-  private readonly warnings: RateLimitedWarning;
+  private readonly replySize: ReplySizeCheck;
+  /**
+   * Warnings keyed by a source address, which a spoofer picks freely (unknown clients,
+   * source port 0, replies that could not be sent), and warnings about what configured
+   * clients sent (keyed by client and reason). Each has its own overall budget, so a flood
+   * of spoofed sources cannot hide what a real client's packets got.
+   */
+  private readonly sourceWarnings: RateLimitedWarning;
+  private readonly clientWarnings: RateLimitedWarning;
   private readonly listeners: Listener[] = [];
   private inFlight = 0;
   private batch: { socket: Socket; datagram: Buffer; remote: RemoteInfo; receivedAt: number }[] = [];
@@ -78,7 +87,9 @@ export class RadiusServer {
       maxEntries: options.config.replyCache.maxEntries,
       pendingTtlMs: options.config.requestTimeoutMs + MAX_REPLY_DELAY_MS,
     });
-    this.warnings = new RateLimitedWarning(options.logger);
+    this.replySize = new ReplySizeCheck(options.dictionary, options.handler.possibleReplies());
+    this.sourceWarnings = new RateLimitedWarning(options.logger, { topic: 'sources' });
+    this.clientWarnings = new RateLimitedWarning(options.logger, { topic: 'clients' });
   }
 
   /** Binds every configured listener; rejects (and closes what was bound) if one fails. */
@@ -128,6 +139,8 @@ export class RadiusServer {
     this.drainBatch();
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await this.closeSockets();
+    this.sourceWarnings.flush();
+    this.clientWarnings.flush();
   }
 
   /**
@@ -180,10 +193,18 @@ export class RadiusServer {
 
   private receive(socket: Socket, datagram: Buffer, remote: RemoteInfo, receivedAt: number): void {
     this.counters.increment('received');
+    if (remote.port === 0) {
+      // RFC 768: a source port of zero means the sender expects no reply, and none can be
+      // sent to it (dgram throws ERR_SOCKET_BAD_PORT). Only a spoofer sends one; nothing is
+      // decided (no code spent, no failure counted) for a request that cannot be answered.
+      this.drop('source-port-zero');
+      this.sourceWarnings.warn(`port-zero:${remote.address}`, { source: remote.address }, 'dropped a packet from source port 0, which cannot be answered');
+      return;
+    }
     const client = this.clients.lookup(remote.address);
     if (client === undefined) {
       this.drop('unknown-client');
-      this.warnings.warn(`unknown:${remote.address}`, { source: remote.address }, 'dropped a packet from an address that is not a configured client');
+      this.sourceWarnings.warn(`unknown:${remote.address}`, { source: remote.address }, 'dropped a packet from an address that is not a configured client');
       return;
     }
     let packet: RadiusPacket;
@@ -193,19 +214,29 @@ export class RadiusServer {
       if (!(error instanceof RadiusError)) throw error;
       this.counters.increment('malformed', error.code);
       this.drop('malformed');
-      this.warnings.warn(`malformed:${client.name}:${error.code}`, { client: client.name, source: remote.address, code: error.code, detail: error.message }, 'dropped a malformed packet');
+      this.clientWarnings.warn(`malformed:${client.name}:${error.code}`, { client: client.name, source: remote.address, code: error.code, detail: error.message }, 'dropped a malformed packet');
       return;
     }
     if (packet.code !== PacketCode.AccessRequest && packet.code !== PacketCode.StatusServer) {
       // Accounting belongs to another server (SPEC "Resolving a password"); the rest is not ours.
       this.drop(packet.code === PacketCode.AccountingRequest ? 'accounting' : 'unsupported-code');
-      this.warnings.warn(`code:${client.name}:${packet.code}`, { client: client.name, code: packetCodeName(packet.code) }, 'dropped a packet of a kind radgate does not serve');
+      this.clientWarnings.warn(`code:${client.name}:${packet.code}`, { client: client.name, code: packetCodeName(packet.code) }, 'dropped a packet of a kind radgate does not serve');
       return;
     }
     const refusal = checkRequestAuthenticity(packet, client.secret, client);
     if (refusal !== undefined) {
       this.drop(refusal);
-      this.warnings.warn(`auth:${client.name}:${refusal}`, { client: client.name, source: remote.address, code: refusal }, 'dropped a request that failed the authenticity checks');
+      this.clientWarnings.warn(`auth:${client.name}:${refusal}`, { client: client.name, source: remote.address, code: refusal }, 'dropped a request that failed the authenticity checks');
+      return;
+    }
+    const overflow = this.replySize.overflow(packet, packet.code === PacketCode.StatusServer);
+    if (overflow !== undefined) {
+      this.drop('reply-too-large');
+      this.clientWarnings.warn(
+        `reply-too-large:${client.name}`,
+        { client: client.name, source: remote.address, reply_octets: overflow },
+        'dropped a request before deciding it: its reply could be longer than a RADIUS packet (4096 octets)',
+      );
       return;
     }
 
@@ -320,12 +351,23 @@ export class RadiusServer {
     return encoded;
   }
 
+  /**
+   * Sends a reply; never throws or rejects. A reply the operating system refuses (at once,
+   * as dgram does for a bad port, or later through the callback) is dropped and counted:
+   * the NAS retransmits or fails over, as for any lost datagram.
+   */
   private send(socket: Socket, remote: RemoteInfo, reply: Buffer): Promise<void> {
     return new Promise((resolve) => {
-      socket.send(reply, remote.port, remote.address, (error) => {
-        if (error) this.warnings.warn(`send:${remote.address}`, { err: error, destination: remote.address }, 'could not send a reply');
+      const failed = (error: Error): void => {
+        this.drop('send-failed');
+        this.sourceWarnings.warn(`send:${remote.address}`, { err: error, destination: remote.address, port: remote.port }, 'could not send a reply');
         resolve();
-      });
+      };
+      try {
+        socket.send(reply, remote.port, remote.address, (error) => (error ? failed(error) : resolve()));
+      } catch (error) {
+        failed(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 }

@@ -66,3 +66,22 @@ export function handBuilt(code: number, attributeBytes: Buffer, options: { lengt
 export function proxyState(text: string): RawAttribute {
   return { type: AttributeType.ProxyState, value: Buffer.from(text) };
 }
+
+/**
+ * Proxy-State attributes that take exactly `octets` octets in a packet (type and length
+ * octets included), each as long as an attribute may be: to bring a request, and the
+ * reply that must copy them (RFC 2865 §5.33), to a chosen length.
+ */
+export function proxyStatesOfLength(octets: number): RawAttribute[] {
+  const states: RawAttribute[] = [];
+  let left = octets;
+  while (left > 0) {
+    let take = Math.min(255, left);
+    // Leave no remainder too short for an attribute of its own (2 octets of header, 1 of value).
+    if (left - take > 0 && left - take < 3) take -= 3;
+    if (take < 3) throw new RangeError(`${octets} octets cannot be made of Proxy-State attributes`);
+    states.push({ type: AttributeType.ProxyState, value: Buffer.alloc(take - 2, 0x70 + (states.length % 10)) });
+    left -= take;
+  }
+  return states;
+}

@@ -1,5 +1,6 @@
 import type { ClientConfig, RadgateConfig } from '../../src/config/types.js';
 import { loadDictionary, type Dictionary } from '../../src/protocol/index.js';
+import type { ReplyAttribute } from '../../src/protocol/reply-attribute.js';
 import type { AccessRequest, Answer, RequestHandler } from '../../src/transport/request-handler.js';
 import { RadiusServer } from '../../src/transport/server.js';
 import { capturingLogger } from './logger.js';
@@ -34,6 +35,11 @@ export class ScriptedHandler implements RequestHandler {
   handleAccessRequest(request: AccessRequest): Answer | Promise<Answer> {
     this.calls.push(request);
     return this.decide(request);
+  }
+  /** What the test says its answers can carry (none by default); the server sizes replies from it. */
+  replies: readonly (readonly ReplyAttribute[])[] = [];
+  possibleReplies(): readonly (readonly ReplyAttribute[])[] {
+    return this.replies;
   }
   isHealthy(): boolean {
     return this.healthy;

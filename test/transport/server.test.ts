@@ -14,6 +14,7 @@ import type { ServerCounter } from '../../src/transport/server.js';
 import { ScriptedHandler, startServer, testClient, type TestServer } from '../support/server.js';
 import { until } from '../support/until.js';
 import { accessRequest, handBuilt, proxyState, statusServer, TEST_SECRET } from '../support/packets.js';
+import { sendSpoofedUdp } from '../support/raw-udp.js';
 
 async function withGateway(
   options: Parameters<typeof startServer>[0],
@@ -206,6 +207,17 @@ test('packets from an unknown address are dropped, counted and logged at most on
     t.is(await dropped(gateway, peer, packets, 'dropped', 'unknown-client'), undefined);
     t.is(gateway.server.counters.get('dropped', 'unknown-client'), 5);
     t.is(gateway.lines.filter((line) => line.includes('not a configured client')).length, 1);
+  });
+});
+
+test('a datagram from source port 0 is dropped and counted before the handler runs, and the server goes on', async (t) => {
+  await withGateway({}, async (gateway, peer) => {
+    await sendSpoofedUdp({ source: '127.0.0.1', sourcePort: 0, destinationPort: gateway.port }, [accessRequest(), statusServer()]);
+    await until('the server counts both', REPLY_WAIT_MS, () => gateway.server.counters.get('dropped', 'source-port-zero') === 2, 10);
+    t.is(gateway.handler.calls.length, 0);
+    t.is(gateway.lines.filter((line) => line.includes('source port 0')).length, 1, 'one warning for that source this minute');
+    const valid = accessRequest();
+    assertSoundReply(t, await peer.exchange(valid, REPLY_WAIT_MS), valid);
   });
 });
 
