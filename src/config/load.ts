@@ -18,9 +18,11 @@ import { configSchema, type RawClient, type RawConfig, type RawReplyAttribute } 
 import type { Dictionary } from '../protocol/dictionary/dictionary.js';
 import { loadDictionary } from '../protocol/dictionary/load.js';
 import { prepareReplyAttribute, type ReplyAttribute } from '../protocol/reply-attribute.js';
-import { describeSchemaError } from './schema-errors.js';
+import { lifetimeProblem, offlineValidityProblem } from '../credentials/codes/lifetime-bounds.js';
+import { parseRedisUrl, RedisUrlError } from './redis-url.js';
+import { describeSchemaError, soundParts } from './schema-errors.js';
 import { resolveSecret } from './secrets.js';
-import type { ChallengeConfig, ClientConfig, ListenAddress, PolicyConfig, RadgateConfig } from './types.js';
+import type { ClientConfig, ListenAddress, RadgateConfig } from './types.js';
 import { parseYaml } from './yaml-syntax.js';
 
 export interface ParseConfigOptions {
@@ -71,29 +73,38 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     ]);
   }
 
-  if (!validateSchema(data)) {
-    const issues = (validateSchema.errors ?? []).map((error) => describeSchemaError(error, data, sourceMap));
-    throw new ConfigError(source, inFileOrder(issues));
-  }
+  // The one validation of every command that reads the file (serve, config check, doctor,
+  // the admin commands): the schema, then the loader's own checks on every part the schema
+  // found sound, so that one pass reports every problem.
+  const schemaErrors = validateSchema(data) ? [] : (validateSchema.errors ?? []);
   const raw = data as unknown as RawConfig;
-
-  const resolver = new Resolver(sourceMap);
+  const resolver = new Resolver(sourceMap, soundParts(schemaErrors));
+  const listen = resolver.listen(raw.listen);
+  const clients = resolver.clients(raw.clients, baseDir, env);
   const dictionaryDir = resolver.dictionaryDir(raw.dictionary_dir, baseDir);
-  const dictionary = resolver.issues.length === 0 ? resolver.dictionary(dictionaryDir) : undefined;
-  const replies = (list: readonly RawReplyAttribute[] | undefined, profile: string): readonly ReplyAttribute[] | undefined =>
-    list === undefined || dictionary === undefined ? undefined : resolver.replyList(dictionary, profile, list);
-  const config: Omit<RadgateConfig, 'dictionary'> = {
+  const dictionary = dictionaryDir === undefined ? undefined : resolver.dictionary(dictionaryDir);
+  const replies = dictionary === undefined ? undefined : resolver.replies(dictionary, raw.replies);
+  // Containers set the store and the key through the environment (SPEC "Configuration").
+  const redisUrl = resolver.redis(raw.redis, nonEmpty(env.RADGATE_REDIS_URL));
+  resolver.codeLifetimes(raw.codes);
+  resolver.pinLengths(raw.policy);
+  resolver.validities(raw.challenge);
+  const issues = [...schemaErrors.map((error) => describeSchemaError(error, data, sourceMap)), ...resolver.issues];
+  if (issues.length > 0 || dictionary === undefined || replies === undefined) throw new ConfigError(source, inFileOrder(issues));
+
+  const { policy, challenge } = raw;
+  return deepFreeze({
     source,
-    listen: resolver.listen(raw.listen),
-    clients: resolver.clients(raw.clients, baseDir, env),
-    dictionaryDir,
+    listen,
+    clients,
+    dictionaryDir: dictionaryDir ?? defaultDictionaryDir(),
+    dictionary,
     replyCache: { ttlSeconds: raw.reply_cache.ttl_seconds, maxEntries: raw.reply_cache.max_entries },
     userCache: { maxUsers: raw.user_cache.max_users },
     requestTimeoutMs: raw.request_timeout_ms,
     log: { level: raw.log.level },
     redis: {
-      // Containers set the store and the key through the environment (SPEC "Configuration").
-      url: nonEmpty(env.RADGATE_REDIS_URL) ?? raw.redis.url,
+      url: redisUrl,
       commandTimeoutMs: raw.redis.command_timeout_ms,
       keyPrefix: raw.redis.key_prefix,
       embeddedDataDir: resolve(baseDir, raw.redis.embedded.data_dir),
@@ -104,7 +115,18 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
       previousFiles: raw.keys.previous_files.map((file) => resolve(baseDir, file)),
       createIfMissing: raw.keys.create_if_missing,
     },
-    policy: resolver.policy(raw.policy),
+    policy: {
+      maxFailures: policy.max_failures,
+      lockoutSeconds: policy.lockout_seconds,
+      rejectDelayMs: policy.reject_delay_ms,
+      onStoreFailure: policy.on_store_failure,
+      pin: { minLength: policy.pin.min_length, maxLength: policy.pin.max_length, charset: policy.pin.charset },
+      stripRealm: policy.strip_realm,
+      foldCase: policy.fold_case,
+      totpWindow: policy.totp_window,
+      hotpLookAhead: policy.hotp_look_ahead,
+      tokenFound: policy.token_found,
+    },
     codes: {
       emergencyTokencode: raw.codes.emergency_tokencode,
       emergencyPasscode: raw.codes.emergency_passcode,
@@ -112,41 +134,49 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     },
     tokenIssuer: raw.tokens.issuer,
     replies: {
-      token: replies(raw.replies.token, 'token') ?? [],
-      emergency: replies(raw.replies.emergency, 'emergency') ?? [],
-      emergencyTokencode: replies(raw.replies.emergency_tokencode, 'emergency_tokencode'),
-      emergencyPasscode: replies(raw.replies.emergency_passcode, 'emergency_passcode'),
-      onlineAuthcode: replies(raw.replies.online_authcode, 'online_authcode'),
-      offlineAuthcode: replies(raw.replies.offline_authcode, 'offline_authcode'),
-      temporaryBypass: replies(raw.replies.temporary_bypass, 'temporary_bypass'),
-      reject: replies(raw.replies.reject, 'reject') ?? [],
+      token: replies.token ?? [],
+      emergency: replies.emergency ?? [],
+      emergencyTokencode: replies.emergency_tokencode,
+      emergencyPasscode: replies.emergency_passcode,
+      onlineAuthcode: replies.online_authcode,
+      offlineAuthcode: replies.offline_authcode,
+      temporaryBypass: replies.temporary_bypass,
+      reject: replies.reject ?? [],
     },
-    challenge: resolver.challenge(raw.challenge),
+    challenge: {
+      enabled: challenge.enabled,
+      pendingSeconds: challenge.pending_seconds,
+      prompt: challenge.prompt,
+      validities: challenge.validities,
+      temporaryBypass: challenge.temporary_bypass,
+    },
     workers: raw.workers === 'auto' ? availableParallelism() : raw.workers,
-  };
-  if (config.redis.waitReplicas > 0 && config.redis.url?.startsWith('redis+cluster://') === true) {
-    // WAIT names no key: ioredis would send it to any master, not the one that took the write.
-    resolver.issues.push({
-      code: 'RADGATE_CONFIG_INVALID',
-      path: 'redis.wait_replicas',
-      line: sourceMap.lineOf(['redis', 'wait_replicas']),
-      problem: 'is not supported with redis+cluster:// (WAIT cannot be routed to the master that took the write); set it to 0',
-    });
-  }
-  if (resolver.issues.length > 0 || dictionary === undefined) throw new ConfigError(source, inFileOrder(resolver.issues));
-  return deepFreeze({ ...config, dictionary });
+  } satisfies RadgateConfig);
 }
 
-/** The checks JSON Schema cannot express; one method per section, issues collected. */
+/** Where the schema found a problem a value may have any shape: only lists are walked. */
+function listOf<T>(value: readonly T[] | undefined): readonly T[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/**
+ * The checks JSON Schema cannot express; one method per section, issues collected. Each
+ * looks only at the parts the schema found sound (`sound`), whose values have the schema's
+ * shape; what it returns is used only once the whole file is valid.
+ */
 class Resolver {
   readonly issues: ConfigIssue[] = [];
 
-  constructor(private readonly sourceMap: SourceMap) {}
+  constructor(
+    private readonly sourceMap: SourceMap,
+    private readonly sound: (path: KeyPath) => boolean,
+  ) {}
 
   listen(entries: readonly string[]): ListenAddress[] {
     const out: ListenAddress[] = [];
     const seen = new Map<string, number>();
-    entries.forEach((text, i) => {
+    listOf(entries).forEach((text, i) => {
+      if (!this.sound(['listen', i])) return;
       let addresses: ListenAddress[];
       try {
         addresses = parseListen(text);
@@ -178,7 +208,8 @@ class Resolver {
     const out: ClientConfig[] = [];
     const names = new Map<string, number>();
     const networks = new Map<string, number>();
-    entries.forEach((client, i) => {
+    listOf(entries).forEach((client, i) => {
+      if (!this.sound(['clients', i])) return;
       const earlierName = names.get(client.name);
       if (earlierName === undefined) names.set(client.name, i);
       else {
@@ -226,7 +257,8 @@ class Resolver {
     return out;
   }
 
-  dictionaryDir(configured: string | undefined, baseDir: string): string {
+  dictionaryDir(configured: string | undefined, baseDir: string): string | undefined {
+    if (!this.sound(['dictionary_dir'])) return undefined;
     // The shipped folder is radgate's own business; a configured one is checked here so the
     // admin learns about a typo with its line, not later from the dictionary parser.
     if (configured === undefined) return defaultDictionaryDir();
@@ -237,43 +269,50 @@ class Resolver {
     } catch (error) {
       problem = `cannot read ${dir}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`;
     }
-    if (problem !== undefined) this.report('RADGATE_CONFIG_INVALID', ['dictionary_dir'], problem);
-    return dir;
+    if (problem === undefined) return dir;
+    this.report('RADGATE_CONFIG_INVALID', ['dictionary_dir'], problem);
+    return undefined;
   }
 
-  policy(raw: RawConfig['policy']): PolicyConfig {
+  /** The store's URL, parsed as the store parses it. RADGATE_REDIS_URL replaces redis.url, so its problems name the variable. */
+  redis(raw: RawConfig['redis'], fromEnv: string | undefined): string | undefined {
+    const url = fromEnv ?? (this.sound(['redis', 'url']) ? raw.url : undefined);
+    try {
+      if (url !== undefined) parseRedisUrl(url);
+    } catch (error) {
+      if (!(error instanceof RedisUrlError)) throw error;
+      if (fromEnv === undefined) this.report('RADGATE_CONFIG_INVALID', ['redis', 'url'], error.message);
+      else this.issues.push({ code: 'RADGATE_CONFIG_INVALID', path: 'RADGATE_REDIS_URL', line: undefined, problem: `${error.message} (the variable replaces redis.url)` });
+    }
+    if (this.sound(['redis', 'wait_replicas']) && raw.wait_replicas > 0 && url?.startsWith('redis+cluster://') === true) {
+      // WAIT names no key: ioredis would send it to any master, not the one that took the write.
+      this.report('RADGATE_CONFIG_INVALID', ['redis', 'wait_replicas'], 'is not supported with redis+cluster:// (WAIT cannot be routed to the master that took the write); set it to 0');
+    }
+    return url;
+  }
+
+  /** Each kind's default lifetime must be one an issue can use: a default outside the bounds would make every issue of the kind fail. */
+  codeLifetimes(raw: RawConfig['codes']): void {
+    for (const [key, kind] of [['emergency_tokencode', 'emergency-tokencode'], ['emergency_passcode', 'emergency-passcode'], ['online_authcode', 'online-authcode']] as const) {
+      if (!this.sound(['codes', key, 'lifetime'])) continue;
+      const problem = lifetimeProblem(kind, raw[key].lifetime);
+      if (problem !== undefined) this.report('RADGATE_CONFIG_INVALID', ['codes', key, 'lifetime'], problem);
+    }
+  }
+
+  pinLengths(raw: RawConfig['policy']): void {
+    if (!this.sound(['policy', 'pin', 'min_length']) || !this.sound(['policy', 'pin', 'max_length'])) return;
     if (raw.pin.min_length > raw.pin.max_length) {
       this.report('RADGATE_CONFIG_INVALID', ['policy', 'pin', 'min_length'], `is above policy.pin.max_length (${raw.pin.max_length})`);
     }
-    return {
-      maxFailures: raw.max_failures,
-      lockoutSeconds: raw.lockout_seconds,
-      rejectDelayMs: raw.reject_delay_ms,
-      onStoreFailure: raw.on_store_failure,
-      pin: { minLength: raw.pin.min_length, maxLength: raw.pin.max_length, charset: raw.pin.charset },
-      stripRealm: raw.strip_realm,
-      foldCase: raw.fold_case,
-      totpWindow: raw.totp_window,
-      hotpLookAhead: raw.hotp_look_ahead,
-      tokenFound: raw.token_found,
-    };
   }
 
-  challenge(raw: RawConfig['challenge']): ChallengeConfig {
-    raw.validities.forEach((validity, i) => {
-      // IBM: an authorization code is valid one day to 31 days, or one calendar month.
-      const days = /^(\d+)d$/.exec(validity);
-      if (validity !== '1month' && (days === null || Number(days[1]) < 1 || Number(days[1]) > 31)) {
-        this.report('RADGATE_CONFIG_INVALID', ['challenge', 'validities', i], `${JSON.stringify(validity)} is not 1d to 31d or 1month`);
-      }
+  validities(raw: RawConfig['challenge'] | null): void {
+    listOf(raw?.validities).forEach((validity, i) => {
+      if (!this.sound(['challenge', 'validities', i])) return;
+      const problem = offlineValidityProblem(validity);
+      if (problem !== undefined) this.report('RADGATE_CONFIG_INVALID', ['challenge', 'validities', i], problem);
     });
-    return {
-      enabled: raw.enabled,
-      pendingSeconds: raw.pending_seconds,
-      prompt: raw.prompt,
-      validities: raw.validities,
-      temporaryBypass: raw.temporary_bypass,
-    };
   }
 
   /** The dictionaries named by dictionary_dir; a file that does not parse is reported with its line. */
@@ -287,9 +326,19 @@ class Resolver {
   }
 
   /** Every reply attribute must exist in the dictionaries and encode: prepared once, here. */
-  replyList(dictionary: Dictionary, profile: string, attributes: readonly RawReplyAttribute[]): ReplyAttribute[] {
+  replies(dictionary: Dictionary, raw: RawConfig['replies']): Partial<Record<keyof RawConfig['replies'], ReplyAttribute[]>> {
+    const prepared: Partial<Record<keyof RawConfig['replies'], ReplyAttribute[]>> = {};
+    if (typeof raw !== 'object' || raw === null) return prepared;
+    for (const [profile, attributes] of Object.entries(raw) as [keyof RawConfig['replies'], RawReplyAttribute[] | undefined][]) {
+      if (attributes !== undefined) prepared[profile] = this.replyList(dictionary, profile, attributes);
+    }
+    return prepared;
+  }
+
+  private replyList(dictionary: Dictionary, profile: string, attributes: readonly RawReplyAttribute[]): ReplyAttribute[] {
     const prepared: ReplyAttribute[] = [];
-    attributes.forEach((attribute, i) => {
+    listOf(attributes).forEach((attribute, i) => {
+      if (!this.sound(['replies', profile, i])) return;
       try {
         prepared.push(prepareReplyAttribute(dictionary, attribute));
       } catch (error) {
