@@ -28,15 +28,31 @@ export function wholeNumber(value: unknown, option: string): number | undefined 
   return number;
 }
 
-/** `-` for a secret argument means: read it from standard input (keeps it out of `ps` and shell history). */
+/** Standard input holds one secret: a second `-` would find it already read. */
+let standardInputTaken: string | undefined;
+
+/**
+ * `-` for a secret argument means: read it from standard input (keeps it out of `ps` and
+ * shell history). The secret is the first line, without its line ending; an empty input
+ * is a usage error, never an empty secret.
+ */
 export async function secretArgument(value: string, what: string): Promise<string> {
   if (value !== '-') return value;
-  const lines = createInterface({ input: process.stdin, terminal: false });
-  for await (const line of lines) {
-    lines.close();
-    return line.trim();
+  if (standardInputTaken !== undefined) {
+    throw usageError(`only one argument can be - (standard input): the ${standardInputTaken} already takes it, so give the ${what} another way`);
   }
-  throw usageError(`expected the ${what} on standard input`);
+  standardInputTaken = what;
+  const lines = createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
+  let first: string | undefined;
+  for await (const line of lines) {
+    first = line.replace(/\r$/, '');
+    break;
+  }
+  lines.close();
+  if (first === undefined || first === '') {
+    throw usageError(`- means: read the ${what} from standard input, and it held none (e.g. echo … | radgate …)`);
+  }
+  return first;
 }
 
 /** Asks on the terminal; resolves with the answer. */

@@ -12,6 +12,7 @@ import { testCommand } from './commands/test-login.js';
 import { tokenCommand } from './commands/token.js';
 import { userCommand } from './commands/user.js';
 import { serveCommand } from './commands/serve.js';
+import { protectDashes, restoreDashes, showDashes } from './dash-argument.js';
 import { ExitCode, exitCodeFor, usageError } from './exit.js';
 import { withGlobalOptions } from './global-options.js';
 
@@ -21,7 +22,7 @@ import { withGlobalOptions } from './global-options.js';
  * 0 success, 1 refused (bad config, unknown user, …), 2 wrong usage.
  */
 async function main(argv: string[]): Promise<number> {
-  const cli = withGlobalOptions(yargs(argv))
+  const cli = withGlobalOptions(yargs(protectDashes(argv)))
     .scriptName('radgate')
     .usage('$0 <command> [options]\n\nRADIUS authentication gateway: PIN + tokencode, emergency codes, helpdesk authorization codes.')
     .command(serveCommand)
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     .command(codeCommand)
     .command(authcodeCommand)
     .command(testCommand)
+    .middleware(restoreDashes, true)
     .demandCommand(1, 'name a command; see radgate --help')
     .strict()
     .recommendCommands()
@@ -45,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       // yargs calls this for its own validation (message set) and for errors thrown by a
       // command (error set); only the first kind is a usage error.
       if (error !== undefined && error !== null) throw error;
-      throw usageError(`${message}\nRun radgate --help for usage.`);
+      throw usageError(`${showDashes(message)}\nRun radgate --help for usage.`);
     });
   try {
     await cli.parseAsync();

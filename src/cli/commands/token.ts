@@ -2,7 +2,7 @@ import QRCode from 'qrcode';
 import type { Argv, CommandModule } from 'yargs';
 import { actorOf, withService } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
-import { parseDate, wholeNumber } from '../input.js';
+import { parseDate, secretArgument, wholeNumber } from '../input.js';
 import { print } from '../output.js';
 
 type UserArgs = GlobalOptions & { user: string };
@@ -24,7 +24,7 @@ const assign: CommandModule<GlobalOptions, AssignArgs> = {
       .option('type', { choices: ['totp', 'hotp'] as const, default: 'totp' as const, describe: 'RFC 6238 TOTP or RFC 4226 HOTP' })
       .option('digits', { type: 'number', choices: [6, 8], default: 6 })
       .option('period', { type: 'number', default: 30, describe: 'TOTP time step in seconds' })
-      .option('secret', { type: 'string', requiresArg: true, describe: 'Base32 secret of an existing hardware token (default: a new random one)' })
+      .option('secret', { type: 'string', requiresArg: true, describe: 'Base32 secret of an existing hardware token (default: a new random one); - reads it from stdin' })
       .option('expires', { type: 'string', requiresArg: true, describe: 'Token expiry date, YYYY-MM-DD' })
       .example('$0 token assign alice', 'enrol a new TOTP token in an authenticator app') as never,
   handler: async (argv) => {
@@ -32,10 +32,11 @@ const assign: CommandModule<GlobalOptions, AssignArgs> = {
     const actor = actorOf(argv);
     const period = wholeNumber(argv.period, '--period')!;
     const digits = wholeNumber(argv.digits, '--digits') as 6 | 8;
+    const secret = argv.secret === undefined ? undefined : await secretArgument(argv.secret, 'token secret');
     const result = await withService(argv, (service) =>
       service.assignToken(
         argv.user,
-        { type: argv.type, digits, period, ...(argv.secret === undefined ? {} : { secret: argv.secret }), ...(expiresAt === undefined ? {} : { expiresAt }) },
+        { type: argv.type, digits, period, ...(secret === undefined ? {} : { secret }), ...(expiresAt === undefined ? {} : { expiresAt }) },
         actor,
       ),
     );

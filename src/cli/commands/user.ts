@@ -49,8 +49,8 @@ const add: CommandModule<GlobalOptions, UserArgs & { pin: string | undefined }> 
       .option('pin', { type: 'string', requiresArg: true, describe: 'The PIN; "-" reads it from standard input' })
       .example('$0 user add alice --pin - --reason INC-1234', 'add alice, reading the PIN from stdin') as never,
   handler: async (argv) => {
-    const pin = argv.pin === undefined ? undefined : await secretArgument(argv.pin, 'PIN');
     const actor = actorOf(argv);
+    const pin = argv.pin === undefined ? undefined : await secretArgument(argv.pin, 'PIN');
     const user = await withService(argv, (service) => service.addUser(argv.user, pin, actor));
     print(argv, user, (view) => [`added ${view.name}${view.pinSet ? ' with a PIN' : ' (no PIN yet: radgate user set-pin)'}`]);
   },
@@ -101,8 +101,8 @@ const setPin: CommandModule<GlobalOptions, UserArgs & { pin: string }> = {
       .positional('pin', { type: 'string', demandOption: true, describe: 'The new PIN, or - to read it from stdin' })
       .example('echo 482913 | $0 user set-pin alice -', 'set a PIN without it showing in ps or history') as never,
   handler: async (argv) => {
-    const pin = await secretArgument(String(argv.pin), 'PIN');
     const actor = actorOf(argv);
+    const pin = await secretArgument(String(argv.pin), 'PIN');
     await withService(argv, (service) => service.setPin(argv.user, pin, actor));
     print(argv, { user: argv.user, ok: true }, () => [`PIN set for ${argv.user}`]);
   },
