@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'RADGATE_CLI_NO_CONFIG',
   'RADGATE_CLI_REFUSED',
   'RADGATE_CLI_NO_REPLY',
+  'RADGATE_CLI_OUTPUT_CLOSED',
 ] as const;
 
 export type RadgateErrorCode = (typeof ERROR_CODES)[number];

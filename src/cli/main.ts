@@ -15,13 +15,16 @@ import { serveCommand } from './commands/serve.js';
 import { protectDashes, restoreDashes, showDashes } from './dash-argument.js';
 import { ExitCode, exitCodeFor, usageError } from './exit.js';
 import { withGlobalOptions } from './global-options.js';
+import { stdoutClosed, watchOutputStreams } from './output.js';
 
 /**
  * The `radgate` command. Each subcommand is its own module under commands/; this file
  * only wires them up and turns failures into a message and an exit code:
- * 0 success, 1 refused (bad config, unknown user, …), 2 wrong usage.
+ * 0 success, 1 refused (bad config, unknown user, …), 2 wrong usage, 141 when the reader
+ * of the output went away (`| head`), as for a tool ended by SIGPIPE.
  */
 async function main(argv: string[]): Promise<number> {
+  watchOutputStreams();
   const cli = withGlobalOptions(yargs(protectDashes(argv)))
     .scriptName('radgate')
     .usage('$0 <command> [options]\n\nRADIUS authentication gateway: PIN + tokencode, emergency codes, helpdesk authorization codes.')
@@ -51,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     });
   try {
     await cli.parseAsync();
+    if (stdoutClosed()) return ExitCode.OutputClosed;
     // A command may finish normally yet report a refusal (doctor's failed check, test's Reject).
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
   } catch (error) {
@@ -64,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
  * refuses to bind with what to check; anything else, which is a bug, with its stack.
  */
 function report(error: unknown): number {
+  // The reader of the output went away (`| head`): the operator has what they wanted.
+  if (error instanceof RadgateError && error.code === 'RADGATE_CLI_OUTPUT_CLOSED') return exitCodeFor(error.code);
   if (error instanceof RadgateError || error instanceof RadiusError) {
     process.stderr.write(`radgate: ${error.message}\n`);
     return exitCodeFor(error.code);
