@@ -21,6 +21,8 @@ export interface TokenAssignment {
   /** Base32; generated (20 random bytes, RFC 4226 §4's recommended 160 bits) when absent. */
   readonly secret?: string;
   readonly expiresAt?: Date;
+  /** A user who has a token keeps it unless the helpdesk says to replace it. */
+  readonly replace?: boolean;
 }
 
 export interface CredentialServiceOptions {
@@ -146,8 +148,11 @@ export class CredentialService {
 
   // --- tokens -----------------------------------------------------------------------
 
-  /** Assigns (or replaces) the user's token; returns the enrolment URI, shown once. */
-  async assignToken(user: string, assignment: TokenAssignment, actor: Actor): Promise<{ serial: string; uri: string }> {
+  /**
+   * Assigns the user's token, or replaces it when `replace` says so; returns the enrolment
+   * URI, shown once, and the serial of the token replaced.
+   */
+  async assignToken(user: string, assignment: TokenAssignment, actor: Actor): Promise<{ serial: string; uri: string; replaced?: string }> {
     this.checkName(user);
     const type = assignment.type ?? 'totp';
     const digits = assignment.digits ?? 6;
@@ -165,6 +170,10 @@ export class CredentialService {
       if (decoded === undefined || decoded.length < 16) throw invalid('the token secret must be base32 of at least 16 bytes (26 characters)');
       secret = decoded;
     }
+    const replaced = (await this.requireUser(user)).token?.serial;
+    if (replaced !== undefined && assignment.replace !== true) {
+      throw new AdminError('RADGATE_ADMIN_TOKEN_EXISTS', `${user} already has token ${replaced}: replace it with radgate token assign ${user} --replace`);
+    }
     const serial = randomBytes(5).toString('hex').toUpperCase();
     const token: TokenRecord = {
       type,
@@ -179,9 +188,9 @@ export class CredentialService {
       assignedAt: now,
     };
     await this.update(user, { token });
-    await this.options.audit.record('token.assign', user, actor, { serial, type, digits });
+    await this.options.audit.record('token.assign', user, actor, { serial, type, digits, ...(replaced === undefined ? {} : { replaced }) });
     const uri = otpauthUri({ type, issuer: this.options.tokenIssuer, account: user, secret: encodeBase32(secret), digits, algorithm, period, counter: 0 });
-    return { serial, uri };
+    return { serial, uri, ...(replaced === undefined ? {} : { replaced }) };
   }
 
   private async requireToken(user: string): Promise<TokenRecord> {
@@ -202,6 +211,9 @@ export class CredentialService {
    */
   async markTokenFound(user: string, actor: Actor): Promise<{ revoked: string[] }> {
     const token = await this.requireToken(user);
+    if (token.state !== 'lost') {
+      throw new AdminError('RADGATE_ADMIN_TOKEN_NOT_LOST', `${user}'s token ${token.serial} is not lost (it is ${token.state}): nothing to do`);
+    }
     await this.update(user, { tokenState: 'active' });
     const revoked =
       this.options.policy.tokenFound === 'allow-and-revoke'
