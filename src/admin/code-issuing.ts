@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { CodeKindConfig, CodesConfig } from '../config/types.js';
 import { codeFamilyOf } from '../credentials/code-family.js';
 import { generateCode } from '../credentials/codes/alphabet.js';
-import { describeLifetime, expiryOf, LifetimeError, parseLifetime, type Lifetime } from '../credentials/codes/validity.js';
+import { lifetimeBoundsProblem, lifetimeProblem } from '../credentials/codes/lifetime-bounds.js';
+import { expiryOf, LifetimeError, parseLifetime, type Lifetime } from '../credentials/codes/validity.js';
 import type { CodeKind, CodeRecord } from '../credentials/records.js';
 import type { Keyring } from '../keys/keyring.js';
 import { AdminError } from './admin-error.js';
@@ -19,12 +20,8 @@ export interface IssueRequest {
   readonly count?: number;
 }
 
-const DAY_MS = 86_400_000;
 const MAX_CODES_PER_ISSUE = 100;
 const MAX_USES = 1_000_000;
-/** IBM: authorization codes are valid one day to 31 days, or one calendar month. */
-const AUTHCODE_MIN_MS = DAY_MS;
-const MAX_LIFETIME_MS = 31 * DAY_MS;
 
 const invalid = (message: string): AdminError => new AdminError('RADGATE_ADMIN_INVALID_INPUT', message);
 
@@ -41,7 +38,6 @@ export function kindSettings(codes: CodesConfig, kind: CodeKind): CodeKindConfig
 
 /** The expiry a request asks for, checked against the SPEC's bounds. */
 function expiryFor(request: IssueRequest, codes: CodesConfig, now: number): number {
-  if (request.lifetime !== undefined && request.expiresAt !== undefined) throw invalid('give either a lifetime or an expiry date, not both');
   let expiresAt: number;
   let lifetime: Lifetime | undefined;
   if (request.expiresAt !== undefined) {
@@ -57,14 +53,8 @@ function expiryFor(request: IssueRequest, codes: CodesConfig, now: number): numb
     }
     expiresAt = expiryOf(lifetime, new Date(now)).getTime();
   }
-  const span = expiresAt - now;
-  const calendarMonth = lifetime !== undefined && 'months' in lifetime;
-  if (request.kind === 'online-authcode' && !calendarMonth && (span < AUTHCODE_MIN_MS || span > MAX_LIFETIME_MS)) {
-    throw invalid('an authorization code is valid 1 to 31 days, or 1month');
-  }
-  if (!calendarMonth && span > MAX_LIFETIME_MS) {
-    throw invalid(`a code lives at most 31 days or 1month (asked for ${lifetime === undefined ? 'a later date' : describeLifetime(lifetime)})`);
-  }
+  const problem = lifetimeBoundsProblem(request.kind, expiresAt - now, lifetime);
+  if (problem !== undefined) throw invalid(problem);
   return expiresAt;
 }
 
@@ -77,12 +67,25 @@ export interface IssuePlan {
   readonly expiresAt: number;
 }
 
-export function planIssue(request: IssueRequest, codes: CodesConfig, now: number): IssuePlan {
+/**
+ * What is wrong with a request whatever the time, the store and the configuration: how
+ * many codes, how many uses, the lifetime's form and bounds. A command line alone can get
+ * these wrong, so the CLI asks here first and calls it a usage error.
+ */
+export function issueRequestProblem(request: IssueRequest): string | undefined {
   const count = request.count ?? 1;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_CODES_PER_ISSUE) throw invalid(`--count must be 1 to ${MAX_CODES_PER_ISSUE}`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_CODES_PER_ISSUE) return `--count must be a whole number from 1 to ${MAX_CODES_PER_ISSUE}`;
   if (request.uses !== undefined && (!Number.isInteger(request.uses) || request.uses < 1 || request.uses > MAX_USES)) {
-    throw invalid('--uses must be a whole number of at least 1');
+    return `--uses must be a whole number from 1 to ${MAX_USES}`;
   }
+  if (request.lifetime !== undefined && request.expiresAt !== undefined) return 'give either a lifetime or an expiry date, not both';
+  return request.lifetime === undefined ? undefined : lifetimeProblem(request.kind, request.lifetime);
+}
+
+export function planIssue(request: IssueRequest, codes: CodesConfig, now: number): IssuePlan {
+  const problem = issueRequestProblem(request);
+  if (problem !== undefined) throw invalid(problem);
+  const count = request.count ?? 1;
   // A set of N codes is N one-time codes (RSA's second form) unless --uses says otherwise.
   return { kind: request.kind, count, maxUses: request.uses ?? (count > 1 ? 1 : 0), expiresAt: expiryFor(request, codes, now) };
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { CodesConfig, PolicyConfig } from '../config/types.js';
 import type { Clock } from '../credentials/clock.js';
-import { decodeBase32, encodeBase32 } from '../credentials/otp/base32.js';
+import { encodeBase32 } from '../credentials/otp/base32.js';
 import { otpauthUri } from '../credentials/otp/otpauth-uri.js';
+import { decodeTokenSecret, periodProblem } from '../credentials/otp/token-rules.js';
 import { pinProblem } from '../credentials/pin-policy.js';
 import type { TokenAlgorithm, TokenRecord, TokenType, UserChanges, UserRecord } from '../credentials/records.js';
 import { userNameProblem } from '../credentials/user-name.js';
@@ -159,17 +160,12 @@ export class CredentialService {
     const period = assignment.period ?? 30;
     const algorithm = assignment.algorithm ?? 'sha1';
     if (digits !== 6 && digits !== 8) throw invalid('a token has 6 or 8 digits');
-    if (!Number.isInteger(period) || period < 10 || period > 300) throw invalid('a TOTP period is 10 to 300 seconds');
+    const badPeriod = periodProblem(period);
+    if (badPeriod !== undefined) throw invalid(badPeriod);
     const now = this.options.clock();
     if (assignment.expiresAt !== undefined && assignment.expiresAt.getTime() <= now) throw invalid('the token expiry date is in the past');
-    let secret: Buffer;
-    if (assignment.secret === undefined) secret = randomBytes(20);
-    else {
-      const decoded = decodeBase32(assignment.secret);
-      // RFC 4226 §4: at least 128 bits of shared secret.
-      if (decoded === undefined || decoded.length < 16) throw invalid('the token secret must be base32 of at least 16 bytes (26 characters)');
-      secret = decoded;
-    }
+    const secret = assignment.secret === undefined ? randomBytes(20) : decodeTokenSecret(assignment.secret);
+    if (!Buffer.isBuffer(secret)) throw invalid(secret.problem);
     const replaced = (await this.requireUser(user)).token?.serial;
     if (replaced !== undefined && assignment.replace !== true) {
       throw new AdminError('RADGATE_ADMIN_TOKEN_EXISTS', `${user} already has token ${replaced}: replace it with radgate token assign ${user} --replace`);

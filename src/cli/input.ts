@@ -20,11 +20,17 @@ export function parseDate(text: string, option: string): Date {
   return date!;
 }
 
-/** A whole number option, checked here so `--uses abc` is a usage error, not NaN downstream. */
-export function wholeNumber(value: unknown, option: string): number | undefined {
+/**
+ * A whole number option, checked here so `--uses abc` or `--count 0` is a usage error, not
+ * NaN or a refusal downstream; `range` is the option's own bounds, named in the message.
+ */
+export function wholeNumber(value: unknown, option: string, range?: { readonly min: number; readonly max: number }): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw usageError(`${option} must be a whole number`);
+  const inRange = range === undefined || (number >= range.min && number <= range.max);
+  if (!Number.isSafeInteger(number) || !inRange) {
+    throw usageError(range === undefined ? `${option} must be a whole number` : `${option} must be a whole number from ${range.min} to ${range.max}`);
+  }
   return number;
 }
 

@@ -46,11 +46,14 @@ async function main(argv: string[]): Promise<number> {
     .alias('help', 'h')
     .version()
     .wrap(Math.min(100, process.stdout.columns ?? 100))
+    // An option given twice takes its last value, as getopt does (not a list of both).
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .fail((message, error) => {
-      // yargs calls this for its own validation (message set) and for errors thrown by a
-      // command (error set); only the first kind is a usage error.
-      if (error !== undefined && error !== null) throw error;
-      throw usageError(`${showDashes(message)}\nRun radgate --help for usage.`);
+      // yargs calls this for its own validation and parsing (a message, and for some parsing
+      // errors a YError too) and for errors thrown by a command (that error); only the
+      // first kind is a usage error.
+      if (error !== undefined && error !== null && error.name !== 'YError') throw error;
+      throw usageError(`${showDashes(message ?? error?.message ?? 'wrong usage')}\nRun radgate --help for usage.`);
     });
   try {
     await cli.parseAsync();

@@ -137,7 +137,7 @@ test('an authorization code for another user, request code or validity is reject
     t.is(refused.exitCode, 1);
     t.regex(refused.stderr, /not one the gateway accepts/);
     const wrongCode = await runCli(['authcode', 'respond', 'carol', 'ABCDEFGH', '--config', h.stack.config.source], { env: { TEST_SECRET: TEST_SECRET.toString() } });
-    t.is(wrongCode.exitCode, 1);
+    t.is(wrongCode.exitCode, 2, "a request code of the wrong form is a usage error");
     t.regex(wrongCode.stderr, /8 characters of Z3467ACEFHJKRWXY/);
   } finally {
     await h.close();

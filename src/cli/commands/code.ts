@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { issueRequestProblem, type IssueRequest } from '../../admin/code-issuing.js';
 import { groupCode } from '../../credentials/codes/alphabet.js';
 import type { CodeView, IssuedCode } from '../../admin/views.js';
 import type { CodeKind } from '../../credentials/records.js';
@@ -45,20 +46,18 @@ const issue: CommandModule<GlobalOptions, IssueArgs> = {
     const uses = wholeNumber(argv.uses, '--uses');
     const count = wholeNumber(argv.count, '--count');
     const expiresAt = argv.expires === undefined ? undefined : parseDate(argv.expires, '--expires');
+    const request: IssueRequest = {
+      kind: argv.kind,
+      ...(argv.lifetime === undefined ? {} : { lifetime: argv.lifetime }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+      ...(uses === undefined ? {} : { uses }),
+      ...(count === undefined ? {} : { count }),
+    };
+    // What the command line alone gets wrong is a usage error, found before Redis is opened.
+    const problem = issueRequestProblem(request);
+    if (problem !== undefined) throw usageError(problem.startsWith('--') || argv.lifetime === undefined ? problem : `--lifetime ${argv.lifetime}: ${problem}`);
     const actor = actorOf(argv);
-    const codes = await withService(argv, (service) =>
-      service.issueCodes(
-        argv.user,
-        {
-          kind: argv.kind,
-          ...(argv.lifetime === undefined ? {} : { lifetime: argv.lifetime }),
-          ...(expiresAt === undefined ? {} : { expiresAt }),
-          ...(uses === undefined ? {} : { uses }),
-          ...(count === undefined ? {} : { count }),
-        },
-        actor,
-      ),
-    );
+    const codes = await withService(argv, (service) => service.issueCodes(argv.user, request, actor));
     print(
       argv,
       { codes: codes.map((code) => ({ id: code.id, code: code.code, kind: code.kind, expires_at: code.expiresAt, max_uses: code.maxUses })) },
@@ -107,6 +106,9 @@ const list: CommandModule<GlobalOptions, UserArgs> = {
   },
 };
 
+/** The ids `code issue` and the gateway give (5 random bytes in hex). */
+const CODE_ID = /^[0-9a-f]{10}$/;
+
 interface RevokeArgs extends UserArgs {
   readonly id: string | undefined;
   readonly last: boolean;
@@ -127,6 +129,7 @@ const revoke: CommandModule<GlobalOptions, RevokeArgs> = {
   handler: async (argv) => {
     const chosen = [argv.id !== undefined, argv.last, argv.all].filter(Boolean).length;
     if (chosen !== 1) throw usageError('name exactly one of --id ID, --last or --all');
+    if (argv.id !== undefined && !CODE_ID.test(argv.id)) throw usageError(`--id ${JSON.stringify(argv.id.slice(0, 40))} is not a code id: 10 hexadecimal characters, as code list shows them`);
     const selector = argv.id !== undefined ? { id: argv.id } : argv.last ? 'last' : 'all';
     const actor = actorOf(argv);
     const revoked = await withService(argv, (service) => service.revokeCodes(argv.user, selector as { id: string } | 'last' | 'all', actor));

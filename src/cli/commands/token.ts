@@ -1,6 +1,8 @@
 import QRCode from 'qrcode';
 import type { Argv, CommandModule } from 'yargs';
+import { decodeTokenSecret, TOTP_PERIOD_SECONDS } from '../../credentials/otp/token-rules.js';
 import { actorOf, withService } from '../context.js';
+import { usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { parseDate, secretArgument, wholeNumber } from '../input.js';
 import { print } from '../output.js';
@@ -33,9 +35,14 @@ const assign: CommandModule<GlobalOptions, AssignArgs> = {
   handler: async (argv) => {
     const expiresAt = argv.expires === undefined ? undefined : parseDate(argv.expires, '--expires');
     const actor = actorOf(argv);
-    const period = wholeNumber(argv.period, '--period')!;
+    const period = wholeNumber(argv.period, '--period', TOTP_PERIOD_SECONDS)!;
     const digits = wholeNumber(argv.digits, '--digits') as 6 | 8;
     const secret = argv.secret === undefined ? undefined : await secretArgument(argv.secret, 'token secret');
+    // Checked here, before anything is opened, so a mistyped secret is a usage error; the message never repeats it.
+    if (secret !== undefined) {
+      const decoded = decodeTokenSecret(secret);
+      if (!Buffer.isBuffer(decoded)) throw usageError(`--secret: ${decoded.problem}`);
+    }
     const result = await withService(argv, (service) =>
       service.assignToken(
         argv.user,
