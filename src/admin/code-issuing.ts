@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { CodeKindConfig, CodesConfig } from '../config/types.js';
 import { codeFamilyOf } from '../credentials/code-family.js';
 import { generateCode } from '../credentials/codes/alphabet.js';
-import { describeLifetime, expiryOf, LifetimeError, parseLifetime, type Lifetime } from '../credentials/codes/validity.js';
+import { AUTHCODE_MIN_DAYS, boundsMessage, lifetimeProblem, MAX_DAYS } from '../credentials/codes/lifetime-bounds.js';
+import { expiryOf, parseLifetime } from '../credentials/codes/validity.js';
 import type { CodeKind, CodeRecord } from '../credentials/records.js';
 import type { Keyring } from '../keys/keyring.js';
 import { AdminError } from './admin-error.js';
@@ -21,9 +22,6 @@ export interface IssueRequest {
 
 const MAX_CODES_PER_ISSUE = 100;
 const MAX_USES = 1_000_000;
-/** IBM: authorization codes are valid one day to 31 days, or one calendar month. */
-const AUTHCODE_MIN_DAYS = 1;
-const MAX_DAYS = 31;
 
 const invalid = (message: string): AdminError => new AdminError('RADGATE_ADMIN_INVALID_INPUT', message);
 
@@ -45,30 +43,20 @@ export function kindSettings(codes: CodesConfig, kind: CodeKind): CodeKindConfig
  * time, 743 or 745 hours away across a daylight saving change.
  */
 function expiryFor(request: IssueRequest, codes: CodesConfig, now: number, timeZone: string): number {
-  if (request.lifetime !== undefined && request.expiresAt !== undefined) throw invalid('give either a lifetime or an expiry date, not both');
-  const authcode = request.kind === 'online-authcode';
-  const outOfBounds = (asked: string): AdminError =>
-    invalid(authcode ? 'an authorization code is valid 1 to 31 days, or 1month' : `a code lives at most 31 days or 1month (asked for ${asked})`);
   if (request.expiresAt !== undefined) {
     const expiresAt = request.expiresAt.getTime();
     if (!Number.isFinite(expiresAt)) throw invalid('the expiry date is not a valid date');
     if (expiresAt <= now) throw invalid('the expiry date is in the past');
     const daysOn = (days: number): number => expiryOf({ days }, new Date(now), timeZone).getTime();
-    if (expiresAt > daysOn(MAX_DAYS) || (authcode && expiresAt < daysOn(AUTHCODE_MIN_DAYS))) throw outOfBounds('a later date');
+    if (expiresAt > daysOn(MAX_DAYS) || (request.kind === 'online-authcode' && expiresAt < daysOn(AUTHCODE_MIN_DAYS))) {
+      throw invalid(boundsMessage(request.kind, 'a later date'));
+    }
     return expiresAt;
   }
-  let lifetime: Lifetime;
-  try {
-    lifetime = parseLifetime(request.lifetime ?? kindSettings(codes, request.kind).lifetime);
-  } catch (error) {
-    if (!(error instanceof LifetimeError)) throw error;
-    throw invalid(error.message);
-  }
-  if (!('months' in lifetime)) {
-    const days = 'days' in lifetime ? lifetime.days : lifetime.seconds / 86_400;
-    if (days > MAX_DAYS || (authcode && days < AUTHCODE_MIN_DAYS)) throw outOfBounds(describeLifetime(lifetime));
-  }
-  return expiryOf(lifetime, new Date(now), timeZone).getTime();
+  const text = request.lifetime ?? kindSettings(codes, request.kind).lifetime;
+  const problem = lifetimeProblem(request.kind, text);
+  if (problem !== undefined) throw invalid(problem);
+  return expiryOf(parseLifetime(text), new Date(now), timeZone).getTime();
 }
 
 /** An issue, checked in full before anything is written: how many codes, how many uses each, until when. */
@@ -80,13 +68,26 @@ export interface IssuePlan {
   readonly expiresAt: number;
 }
 
+/**
+ * What is wrong with a request whatever the time, the store and the configuration: how
+ * many codes, how many uses, the lifetime's form and bounds. A command line alone can get
+ * these wrong, so the CLI asks here first and calls it a usage error.
+ */
+export function issueRequestProblem(request: IssueRequest): string | undefined {
+  const count = request.count ?? 1;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_CODES_PER_ISSUE) return `--count must be a whole number from 1 to ${MAX_CODES_PER_ISSUE}`;
+  if (request.uses !== undefined && (!Number.isInteger(request.uses) || request.uses < 1 || request.uses > MAX_USES)) {
+    return `--uses must be a whole number from 1 to ${MAX_USES}`;
+  }
+  if (request.lifetime !== undefined && request.expiresAt !== undefined) return 'give either a lifetime or an expiry date, not both';
+  return request.lifetime === undefined ? undefined : lifetimeProblem(request.kind, request.lifetime);
+}
+
 /** `timeZone`: the helpdesk's (config `time_zone`), where day and month lifetimes are counted. */
 export function planIssue(request: IssueRequest, codes: CodesConfig, now: number, timeZone: string): IssuePlan {
+  const problem = issueRequestProblem(request);
+  if (problem !== undefined) throw invalid(problem);
   const count = request.count ?? 1;
-  if (!Number.isInteger(count) || count < 1 || count > MAX_CODES_PER_ISSUE) throw invalid(`--count must be 1 to ${MAX_CODES_PER_ISSUE}`);
-  if (request.uses !== undefined && (!Number.isInteger(request.uses) || request.uses < 1 || request.uses > MAX_USES)) {
-    throw invalid('--uses must be a whole number of at least 1');
-  }
   // A set of N codes is N one-time codes (RSA's second form) unless --uses says otherwise.
   return { kind: request.kind, count, maxUses: request.uses ?? (count > 1 ? 1 : 0), expiresAt: expiryFor(request, codes, now, timeZone) };
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ChallengeConfig, CodesConfig, PolicyConfig } from '../config/types.js';
 import type { Clock } from '../credentials/clock.js';
-import { decodeBase32, encodeBase32 } from '../credentials/otp/base32.js';
+import { encodeBase32 } from '../credentials/otp/base32.js';
 import { otpauthUri } from '../credentials/otp/otpauth-uri.js';
+import { decodeTokenSecret, periodProblem } from '../credentials/otp/token-rules.js';
 import { pinProblem } from '../credentials/pin-policy.js';
 import { deriveOfflineAuthcode } from '../credentials/offline-authcode.js';
 import type { CodeKind, TokenAlgorithm, TokenRecord, TokenType, UserChanges, UserRecord } from '../credentials/records.js';
@@ -23,6 +24,8 @@ export interface TokenAssignment {
   /** Base32; generated (20 random bytes, RFC 4226 §4's recommended 160 bits) when absent. */
   readonly secret?: string;
   readonly expiresAt?: Date;
+  /** A user who has a token keeps it unless the helpdesk says to replace it. */
+  readonly replace?: boolean;
 }
 
 export interface CredentialServiceOptions {
@@ -179,24 +182,26 @@ export class CredentialService {
 
   // --- tokens -----------------------------------------------------------------------
 
-  /** Assigns (or replaces) the user's token; returns the enrolment URI, shown once. */
-  async assignToken(user: string, assignment: TokenAssignment, actor: Actor): Promise<{ serial: string; uri: string }> {
+  /**
+   * Assigns the user's token, or replaces it when `replace` says so; returns the enrolment
+   * URI, shown once, and the serial of the token replaced.
+   */
+  async assignToken(user: string, assignment: TokenAssignment, actor: Actor): Promise<{ serial: string; uri: string; replaced?: string }> {
     this.checkName(user);
     const type = assignment.type ?? 'totp';
     const digits = assignment.digits ?? 6;
     const period = assignment.period ?? 30;
     const algorithm = assignment.algorithm ?? 'sha1';
     if (digits !== 6 && digits !== 8) throw invalid('a token has 6 or 8 digits');
-    if (!Number.isInteger(period) || period < 10 || period > 300) throw invalid('a TOTP period is 10 to 300 seconds');
+    const badPeriod = periodProblem(period);
+    if (badPeriod !== undefined) throw invalid(badPeriod);
     const now = this.options.clock();
     if (assignment.expiresAt !== undefined && assignment.expiresAt.getTime() <= now) throw invalid('the token expiry date is in the past');
-    let secret: Buffer;
-    if (assignment.secret === undefined) secret = randomBytes(20);
-    else {
-      const decoded = decodeBase32(assignment.secret);
-      // RFC 4226 §4: at least 128 bits of shared secret.
-      if (decoded === undefined || decoded.length < 16) throw invalid('the token secret must be base32 of at least 16 bytes (26 characters)');
-      secret = decoded;
+    const secret = assignment.secret === undefined ? randomBytes(20) : decodeTokenSecret(assignment.secret);
+    if (!Buffer.isBuffer(secret)) throw invalid(secret.problem);
+    const replaced = (await this.requireUser(user)).token?.serial;
+    if (replaced !== undefined && assignment.replace !== true) {
+      throw new AdminError('RADGATE_ADMIN_TOKEN_EXISTS', `${user} already has token ${replaced}: replace it with radgate token assign ${user} --replace`);
     }
     const serial = randomBytes(5).toString('hex').toUpperCase();
     const token: TokenRecord = {
@@ -213,9 +218,10 @@ export class CredentialService {
     };
     await this.update(user, { token });
     // Temporary access stood in for the old token: the new one ends it.
-    await this.options.audit.record('token.assign', user, actor, { serial, type, digits, ...(await this.endTemporaryAccess(user, actor)) });
+    const ended = await this.endTemporaryAccess(user, actor);
+    await this.options.audit.record('token.assign', user, actor, { serial, type, digits, ...(replaced === undefined ? {} : { replaced }), ...ended });
     const uri = otpauthUri({ type, issuer: this.options.tokenIssuer, account: user, secret: encodeBase32(secret), digits, algorithm, period, counter: 0 });
-    return { serial, uri };
+    return { serial, uri, ...(replaced === undefined ? {} : { replaced }) };
   }
 
   private async requireToken(user: string): Promise<TokenRecord> {
@@ -238,6 +244,9 @@ export class CredentialService {
    */
   async markTokenFound(user: string, actor: Actor): Promise<{ revoked: string[] }> {
     const token = await this.requireToken(user);
+    if (token.state !== 'lost') {
+      throw new AdminError('RADGATE_ADMIN_TOKEN_NOT_LOST', `${user}'s token ${token.serial} is not lost (it is ${token.state}): nothing to do`);
+    }
     await this.update(user, { tokenState: 'active' });
     const revoked =
       this.options.policy.tokenFound === 'allow-and-revoke'

@@ -7,6 +7,11 @@ export const ExitCode = {
   Refused: 1,
   /** The command line itself is wrong. */
   Usage: 2,
+  /**
+   * The reader of the output went away (`radgate user list | head -3`): 128 + SIGPIPE, the
+   * status a shell shows for a tool that SIGPIPE ended, as coreutils tools are ended.
+   */
+  OutputClosed: 128 + 13,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -15,6 +20,7 @@ const USAGE_CODES: ReadonlySet<RadgateErrorCode> = new Set(['RADGATE_CLI_USAGE',
 
 /** The exit code for an error with this code (docs/ERRORS.md). */
 export function exitCodeFor(code: string): ExitCode {
+  if (code === 'RADGATE_CLI_OUTPUT_CLOSED') return ExitCode.OutputClosed;
   return USAGE_CODES.has(code as RadgateErrorCode) ? ExitCode.Usage : ExitCode.Refused;
 }
 

@@ -24,23 +24,45 @@ export function parseDate(text: string, option: string, timeZone: string): Date 
   return new Date(instantOf({ year, month, day, hour, minute, second, millisecond }, timeZone));
 }
 
-/** A whole number option, checked here so `--uses abc` is a usage error, not NaN downstream. */
-export function wholeNumber(value: unknown, option: string): number | undefined {
+/**
+ * A whole number option, checked here so `--uses abc` or `--count 0` is a usage error, not
+ * NaN or a refusal downstream; `range` is the option's own bounds, named in the message.
+ */
+export function wholeNumber(value: unknown, option: string, range?: { readonly min: number; readonly max: number }): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw usageError(`${option} must be a whole number`);
+  const inRange = range === undefined || (number >= range.min && number <= range.max);
+  if (!Number.isSafeInteger(number) || !inRange) {
+    throw usageError(range === undefined ? `${option} must be a whole number` : `${option} must be a whole number from ${range.min} to ${range.max}`);
+  }
   return number;
 }
 
-/** `-` for a secret argument means: read it from standard input (keeps it out of `ps` and shell history). */
+/** Standard input holds one secret: a second `-` would find it already read. */
+let standardInputTaken: string | undefined;
+
+/**
+ * `-` for a secret argument means: read it from standard input (keeps it out of `ps` and
+ * shell history). The secret is the first line, without its line ending; an empty input
+ * is a usage error, never an empty secret.
+ */
 export async function secretArgument(value: string, what: string): Promise<string> {
   if (value !== '-') return value;
-  const lines = createInterface({ input: process.stdin, terminal: false });
-  for await (const line of lines) {
-    lines.close();
-    return line.trim();
+  if (standardInputTaken !== undefined) {
+    throw usageError(`only one argument can be - (standard input): the ${standardInputTaken} already takes it, so give the ${what} another way`);
   }
-  throw usageError(`expected the ${what} on standard input`);
+  standardInputTaken = what;
+  const lines = createInterface({ input: process.stdin, terminal: false, crlfDelay: Infinity });
+  let first: string | undefined;
+  for await (const line of lines) {
+    first = line.replace(/\r$/, '');
+    break;
+  }
+  lines.close();
+  if (first === undefined || first === '') {
+    throw usageError(`- means: read the ${what} from standard input, and it held none (e.g. echo … | radgate …)`);
+  }
+  return first;
 }
 
 /** Asks on the terminal; resolves with the answer. */

@@ -12,17 +12,21 @@ import { testCommand } from './commands/test-login.js';
 import { tokenCommand } from './commands/token.js';
 import { userCommand } from './commands/user.js';
 import { serveCommand } from './commands/serve.js';
+import { protectDashes, restoreDashes, showDashes } from './dash-argument.js';
 import { ExitCode, exitCodeFor, usageError } from './exit.js';
 import { withGlobalOptions } from './global-options.js';
+import { stdoutClosed, watchOutputStreams } from './output.js';
 import { canonicalUserArgument } from './user-argument.js';
 
 /**
  * The `radgate` command. Each subcommand is its own module under commands/; this file
  * only wires them up and turns failures into a message and an exit code:
- * 0 success, 1 refused (bad config, unknown user, …), 2 wrong usage.
+ * 0 success, 1 refused (bad config, unknown user, …), 2 wrong usage, 141 when the reader
+ * of the output went away (`| head`), as for a tool ended by SIGPIPE.
  */
 async function main(argv: string[]): Promise<number> {
-  const cli = withGlobalOptions(yargs(argv))
+  watchOutputStreams();
+  const cli = withGlobalOptions(yargs(protectDashes(argv)))
     .scriptName('radgate')
     .usage('$0 <command> [options]\n\nRADIUS authentication gateway: PIN + tokencode, emergency codes, helpdesk authorization codes.')
     .command(serveCommand)
@@ -34,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     .command(codeCommand)
     .command(authcodeCommand)
     .command(testCommand)
+    .middleware(restoreDashes, true)
     .middleware(canonicalUserArgument)
     .demandCommand(1, 'name a command; see radgate --help')
     .strict()
@@ -43,14 +48,18 @@ async function main(argv: string[]): Promise<number> {
     .alias('help', 'h')
     .version()
     .wrap(Math.min(100, process.stdout.columns ?? 100))
+    // An option given twice takes its last value, as getopt does (not a list of both).
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .fail((message, error) => {
-      // yargs calls this for its own validation (message set) and for errors thrown by a
-      // command (error set); only the first kind is a usage error.
-      if (error !== undefined && error !== null) throw error;
-      throw usageError(`${message}\nRun radgate --help for usage.`);
+      // yargs calls this for its own validation and parsing (a message, and for some parsing
+      // errors a YError too) and for errors thrown by a command (that error); only the
+      // first kind is a usage error.
+      if (error !== undefined && error !== null && error.name !== 'YError') throw error;
+      throw usageError(`${showDashes(message ?? error?.message ?? 'wrong usage')}\nRun radgate --help for usage.`);
     });
   try {
     await cli.parseAsync();
+    if (stdoutClosed()) return ExitCode.OutputClosed;
     // A command may finish normally yet report a refusal (doctor's failed check, test's Reject).
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
   } catch (error) {
@@ -64,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
  * refuses to bind with what to check; anything else, which is a bug, with its stack.
  */
 function report(error: unknown): number {
+  // The reader of the output went away (`| head`): the operator has what they wanted.
+  if (error instanceof RadgateError && error.code === 'RADGATE_CLI_OUTPUT_CLOSED') return exitCodeFor(error.code);
   if (error instanceof RadgateError || error instanceof RadiusError) {
     process.stderr.write(`radgate: ${error.message}\n`);
     return exitCodeFor(error.code);

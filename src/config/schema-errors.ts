@@ -81,6 +81,30 @@ export function describeSchemaError(error: ErrorObject, data: unknown, sourceMap
   }
 }
 
+/**
+ * Which parts of the document the schema found nothing wrong with: the loader's own checks
+ * (addresses, secrets, URLs, lifetimes) still run there when the schema fails elsewhere, so
+ * the admin sees every problem of the file in one pass. A part is unsound when an error lies
+ * in it, or it lies in an erroneous part; a missing key or an unknown one taints only that
+ * key, not the mapping around it.
+ */
+export function soundParts(errors: readonly ErrorObject[]): (path: KeyPath) => boolean {
+  const tainted = errors.map((error) => {
+    const params = error.params as Record<string, unknown>;
+    const key = error.keyword === 'required' ? params['missingProperty'] : error.keyword === 'additionalProperties' ? params['additionalProperty'] : undefined;
+    return key === undefined ? error.instancePath : `${error.instancePath}/${escapePointer(String(key))}`;
+  });
+  return (path) => {
+    const pointer = path.map((segment) => `/${escapePointer(String(segment))}`).join('');
+    return !tainted.some((bad) => bad === pointer || bad.startsWith(`${pointer}/`) || pointer.startsWith(`${bad}/`) || bad === '');
+  };
+}
+
+/** RFC 6901 §3: `~` and `/` in a key are written `~0` and `~1` in a JSON Pointer. */
+function escapePointer(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
 function describeType(type: string): string {
   switch (type) {
     case 'integer':

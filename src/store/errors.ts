@@ -7,11 +7,3 @@ export class StoreUnavailableError extends RadgateError {
     super('RADGATE_STORE_UNAVAILABLE', message);
   }
 }
-
-/** `redis.url` (or RADGATE_REDIS_URL) is not a URL radgate can connect to. Never repeats a password. */
-export class RedisUrlError extends RadgateError {
-  override readonly name = 'RedisUrlError';
-  constructor(message: string) {
-    super('RADGATE_REDIS_URL_INVALID', message);
-  }
-}

@@ -1,41 +1,8 @@
-import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
-import { RedisUrlError } from './errors.js';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisTarget } from '../config/redis-url.js';
 
-/** A parsed `redis.url`: what kind of deployment, and where. */
-export type RedisTarget =
-  | { readonly kind: 'standalone'; readonly url: string }
-  | { readonly kind: 'unix'; readonly path: string }
-  | { readonly kind: 'sentinel'; readonly sentinels: { host: string; port: number }[]; readonly masterName: string; readonly password?: string; readonly db: number }
-  | { readonly kind: 'cluster'; readonly nodes: ClusterNode[]; readonly password?: string };
-
-function hostPorts(list: string, defaultPort: number): { host: string; port: number }[] {
-  return list.split(',').map((entry) => {
-    const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(entry.trim());
-    if (match === null) throw new RedisUrlError(`"${entry}" is not host:port`);
-    return { host: match[1] ?? match[2]!, port: match[3] === undefined ? defaultPort : Number(match[3]) };
-  });
-}
-
-/**
- * Accepts `redis://`/`rediss://` URLs, `unix:///path/redis.sock`,
- * `redis+sentinel://[:password@]host:26379,host:26379/mastername[/db]` and
- * `redis+cluster://[:password@]host:7000,host:7001`. Errors never repeat a password.
- */
-export function parseRedisUrl(text: string): RedisTarget {
-  if (text.startsWith('redis://') || text.startsWith('rediss://')) return { kind: 'standalone', url: text };
-  if (text.startsWith('unix://')) return { kind: 'unix', path: text.slice('unix://'.length) };
-  const match = /^redis\+(sentinel|cluster):\/\/(?:(?:[^:@/]*):([^@/]*)@)?([^/]+)(?:\/([^/]*))?(?:\/(\d+))?$/.exec(text);
-  if (match === null) {
-    throw new RedisUrlError('redis.url must start with redis://, rediss://, unix://, redis+sentinel:// or redis+cluster://');
-  }
-  const [, kind, password, hosts, masterName, db] = match;
-  const decodedPassword = password === undefined || password === '' ? undefined : decodeURIComponent(password);
-  if (kind === 'sentinel') {
-    if (masterName === undefined || masterName === '') throw new RedisUrlError('a redis+sentinel:// URL must name the master: redis+sentinel://host:26379/mymaster');
-    return { kind: 'sentinel', sentinels: hostPorts(hosts!, 26379), masterName, db: db === undefined ? 0 : Number(db), ...(decodedPassword === undefined ? {} : { password: decodedPassword }) };
-  }
-  return { kind: 'cluster', nodes: hostPorts(hosts!, 6379), ...(decodedPassword === undefined ? {} : { password: decodedPassword }) };
-}
+// The URL is parsed where the config is validated, so `config check` refuses what `serve` would.
+export { parseRedisUrl, type RedisTarget } from '../config/redis-url.js';
 
 export interface RedisConnectionOptions {
   /** Per-command timeout: below the NAS's timeout, so a slow store means no reply, not a late one. */

@@ -43,7 +43,8 @@ async function storedState(): Promise<string> {
   return [...dump.entries()].filter(([key]) => !key.startsWith('rg:req:')).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}\n${value}`).join('\n');
 }
 
-const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--config', configPath, '--operator', 'helpdesk-1'], { env: SECRET_ENV });
+/** The global options first: a test's own --operator comes last, and an option given twice takes its last value. */
+const cli = (...args: string[]): Promise<CliResult> => runCli(['--config', configPath, '--operator', 'helpdesk-1', ...args], { env: SECRET_ENV });
 
 async function login(user: string, password: string): Promise<number> {
   const result = await radclient(server, 'auth', `User-Name = "${user}", User-Password = "${password}", Message-Authenticator = 0x00\n`, TEST_SECRET);
@@ -98,8 +99,8 @@ test.serial('human output: the code once, grouped; the QR code and URI for a tok
 const refusals: [string, string[], RegExp, number][] = [
   ['a PIN outside the policy', ['user', 'set-pin', 'alice', '12'], /4 to 8/, 1],
   ['a PIN with letters', ['user', 'add', 'carol', '--pin', '12ab'], /digits only/, 1],
-  ['--lifetime 40d for an authorization code', ['code', 'issue', 'alice', '--kind', 'online-authcode', '--lifetime', '40d'], /1 to 31 days, or 1month/, 1],
-  ['--uses 0', ['code', 'issue', 'alice', '--kind', 'emergency-passcode', '--uses', '0'], /--uses must be/, 1],
+  ['--lifetime 40d for an authorization code', ['code', 'issue', 'alice', '--kind', 'online-authcode', '--lifetime', '40d'], /1 to 31 days, or 1month/, 2],
+  ['--uses 0', ['code', 'issue', 'alice', '--kind', 'emergency-passcode', '--uses', '0'], /--uses must be/, 2],
   ['--uses not a number', ['code', 'issue', 'alice', '--kind', 'emergency-passcode', '--uses', 'many'], /--uses must be a whole number/, 2],
   ['an unknown --kind', ['code', 'issue', 'alice', '--kind', 'golden-ticket'], /Invalid values:[\s\S]*kind/, 2],
   ['an unparseable date', ['code', 'issue', 'alice', '--kind', 'emergency-passcode', '--expires', 'next tuesday'], /is not a date/, 2],

@@ -81,7 +81,7 @@ test.serial('--expires YYYY-MM-DD is midnight in time_zone; an offset given is t
   t.is((JSON.parse(local.stdout) as { codes: { expires_at: string }[] }).codes[0]!.expires_at, new Date(midnight).toISOString());
   const offset = await cli('code', 'issue', 'emil', '--kind', 'emergency-passcode', '--expires', `${date}T15:00+05:30`, '--json');
   t.is((JSON.parse(offset.stdout) as { codes: { expires_at: string }[] }).codes[0]!.expires_at, new Date(`${date}T15:00:00+05:30`).toISOString());
-  const token = await cli('token', 'assign', 'emil', '--expires', date, '--json');
+  const token = await cli('token', 'assign', 'emil', '--replace', '--expires', date, '--json');
   t.is(token.exitCode, 0, token.stderr);
   t.is((JSON.parse((await cli('user', 'show', 'emil', '--json')).stdout) as { token: { expiresAt: string } }).token.expiresAt, new Date(midnight).toISOString());
   const refused = await cli('code', 'issue', 'emil', '--kind', 'emergency-passcode', '--expires', `${year}-02-30`);

@@ -687,3 +687,55 @@ test('redis.wait_replicas is refused with a cluster URL, naming the key and line
   t.is(error.line, 7);
   t.regex(error.message, /not supported with redis\+cluster/);
 });
+
+test('redis.url is parsed when the config is loaded, as the store parses it: a wrong scheme names the key and line', (t) => {
+  const error = fail(`${minimal}redis:\n  url: "http://user:hunter2@localhost:6379"\n`);
+  t.deepEqual(
+    error.issues.map((issue) => [issue.path, issue.line, issue.problem]),
+    [['redis.url', 6, 'must start with redis://, rediss://, unix://, redis+sentinel:// or redis+cluster://']],
+  );
+  t.false(error.message.includes('hunter2'));
+  t.regex(fail(`${minimal}redis:\n  url: "redis+sentinel://:pw@host:26379"\n`).message, /must name the master/);
+  t.regex(fail(`${minimal}redis:\n  url: "redis+cluster://:p%zz@host:7000"\n`).message, /has a % that does not start an escape/);
+  t.regex(fail(minimal, { env: { RADGATE_REDIS_URL: 'localhost' } }).message, /^radgate\.yaml: RADGATE_REDIS_URL: must start with redis:\/\/.*\(the variable replaces redis\.url\)$/);
+});
+
+test("a code kind's default lifetime must be one an issue accepts", (t) => {
+  const error = fail(`${minimal}codes:\n  online_authcode:\n    lifetime: 32d\n  emergency_tokencode:\n    lifetime: 0s\n`);
+  t.deepEqual(
+    error.issues.map((issue) => [issue.path, issue.line, issue.problem]),
+    [
+      ['codes.online_authcode.lifetime', 7, 'an authorization code is valid 1 to 31 days, or 1month'],
+      ['codes.emergency_tokencode.lifetime', 9, '"0s" is not a positive lifetime'],
+    ],
+  );
+  t.is(parse(`${minimal}codes:\n  online_authcode:\n    lifetime: 1month\n`).codes.onlineAuthcode.lifetime, '1month');
+});
+
+test("schema errors and the loader's own checks are reported together, in file order", (t) => {
+  const error = fail(`clients:\n  - name: vpn1\n    address: 10.0.0.1/24\n    secret: ${SECRET}\npolicy:\n  max_failures: 500\nchallenge:\n  validities: [2d, 32d]\n`);
+  t.deepEqual(
+    error.issues.map((issue) => [issue.path, issue.line]),
+    [
+      ['clients[0].address', 3],
+      ['policy.max_failures', 6],
+      ['challenge.validities[1]', 8],
+    ],
+  );
+});
+
+test('a part the schema refuses is not checked further, and no shape of it crashes the loader', (t) => {
+  // The client's name is wrong, so its address (host bits set) is not looked at.
+  t.deepEqual(
+    fail(`clients:\n  - name: bad name\n    address: 10.0.0.1/24\n    secret: ${SECRET}\n`).issues.map((issue) => issue.path),
+    ['clients[0].name'],
+  );
+  for (const section of ['redis', 'policy', 'codes', 'challenge', 'replies', 'listen', 'clients', 'dictionary_dir', 'keys']) {
+    for (const value of ['', ' 7', ' [1, 2]', ' "text"', '\n  - x']) {
+      const client = section === 'clients' ? '' : `clients:\n  - name: vpn1\n    address: 10.0.0.1/24\n    secret: ${SECRET}\n`;
+      const error = fail(`${client}${section}:${value}\n`);
+      t.true(error.issues.some((issue) => issue.path.startsWith(section)), `${section}:${value}`);
+      if (client !== '') t.true(error.issues.some((issue) => issue.path === 'clients[0].address'), `${section}:${value}: the sound parts are still checked`);
+    }
+  }
+});

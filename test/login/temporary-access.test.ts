@@ -34,7 +34,7 @@ async function codeListing(h: ChallengeHarness, user: string): Promise<{ codes: 
 async function expiredToken<T>(h: ChallengeHarness, user: string, before: () => Promise<T> = async () => undefined as T): Promise<T> {
   h.stack.clock.advance(-120_000);
   try {
-    await h.stack.admin.service.assignToken(user, { expiresAt: new Date(h.stack.clock.now + 60_000) }, OPERATOR);
+    await h.stack.admin.service.assignToken(user, { expiresAt: new Date(h.stack.clock.now + 60_000), replace: true }, OPERATOR);
     return await before();
   } finally {
     h.stack.clock.advance(120_000);
@@ -223,7 +223,7 @@ test('admin actions that change who may have temporary access end it at once: ch
   try {
     const actions: [string, (user: string) => Promise<unknown>][] = [
       ['user.set', (user) => h.stack.admin.service.setChallenge(user, false, OPERATOR)],
-      ['token.assign', (user) => h.stack.admin.service.assignToken(user, {}, OPERATOR)],
+      ['token.assign', (user) => h.stack.admin.service.assignToken(user, { replace: true }, OPERATOR)],
       ['token.lost', (user) => h.stack.admin.service.markTokenLost(user, OPERATOR)],
       ['token.unassign', (user) => h.stack.admin.service.unassignToken(user, OPERATOR)],
       ['user.disable', (user) => h.stack.admin.service.disableUser(user, OPERATOR)],

@@ -103,7 +103,7 @@ test('every admin change reaches a gateway holding a copy, on the very next logi
   await stack.admin.service.markTokenLost(user, OPERATOR);
   t.is((await gateway.login(user, `7777${totpAt(uri, stack.clock.now, -1)}`)).reason, 'lost-token');
 
-  const { uri: newUri } = await stack.admin.service.assignToken(user, {}, OPERATOR);
+  const { uri: newUri } = await stack.admin.service.assignToken(user, { replace: true }, OPERATOR);
   t.is((await gateway.login(user, `7777${totpAt(uri, stack.clock.now, 0)}`)).reason, 'bad-code', "the old token's codes are refused");
   const fresh = await gateway.login(user, `7777${totpAt(newUri, stack.clock.now, -1)}`);
   t.true(fresh.accepted, fresh.reason);

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { groupCode } from '../../credentials/codes/alphabet.js';
+import { offlineValidityProblem } from '../../credentials/codes/lifetime-bounds.js';
 import { canonicalRequestCode, canonicalValidity } from '../../credentials/offline-authcode.js';
 import { canonicalUserName, userNameProblem } from '../../credentials/user-name.js';
 import { actorOf, withService } from '../context.js';
@@ -28,16 +29,20 @@ const respond: CommandModule<GlobalOptions, RespondArgs> = {
       .option('validity', { type: 'string', default: '1d', describe: 'How long the access lasts: one of challenge.validities (e.g. 1d, 7d, 1month)' })
       .example('$0 authcode respond alice 7KAC-3EWX --validity 3d --reason INC-4711', "answer alice's request code") as never,
   handler: async (argv) => {
+    // The command line first: a name, request code or validity of the wrong form is a usage error.
     const problem = userNameProblem(argv.user);
     if (problem !== undefined) throw usageError(problem);
     if (canonicalRequestCode(argv.requestCode) === undefined) {
       throw usageError('a request code is 8 characters of Z3467ACEFHJKRWXY (hyphens and case do not matter); ask the user to read it again');
     }
+    let validity: string;
     try {
-      canonicalValidity(argv.validity);
+      validity = canonicalValidity(argv.validity);
     } catch {
-      throw usageError(`--validity "${argv.validity}" is not a lifetime such as 1d or 1month`);
+      throw usageError(`--validity ${JSON.stringify(argv.validity.slice(0, 40))} is not a lifetime such as 1d or 1month`);
     }
+    const outOfRange = offlineValidityProblem(validity);
+    if (outOfRange !== undefined) throw usageError(`--validity ${outOfRange}`);
     const actor = actorOf(argv);
     const { user, answer } = await withService(argv, async (service, _admin, config) => {
       const canonical = canonicalUserName(argv.user, config.policy);

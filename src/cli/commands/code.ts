@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
+import { issueRequestProblem, type IssueRequest } from '../../admin/code-issuing.js';
 import { groupCode } from '../../credentials/codes/alphabet.js';
+import { canonicalRequestCode } from '../../credentials/offline-authcode.js';
 import type { RevokeRequest } from '../../admin/credential-service.js';
 import type { ChallengeAccessView, CodeView, IssuedCode, TemporaryAccessView } from '../../admin/views.js';
 import type { CodeKind } from '../../credentials/records.js';
@@ -46,20 +48,18 @@ const issue: CommandModule<GlobalOptions, IssueArgs> = {
     const uses = wholeNumber(argv.uses, '--uses');
     const count = wholeNumber(argv.count, '--count');
     const expiresAt = argv.expires === undefined ? undefined : parseDate(argv.expires, '--expires', cliTimeZone(argv));
+    const request: IssueRequest = {
+      kind: argv.kind,
+      ...(argv.lifetime === undefined ? {} : { lifetime: argv.lifetime }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+      ...(uses === undefined ? {} : { uses }),
+      ...(count === undefined ? {} : { count }),
+    };
+    // What the command line alone gets wrong is a usage error, found before Redis is opened.
+    const problem = issueRequestProblem(request);
+    if (problem !== undefined) throw usageError(problem.startsWith('--') || argv.lifetime === undefined ? problem : `--lifetime ${argv.lifetime}: ${problem}`);
     const actor = actorOf(argv);
-    const codes = await withService(argv, (service) =>
-      service.issueCodes(
-        argv.user,
-        {
-          kind: argv.kind,
-          ...(argv.lifetime === undefined ? {} : { lifetime: argv.lifetime }),
-          ...(expiresAt === undefined ? {} : { expiresAt }),
-          ...(uses === undefined ? {} : { uses }),
-          ...(count === undefined ? {} : { count }),
-        },
-        actor,
-      ),
-    );
+    const codes = await withService(argv, (service) => service.issueCodes(argv.user, request, actor));
     print(
       argv,
       { codes: codes.map((code) => ({ id: code.id, code: code.code, kind: code.kind, expires_at: code.expiresAt, max_uses: code.maxUses })) },
@@ -130,6 +130,9 @@ const list: CommandModule<GlobalOptions, UserArgs> = {
   },
 };
 
+/** The ids `code issue` gives (5 random bytes in hex) and the gateway gives a bypass (10 hex digits of a SHA-1). */
+const CODE_ID = /^[0-9a-f]{10}$/;
+
 interface RevokeArgs extends UserArgs {
   readonly id: string | undefined;
   readonly last: boolean;
@@ -157,6 +160,10 @@ const revoke: CommandModule<GlobalOptions, RevokeArgs> = {
     const chosen = [argv.id !== undefined, argv.last, argv.all, argv.request !== undefined].filter(Boolean).length;
     if (chosen !== 1) throw usageError('name exactly one of --id ID, --last, --all or --request CODE');
     if (argv.kind !== undefined && !argv.last) throw usageError('--kind goes with --last');
+    if (argv.id !== undefined && !CODE_ID.test(argv.id)) throw usageError(`--id ${JSON.stringify(argv.id.slice(0, 40))} is not a code id: 10 hexadecimal characters, as code list shows them`);
+    if (argv.request !== undefined && canonicalRequestCode(argv.request) === undefined) {
+      throw usageError('--request: a request code is 8 characters of Z3467ACEFHJKRWXY (hyphens and case do not matter)');
+    }
     const actor = actorOf(argv);
     if (argv.request !== undefined) {
       const request = argv.request;

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { createKeyFile } from '../../keys/key-file.js';
 import { loadCliConfig } from '../context.js';
+import { usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { print } from '../output.js';
 
@@ -11,6 +12,7 @@ interface KeysInitOptions extends GlobalOptions {
 
 /** Where the key goes: --file, then RADGATE_KEY_FILE, then keys.file from the config. */
 function keyFilePath(argv: KeysInitOptions): string {
+  if (argv.file === '') throw usageError('--file must name a file');
   if (argv.file !== undefined) return argv.file;
   const fromEnv = process.env.RADGATE_KEY_FILE;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;

@@ -57,6 +57,28 @@ function defaultSecret(config: RadgateConfig | undefined, host: string): Buffer 
   return client.secret;
 }
 
+/** Three tries of this long each stay within what a person waits for at a prompt. */
+const MAX_TIMEOUT_SECONDS = 60;
+
+/** --server, where a typo is a usage error rather than a stack trace. */
+function serverOption(text: string): { host: string; port: number } {
+  try {
+    return parseServer(text);
+  } catch (error) {
+    throw usageError(`--server ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * --state is the State of an Access-Challenge as `--json` printed it: hex, 1 to 253 octets
+ * (RFC 2865 §5.24, §5: an attribute carries at most 253). Buffer.from would silently drop
+ * whatever follows a character that is not hex.
+ */
+function stateOption(text: string): Buffer {
+  if (!/^(?:[0-9a-fA-F]{2}){1,253}$/.test(text)) throw usageError('--state must be the hex State printed by radgate test --json (an even number of 0-9a-f, at most 506)');
+  return Buffer.from(text, 'hex');
+}
+
 const testCommand: CommandModule<GlobalOptions, TestArgs> = {
   command: 'test <user> <password>',
   describe: 'Send a real Access-Request (like radtest), verify the reply and print it; answers an Access-Challenge',
@@ -71,10 +93,13 @@ const testCommand: CommandModule<GlobalOptions, TestArgs> = {
       .example('$0 test alice 1234-7KAC3EWX', "check alice's emergency tokencode against the local gateway")
       .example('$0 test alice 1234 --json', 'a PIN alone: prints the challenge text and State') as never,
   handler: async (argv) => {
+    const state = argv.state === undefined ? undefined : stateOption(argv.state);
+    if (!(argv.timeout > 0 && argv.timeout <= MAX_TIMEOUT_SECONDS)) throw usageError(`--timeout must be more than 0 and at most ${MAX_TIMEOUT_SECONDS} seconds`);
     const config = tryConfig(argv);
-    const { host, port } = parseServer(argv.server ?? defaultServer(config));
+    const { host, port } = serverOption(argv.server ?? defaultServer(config));
     const password = await secretArgument(String(argv.password), 'password');
     const secret = argv.secret === undefined ? defaultSecret(config, host) : Buffer.from(await secretArgument(argv.secret, 'secret'));
+    if (secret.length === 0) throw usageError('--secret must not be empty');
     const dictionary = config?.dictionary ?? loadDictionary(defaultDictionaryDir());
     const client = await RadiusClient.open({ host, port, secret, retransmitMs: argv.timeout * 1000, transmissions: 3, quarantineMs: 0 }).catch((error: unknown) => {
       throw new RadgateError('RADGATE_CLI_NO_REPLY', error instanceof Error ? error.message : String(error));
@@ -93,7 +118,7 @@ const testCommand: CommandModule<GlobalOptions, TestArgs> = {
       };
     };
     try {
-      let result = await send(password, argv.state === undefined ? undefined : Buffer.from(argv.state, 'hex'));
+      let result = await send(password, state);
       // Interactive: answer each challenge at the prompt, as a VPN client would.
       while (result.code === packetCodeName(PacketCode.AccessChallenge) && !argv.json && process.stdin.isTTY === true) {
         const answer = await prompt(`${result.replyMessage ?? 'Challenge'}\n> `);

@@ -4,7 +4,7 @@ import { actorOf, cliTimeZone, withService } from '../context.js';
 import { refusal, usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { prompt, secretArgument } from '../input.js';
-import { humanDate, print, Progress, table } from '../output.js';
+import { humanDate, print, Progress, table, writeOut } from '../output.js';
 
 type UserArgs = GlobalOptions & { user: string };
 
@@ -49,8 +49,8 @@ const add: CommandModule<GlobalOptions, UserArgs & { pin: string | undefined }> 
       .option('pin', { type: 'string', requiresArg: true, describe: 'The PIN; "-" reads it from standard input' })
       .example('$0 user add alice --pin - --reason INC-1234', 'add alice, reading the PIN from stdin') as never,
   handler: async (argv) => {
-    const pin = argv.pin === undefined ? undefined : await secretArgument(argv.pin, 'PIN');
     const actor = actorOf(argv);
+    const pin = argv.pin === undefined ? undefined : await secretArgument(argv.pin, 'PIN');
     const user = await withService(argv, (service) => service.addUser(argv.user, pin, actor));
     print(argv, user, (view) => [`added ${view.name}${view.pinSet ? ' with a PIN' : ' (no PIN yet: radgate user set-pin)'}`]);
   },
@@ -66,29 +66,41 @@ const show: CommandModule<GlobalOptions, UserArgs> = {
   },
 };
 
+const LIST_HEADER = ['USER', 'STATUS', 'PIN', 'TOKEN', 'CODES'] as const;
+
+function listRow(user: UserView): string[] {
+  const token = user.token === undefined ? '-' : `${user.token.type} ${user.token.serial} ${user.token.state}`;
+  return [user.name, user.locked ? 'locked' : user.status, user.pinSet ? 'set' : '-', token, String(user.activeCodes)];
+}
+
+/**
+ * `--json` streams one object per line, as fast as its reader takes them. The table is for a
+ * person and is printed once every user is read, so that its columns line up: a column's
+ * width is only known from its widest cell.
+ */
 const list: CommandModule<GlobalOptions, GlobalOptions> = {
   command: 'list',
-  describe: 'List users (streams; --json prints one JSON object per line)',
+  describe: 'List users (--json streams one JSON object per line; the table comes once all are read)',
   builder: (yargs) => yargs.example('$0 user list --json | jq -r .name', 'every user name'),
   handler: async (argv) => {
+    const rows: string[][] = [];
     await withService(argv, async (service) => {
       const total = await service.countUsers();
       const progress = new Progress();
       let count = 0;
-      if (!argv.json) process.stdout.write(`${table(['USER', 'STATUS', 'PIN', 'TOKEN', 'CODES'], [])[0]}\n`);
-      for await (const user of service.listUsers()) {
-        count++;
-        progress.update(`listed ${count} of ${total} users`);
-        const token = user.token === undefined ? '-' : `${user.token.type} ${user.token.serial} ${user.token.state}`;
-        process.stdout.write(
-          argv.json
-            ? `${JSON.stringify(user)}\n`
-            : `${[user.name, user.locked ? 'locked' : user.status, user.pinSet ? 'set' : '-', token, String(user.activeCodes)].join('  ')}\n`,
-        );
+      try {
+        for await (const user of service.listUsers()) {
+          progress.update(`listed ${++count} of ${total} users`);
+          if (argv.json) await writeOut(`${JSON.stringify(user)}\n`);
+          else rows.push(listRow(user));
+        }
+      } finally {
+        progress.done();
       }
-      progress.done();
-      if (!argv.json) process.stderr.write(`${count} user${count === 1 ? '' : 's'}\n`);
     });
+    if (argv.json) return;
+    await writeOut(`${table(LIST_HEADER, rows).join('\n')}\n`);
+    process.stderr.write(`${rows.length} user${rows.length === 1 ? '' : 's'}\n`);
   },
 };
 
@@ -101,8 +113,8 @@ const setPin: CommandModule<GlobalOptions, UserArgs & { pin: string }> = {
       .positional('pin', { type: 'string', demandOption: true, describe: 'The new PIN, or - to read it from stdin' })
       .example('echo 482913 | $0 user set-pin alice -', 'set a PIN without it showing in ps or history') as never,
   handler: async (argv) => {
-    const pin = await secretArgument(String(argv.pin), 'PIN');
     const actor = actorOf(argv);
+    const pin = await secretArgument(String(argv.pin), 'PIN');
     await withService(argv, (service) => service.setPin(argv.user, pin, actor));
     print(argv, { user: argv.user, ok: true }, () => [`PIN set for ${argv.user}`]);
   },
