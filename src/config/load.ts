@@ -88,7 +88,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     replyCache: { ttlSeconds: raw.reply_cache.ttl_seconds, maxEntries: raw.reply_cache.max_entries },
     userCache: { maxUsers: raw.user_cache.max_users },
     requestTimeoutMs: raw.request_timeout_ms,
-    log: { level: raw.log.level },
+    log: { level: raw.log.level, format: raw.log.format },
     redis: {
       url: redisUrl,
       commandTimeoutMs: raw.redis.command_timeout_ms,

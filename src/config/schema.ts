@@ -15,6 +15,7 @@
  */
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 export const listenSchema = {
   type: 'array',
@@ -84,6 +85,7 @@ export const logSchema = {
   default: {},
   properties: {
     level: { enum: LOG_LEVELS, default: 'info' },
+    format: { enum: LOG_FORMATS, default: 'auto' },
   },
 } as const;
 
@@ -288,7 +290,7 @@ export interface RawConfig {
   reply_cache: { ttl_seconds: number; max_entries: number };
   user_cache: { max_users: number };
   request_timeout_ms: number;
-  log: { level: (typeof LOG_LEVELS)[number] };
+  log: { level: (typeof LOG_LEVELS)[number]; format: (typeof LOG_FORMATS)[number] };
   redis: { url?: string; command_timeout_ms: number; key_prefix: string; embedded: { data_dir: string }; wait_replicas: number };
   keys: { file: string; previous_files: string[]; create_if_missing: boolean };
   policy: {

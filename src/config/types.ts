@@ -43,6 +43,8 @@ export interface ReplyCacheConfig {
 
 export interface LogConfig {
   readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `auto`: pretty lines on a terminal, JSON lines otherwise (for collectors). */
+  readonly format: 'auto' | 'json' | 'pretty';
 }
 
 export interface RedisConfig {

@@ -53,7 +53,7 @@ test('a minimal file gets every default', (t) => {
   ]);
   t.deepEqual(config.replyCache, { ttlSeconds: 10, maxEntries: 100000 });
   t.is(config.requestTimeoutMs, 3000);
-  t.deepEqual(config.log, { level: 'info' });
+  t.deepEqual(config.log, { level: 'info', format: 'auto' });
   t.true(isAbsolute(config.dictionaryDir));
   t.is(config.dictionaryDir, join(repoRoot, 'dictionaries'));
   const [client] = config.clients;

@@ -23,6 +23,8 @@ export interface TestConfigOptions {
   readonly workers?: number | 'auto';
   /** The config's log level (what a `serve` subprocess logs; in-process gateways log to the test's logger). */
   readonly logLevel?: string;
+  /** `log.format` (default: left out, so `auto`: JSON lines through a pipe). */
+  readonly logFormat?: 'auto' | 'json' | 'pretty';
   readonly requestTimeoutMs?: number;
   /** The listen address (default "127.0.0.1:0": a free port, which `serve` logs). */
   readonly listen?: string;
@@ -66,7 +68,7 @@ ${options.redis ?? `  command_timeout_ms: ${TEST_COMMAND_TIMEOUT_MS}\n`}keys:
   file: ${keyFile}
 log:
   level: ${options.logLevel ?? 'info'}
-policy:
+${options.logFormat === undefined ? '' : `  format: ${options.logFormat}\n`}policy:
 ${options.policy ?? DEFAULT_POLICY}${options.extra ?? ''}`;
   const path = join(directory, name);
   writeFileSync(path, text);
