@@ -42,6 +42,7 @@ export const ERROR_CODES = [
   'RADGATE_ADMIN_REQUEST_NOT_PENDING',
   // The service (serve/).
   'RADGATE_SERVE_WORKER_FAILED',
+  'RADGATE_SERVE_OPS_LISTEN_FAILED',
   // The command line (cli/).
   'RADGATE_CLI_USAGE',
   'RADGATE_CLI_NO_CONFIG',

@@ -18,8 +18,11 @@ import { ListenError, parseListen } from './listen.js';
 import { formatKeyPath, type KeyPath, type SourceMap } from './locate.js';
 import { parseRedisUrl, RedisUrlError } from './redis-url.js';
 import type { RawClient, RawConfig, RawReplyAttribute } from './schema.js';
-import { resolveSecret } from './secrets.js';
-import type { ClientConfig, ListenAddress } from './types.js';
+import { readSecretFile, resolveSecret } from './secrets.js';
+import type { ClientConfig, ListenAddress, OpsConfig } from './types.js';
+
+/** The ops listener's port when `ops.listen` names only an address. */
+export const DEFAULT_OPS_PORT = 9812;
 
 /**
  * The `dictionaries/` folder shipped with radgate. This file compiles to
@@ -130,6 +133,51 @@ export class Resolver {
       });
     });
     return out;
+  }
+
+  /**
+   * The ops listener: one TCP address (or `off`), and the credentials its auth needs, read
+   * from a file so they stay out of the YAML and of `ps`.
+   */
+  ops(raw: RawConfig['ops'] | undefined, baseDir: string): OpsConfig | undefined {
+    if (raw === undefined || !this.sound(['ops'])) return undefined;
+    let listen: ListenAddress | undefined;
+    if (raw.listen !== null && raw.listen !== 'off') {
+      try {
+        const addresses = parseListen(raw.listen);
+        if (addresses.length !== 1) throw new ListenError(`${JSON.stringify(raw.listen)} names two listeners; give one address, e.g. "127.0.0.1:${DEFAULT_OPS_PORT}"`);
+        const [address] = addresses as [ListenAddress];
+        // parseListen's default port is RADIUS's; an address alone here means the ops port.
+        listen = /\]?:\d+$/.test(raw.listen) ? address : { ...address, port: DEFAULT_OPS_PORT };
+      } catch (error) {
+        if (!(error instanceof ListenError)) throw error;
+        this.report('RADGATE_CONFIG_INVALID', ['ops', 'listen'], `${error.message}, or off`);
+      }
+    }
+    if (raw.auth === 'none') {
+      if (raw.credentials_file !== undefined) this.report('RADGATE_CONFIG_INVALID', ['ops', 'credentials_file'], 'is only read with auth: basic or bearer');
+      return { listen, auth: 'none', credentials: undefined };
+    }
+    if (raw.credentials_file === undefined) {
+      this.report('RADGATE_CONFIG_INVALID', ['ops', 'auth'], `${raw.auth} needs credentials_file (${raw.auth === 'basic' ? 'one line "user:password"' : 'the token'})`);
+      return undefined;
+    }
+    const path = resolve(baseDir, raw.credentials_file);
+    const credentials = readSecretFile(path);
+    if (typeof credentials === 'string') {
+      this.report('RADGATE_CONFIG_SECRET', ['ops', 'credentials_file'], `cannot read ${path}: ${credentials}`);
+      return undefined;
+    }
+    // RFC 7617 §2: the user-id of basic auth cannot contain a colon, so the first one splits.
+    if (raw.auth === 'basic' && credentials.indexOf(0x3a) < 1) {
+      this.report('RADGATE_CONFIG_SECRET', ['ops', 'credentials_file'], `${path} must hold one line "user:password"`);
+      return undefined;
+    }
+    if (credentials.length === 0) {
+      this.report('RADGATE_CONFIG_SECRET', ['ops', 'credentials_file'], `${path} is empty`);
+      return undefined;
+    }
+    return { listen, auth: raw.auth, credentials };
   }
 
   dictionaryDir(configured: string | undefined, baseDir: string): string | undefined {

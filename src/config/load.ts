@@ -75,8 +75,9 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
   resolver.pinLengths(raw.policy);
   resolver.validities(raw.challenge);
   const timeZone = resolver.timeZone(raw.time_zone);
+  const ops = resolver.ops(raw.ops, baseDir);
   const issues = [...schemaErrors.map((error) => describeSchemaError(error, data, sourceMap)), ...resolver.issues];
-  if (issues.length > 0 || dictionary === undefined || replies === undefined) throw new ConfigError(source, inFileOrder(issues));
+  if (issues.length > 0 || dictionary === undefined || replies === undefined || ops === undefined) throw new ConfigError(source, inFileOrder(issues));
 
   const { policy, challenge } = raw;
   return deepFreeze({
@@ -138,6 +139,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     },
     timeZone,
     workers: raw.workers === 'auto' ? availableParallelism() : raw.workers,
+    ops,
   } satisfies RadgateConfig);
 }
 

@@ -243,6 +243,23 @@ export const repliesSchema = {
   },
 } as const;
 
+/**
+ * The operations HTTP listener (/metrics, /health, /ready). Loopback by default: it is for
+ * the local Prometheus and the service manager, never for the NAS-facing interfaces.
+ */
+export const opsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    // "IP:PORT" or "[IPv6]:PORT"; `off` (or null) turns the listener off.
+    listen: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'null' }], default: '127.0.0.1:9812' },
+    auth: { enum: ['none', 'basic', 'bearer'], default: 'none' },
+    // basic: one line "user:password"; bearer: the token. Read like a client's secret_file.
+    credentials_file: { type: 'string', minLength: 1 },
+  },
+} as const;
+
 export const tokensSchema = {
   type: 'object',
   additionalProperties: false,
@@ -271,6 +288,7 @@ export const configSchema = {
     tokens: tokensSchema,
     replies: repliesSchema,
     challenge: challengeSchema,
+    ops: opsSchema,
     // An IANA name, checked by the loader against Node's ICU data. No schema default: the
     // host's zone, read when the file is loaded.
     time_zone: { type: 'string', minLength: 1 },
@@ -308,6 +326,7 @@ export interface RawConfig {
   time_zone?: string;
   workers: 'auto' | number;
   challenge: { enabled: boolean; pending_seconds: number; prompt: string; validities: string[]; temporary_bypass: boolean };
+  ops: { listen: string | null; auth: 'none' | 'basic' | 'bearer'; credentials_file?: string };
   codes: Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawCodeKind>;
   tokens: { issuer: string };
   replies: Record<'token' | 'emergency' | 'reject', RawReplyAttribute[]> &

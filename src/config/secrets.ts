@@ -110,6 +110,15 @@ function readSecret(
   }
 }
 
+/**
+ * A secret file's bytes without its one trailing newline, or a short reason (an errno code)
+ * it could not be used: for client secrets and the ops listener's credentials alike.
+ */
+export function readSecretFile(path: string): Buffer | string {
+  const contents = readSmallFile(path);
+  return typeof contents === 'string' ? contents : stripOneNewline(contents);
+}
+
 /** The file's bytes, or a short reason (an errno code) it could not be used. */
 function readSmallFile(path: string): Buffer | string {
   let fd: number;

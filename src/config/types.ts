@@ -147,6 +147,15 @@ export interface RepliesConfig {
   readonly reject: readonly ReplyAttribute[];
 }
 
+/** The operations HTTP listener: /metrics, /health, /ready (README "Operations"). */
+export interface OpsConfig {
+  /** Where it listens; undefined when `ops.listen` is `off`. */
+  readonly listen: ListenAddress | undefined;
+  readonly auth: 'none' | 'basic' | 'bearer';
+  /** basic: the bytes of "user:password"; bearer: the token. Never logged; undefined for `none`. */
+  readonly credentials: Buffer | undefined;
+}
+
 export interface RadgateConfig {
   /** Absolute path of the file this came from, or a label such as "<inline>". */
   readonly source: string;
@@ -178,4 +187,5 @@ export interface RadgateConfig {
   readonly timeZone: string;
   /** Gateway processes sharing the listeners (Node cluster); `auto` in the file means one per core. */
   readonly workers: number;
+  readonly ops: OpsConfig;
 }

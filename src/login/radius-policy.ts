@@ -5,6 +5,7 @@ import { AttributeType } from '../protocol/codes.js';
 import { findAttribute } from '../protocol/packet.js';
 import type { ReplyAttribute } from '../protocol/reply-attribute.js';
 import type { StoreConnection } from '../store/connection.js';
+import { loginAlert, type LoginAlertEvent } from '../observability/events.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import type { AccessRequest, Answer, RequestHandler } from '../transport/request-handler.js';
 import type { LoginLog, LoginLogEntry } from './login-log.js';
@@ -57,8 +58,8 @@ export class RadiusPolicy implements RequestHandler {
     this.options.connection.releaseWrites();
   }
 
-  private reject(): Answer {
-    return { action: 'reject', attributes: this.options.profiles.reject, delayMs: this.options.policy.rejectDelayMs };
+  private reject(reason: string): Answer {
+    return { action: 'reject', attributes: this.options.profiles.reject, delayMs: this.options.policy.rejectDelayMs, reason };
   }
 
   async handleAccessRequest(request: AccessRequest): Promise<Answer> {
@@ -85,7 +86,7 @@ export class RadiusPolicy implements RequestHandler {
       // CHAP, MS-CHAP and EAP cannot carry a tokencode we can check: reject cleanly.
       const reason = request.userName === undefined || request.userName === '' ? 'no-user-name' : 'no-pap-password';
       record('reject', { user: request.userName, reason });
-      return this.reject();
+      return this.reject(reason);
     }
     const user = canonicalUserName(request.userName, policy);
     const fingerprint = `${request.client.name}:${request.packet.identifier}:${request.packet.authenticator.toString('hex')}`;
@@ -97,17 +98,22 @@ export class RadiusPolicy implements RequestHandler {
         client: request.client.name,
         state: findAttribute(request.packet, AttributeType.State),
       });
-      if (lostTokenUsed) log.lostTokenAlert(user, request.client.name, request.source.address);
+      if (lostTokenUsed) {
+        log.lostTokenAlert(user, request.client.name, request.source.address);
+        if (loginAlert.hasSubscribers) loginAlert.publish({ kind: 'lost-token' } satisfies LoginAlertEvent);
+      }
       if (outcome.result === 'accept') {
         record('accept', { user, method: outcome.method, codeId: outcome.codeId, replayed });
-        return { action: 'accept', attributes: profiles.forMethod(outcome.method) };
+        return { action: 'accept', attributes: profiles.forMethod(outcome.method), method: outcome.method };
       }
       if (outcome.result === 'challenge') {
         record('challenge', { user, method: 'offline-authcode', replayed });
-        return { action: 'challenge', attributes: profiles.challenge(outcome.requestCode, outcome.state) };
+        return { action: 'challenge', attributes: profiles.challenge(outcome.requestCode, outcome.state), method: 'offline-authcode' };
       }
       record('reject', { user, reason: outcome.lockedNow ? `${outcome.reason}; now locked` : outcome.reason, replayed });
-      return this.reject();
+      // A replayed decision locked nobody now: its first answer was counted.
+      if (outcome.lockedNow && !replayed && loginAlert.hasSubscribers) loginAlert.publish({ kind: 'lockout' } satisfies LoginAlertEvent);
+      return this.reject(outcome.reason);
     } catch (error) {
       if (error instanceof RecordChangedError) {
         // Redis is fine; the record moved under this login. Silence: the retransmission retries.
@@ -117,7 +123,7 @@ export class RadiusPolicy implements RequestHandler {
       if (!(error instanceof StoreUnavailableError)) throw error;
       // Never Accept without the store. By default say nothing, so the NAS fails over.
       record('dropped', { user, reason: 'store-unavailable' });
-      return policy.onStoreFailure === 'reject' ? this.reject() : { action: 'drop', reason: 'store-unavailable' };
+      return policy.onStoreFailure === 'reject' ? this.reject('store-unavailable') : { action: 'drop', reason: 'store-unavailable' };
     }
   }
 }

@@ -37,6 +37,19 @@ export class UserCopies {
     return this.entries.has(user);
   }
 
+  /**
+   * Request codes still pending in the copies (for the metrics, at scrape time: one pass
+   * over the copies, nothing asked of Redis). A copy shows what this gateway last read or
+   * decided, so a challenge answered through another instance may still be counted.
+   */
+  pendingChallenges(nowMs: number): number {
+    let pending = 0;
+    for (const { challenges } of this.entries.values()) {
+      for (const request of challenges.requests) if (request.expiresAt > nowMs) pending++;
+    }
+    return pending;
+  }
+
   /** The snapshot to resolve a login against: the copy, else a guess (see the class comment). */
   guess(user: string): UserSnapshot {
     // One Map lookup, hit or miss: a known name and an unknown one cost the same here.

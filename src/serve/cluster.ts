@@ -1,9 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
+import { ClusterRegistry } from '@prometheus-io/client';
 import type { Logger } from 'pino';
 import type { RadgateConfig } from '../config/types.js';
 import { RadgateError } from '../errors.js';
 import { startGateway, type GatewayOptions } from './gateway.js';
+import { observeGateway, processRegistry } from './ops-endpoint.js';
 import { shutdownSignal } from './signals.js';
+import { WorkerHealth, type HealthMessage } from './worker-health.js';
 
 export interface ListeningAddress {
   readonly address: string;
@@ -15,6 +18,8 @@ export interface ListeningAddress {
 interface ReadyMessage {
   readonly type: 'radgate-ready';
   readonly addresses: readonly ListeningAddress[];
+  /** Whether the worker reaches Redis now (later changes follow as HealthMessages). */
+  readonly healthy: boolean;
 }
 
 function isReady(message: unknown): message is ReadyMessage {
@@ -32,15 +37,25 @@ function isReady(message: unknown): message is ReadyMessage {
  */
 export async function runWorker(config: RadgateConfig, logger: Logger, options: GatewayOptions): Promise<void> {
   const gateway = await startGateway(config, logger.child({ worker: cluster.worker?.id }), options);
-  process.send?.({ type: 'radgate-ready', addresses: gateway.server.addresses() } satisfies ReadyMessage);
+  // The primary's /metrics asks each worker for its registry over IPC and merges them
+  // (the client library's ClusterRegistry, prom-client's AggregatorRegistry renamed).
+  const registry = processRegistry();
+  const metrics = observeGateway(registry, gateway);
+  ClusterRegistry.setRegistries(registry);
+  new ClusterRegistry();
+  gateway.store.connection.onHealthChange((healthy) => process.send?.({ type: 'radgate-health', healthy } satisfies HealthMessage));
+  process.send?.({ type: 'radgate-ready', addresses: gateway.server.addresses(), healthy: gateway.store.isHealthy() } satisfies ReadyMessage);
   await shutdownSignal();
   await gateway.stop();
+  metrics.close();
   // The IPC channel to the primary would keep the event loop alive.
   process.disconnect?.();
 }
 
 export interface ClusterHandle {
   readonly addresses: ReadyMessage['addresses'];
+  /** Undefined while every worker runs and reaches Redis, else why not (/ready). */
+  notReady(): string | undefined;
   /** Resolves when every worker has stopped (after SIGTERM to each). */
   stop(): Promise<void>;
 }
@@ -51,6 +66,7 @@ export interface ClusterHandle {
  */
 export async function startWorkers(count: number, logger: Logger): Promise<ClusterHandle> {
   let stopping = false;
+  const health = new WorkerHealth(count);
   const fork = (): Promise<{ worker: Worker; message: ReadyMessage }> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork();
@@ -59,6 +75,7 @@ export async function startWorkers(count: number, logger: Logger): Promise<Clust
       worker.on('message', (message: unknown) => {
         if (!isReady(message)) return;
         worker.off('exit', onExit);
+        health.started(worker, message.healthy);
         worker.once('exit', (code, signal) => {
           if (stopping) return;
           logger.error({ worker: worker.id, code, signal }, 'a gateway worker died; starting a replacement');
@@ -88,5 +105,5 @@ export async function startWorkers(count: number, logger: Logger): Promise<Clust
     await stop();
     throw failed.reason;
   }
-  return { addresses: (started[0] as PromiseFulfilledResult<{ message: ReadyMessage }>).value.message.addresses, stop };
+  return { addresses: (started[0] as PromiseFulfilledResult<{ message: ReadyMessage }>).value.message.addresses, notReady: () => health.notReady(), stop };
 }

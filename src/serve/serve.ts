@@ -1,10 +1,12 @@
 import cluster from 'node:cluster';
+import { ClusterRegistry } from '@prometheus-io/client';
 import type { Logger } from 'pino';
 import type { RadgateConfig } from '../config/types.js';
 import { createKeyFileIfMissing, loadKeyring } from '../keys/load-keyring.js';
 import { runWorker, startWorkers, type ListeningAddress } from './cluster.js';
 import { startGateway } from './gateway.js';
 import { openStore, type OpenedStore } from './open-store.js';
+import { bind, OneProcessOps, processRegistry } from './ops-endpoint.js';
 import { shutdownSignal } from './signals.js';
 
 /** How long `serve` waits for Redis at start before giving up with a message. */
@@ -27,17 +29,24 @@ export async function serve(config: RadgateConfig, logger: Logger, options: Serv
 }
 
 async function serveInOneProcess(config: RadgateConfig, logger: Logger, options: ServeOptions): Promise<void> {
-  const gateway = await startGateway(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
+  const ops = await OneProcessOps.open(config, logger);
+  let gateway;
   try {
+    gateway = await startGateway(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
     await options.onListening?.(gateway.server.addresses());
   } catch (error) {
-    await gateway.stop();
+    await gateway?.stop();
+    await ops.close();
     throw error;
   }
+  const metrics = ops.serving(gateway);
   logger.info({ listen: gateway.server.addresses(), workers: 1 }, 'ready');
   const signal = await shutdownSignal();
   logger.info({ signal }, 'stopping: finishing requests in progress');
+  ops.beginStop();
   await gateway.stop();
+  metrics.close();
+  await ops.close();
   logger.info('stopped');
 }
 
@@ -48,20 +57,37 @@ async function serveInOneProcess(config: RadgateConfig, logger: Logger, options:
 async function serveWithWorkers(config: RadgateConfig, logger: Logger, options: ServeOptions): Promise<void> {
   // Fail once, here, with a clear message, rather than once per worker.
   loadKeyring(config.keys, logger);
-  const embedded: OpenedStore | undefined = config.redis.url === undefined ? await openStore(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS }) : undefined;
-  let workers;
+  // /metrics merges this process's registry with every worker's, asked over IPC when
+  // scraped; the listeners must be in place before the first worker announces itself.
+  ClusterRegistry.setRegistries(processRegistry());
+  const aggregator = new ClusterRegistry();
+  let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
+  let stopping = false;
+  const ops = await bind(
+    config,
+    {
+      metrics: async () => ({ contentType: aggregator.contentType, body: await aggregator.clusterMetrics() }),
+      notReady: () => (stopping ? 'stopping' : workers === undefined ? 'starting' : workers.notReady()),
+    },
+    logger,
+  );
+  let embedded: OpenedStore | undefined;
   try {
+    embedded = config.redis.url === undefined ? await openStore(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS }) : undefined;
     workers = await startWorkers(config.workers, logger);
     await options.onListening?.(workers.addresses);
   } catch (error) {
     await workers?.stop();
     await embedded?.close();
+    await ops?.close();
     throw error;
   }
   logger.info({ listen: workers.addresses, workers: config.workers }, 'ready');
   const signal = await shutdownSignal();
   logger.info({ signal }, 'stopping: finishing requests in progress');
+  stopping = true;
   await workers.stop();
   await embedded?.close();
+  await ops?.close();
   logger.info('stopped');
 }

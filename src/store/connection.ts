@@ -1,5 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { storeCommand, type StoreCommandEvent } from '../observability/events.js';
 import { StoreUnavailableError } from './errors.js';
 
 export interface ConnectionOptions {
@@ -29,6 +31,7 @@ export class StoreConnection {
   private probing = false;
   private probe: NodeJS.Timeout | undefined;
   private readonly probeAnsweredListeners: (() => void)[] = [];
+  private readonly healthListeners: ((healthy: boolean) => void)[] = [];
   /** The socket to a single Redis, corked while a batch of requests is handed over. */
   private heldStream: { cork(): void; uncork(): void } | undefined;
 
@@ -62,6 +65,11 @@ export class StoreConnection {
     this.redis.on('ready', listener);
   }
 
+  /** Called on every change of health (what `/ready` reports), after the log line. */
+  onHealthChange(listener: (healthy: boolean) => void): void {
+    this.healthListeners.push(listener);
+  }
+
   /** Called whenever a health probe is answered. */
   onProbeAnswered(listener: () => void): void {
     this.probeAnsweredListeners.push(listener);
@@ -91,6 +99,7 @@ export class StoreConnection {
     this.healthy = healthy;
     if (healthy) this.logger.info({ why }, 'credential store available');
     else this.logger.error({ why }, 'credential store unavailable: no request will be accepted until it is back');
+    for (const listener of this.healthListeners) listener(healthy);
   }
 
   private async checkHealth(): Promise<void> {
@@ -121,9 +130,13 @@ export class StoreConnection {
    */
   async command<T>(operation: () => Promise<T>): Promise<T> {
     if (this.stalled) throw new StoreUnavailableError('credential store unavailable: Redis stopped answering; waiting for it to recover');
+    const started = performance.now();
     try {
-      return await operation();
+      const result = await operation();
+      if (storeCommand.hasSubscribers) storeCommand.publish({ seconds: (performance.now() - started) / 1000, ok: true } satisfies StoreCommandEvent);
+      return result;
     } catch (error) {
+      if (storeCommand.hasSubscribers) storeCommand.publish({ seconds: (performance.now() - started) / 1000, ok: false } satisfies StoreCommandEvent);
       throw this.unavailable(error);
     }
   }

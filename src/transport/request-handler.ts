@@ -9,6 +9,10 @@ export type Answer =
       readonly attributes?: readonly ReplyAttribute[];
       /** Hold the reply this long after the request arrived (the reject delay); other requests go on. */
       readonly delayMs?: number;
+      /** How the user got in, for the metrics (a bounded set, never user input). */
+      readonly method?: string;
+      /** Why the request was refused, for the metrics (a bounded set, never user input). */
+      readonly reason?: string;
     }
   | {
       /** Send nothing, so the NAS fails over (e.g. the store is unreachable). */

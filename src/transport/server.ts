@@ -2,6 +2,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { ClientConfig, RadgateConfig } from '../config/types.js';
 import { Counters } from '../observability/counters.js';
+import { requestAnswered, type RequestAnsweredEvent } from '../observability/events.js';
 import { RateLimitedWarning } from '../observability/rate-limited-log.js';
 import { describeAttributes } from '../protocol/dictionary/attributes.js';
 import type { Dictionary } from '../protocol/dictionary/dictionary.js';
@@ -262,6 +263,7 @@ export class RadiusServer {
 
   private async respond(socket: Socket, remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket, key: string, receivedAt: number): Promise<void> {
     const answer = packet.code === PacketCode.StatusServer ? this.statusAnswer() : await this.decide(remote, client, packet);
+    if (requestAnswered.hasSubscribers) this.publishAnswer(client, packet, answer, receivedAt);
     if (answer.action === 'drop') {
       this.cache.abandon(key, packet.authenticator);
       this.drop(answer.reason);
@@ -292,6 +294,18 @@ export class RadiusServer {
     this.counters.increment('replies', packetCodeName(reply[0]!));
     // Awaited so that stop() closes the socket only after the datagram has left.
     await this.send(socket, remote, reply);
+  }
+
+  private publishAnswer(client: ClientConfig, packet: RadiusPacket, answer: Answer, receivedAt: number): void {
+    const dropped = answer.action === 'drop';
+    requestAnswered.publish({
+      client: client.name,
+      code: packetCodeName(packet.code),
+      result: dropped ? 'dropped' : answer.action,
+      method: dropped ? '' : (answer.method ?? ''),
+      reason: answer.reason ?? '',
+      seconds: (performance.now() - receivedAt) / 1000,
+    } satisfies RequestAnsweredEvent);
   }
 
   private statusAnswer(): Answer {

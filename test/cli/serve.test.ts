@@ -28,6 +28,8 @@ redis:
 keys:
   file: ./radgate.key
   create_if_missing: true
+ops:
+  listen: "127.0.0.1:0"
 `;
 
 test('serve (embedded Redis, demo user) answers a real radclient and stops with exit 0 on SIGTERM', async (t) => {

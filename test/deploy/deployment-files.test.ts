@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { parse } from 'yaml';
+import { DEFAULT_OPS_PORT } from '../../src/config/config-checks.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createKeyFile } from '../../src/keys/key-file.js';
 import { REPO_ROOT } from '../support/paths.js';
@@ -69,7 +70,7 @@ test('Dockerfile: the image runs as a user that is not root, with a health check
   const healthcheck = final.find((i) => i.keyword === 'HEALTHCHECK');
   t.truthy(healthcheck);
   t.regex(healthcheck!.args, /--interval=\d+s .*CMD \[/);
-  t.regex(healthcheck!.args, /http:\/\/127\.0\.0\.1:9812\/health/);
+  t.true(healthcheck!.args.includes(`http://127.0.0.1:${DEFAULT_OPS_PORT}/health`), 'the ops listener where it listens by default');
 });
 
 interface Compose {
@@ -114,6 +115,7 @@ test('the config compose mounts is valid, listens on the published port and read
   const config = parseConfig(text.replaceAll('/run/secrets/', `${secrets}/`), { source: 'radgate.yaml', baseDir: repoFile('deploy/compose'), env: {} });
   t.is(config.redis.url, 'redis://redis:6379', 'the compose service');
   t.false(config.keys.createIfMissing, 'the key is the admin’s, made once');
+  t.like(config.ops.listen, { host: '127.0.0.1', port: DEFAULT_OPS_PORT }, "the HEALTHCHECK's address, inside the container");
   const published = compose.services.radgate!.ports!.map((port) => Number(port.split(':')[1]!.split('/')[0]));
   t.deepEqual([...new Set(config.listen.map((address) => address.port))], published);
 });

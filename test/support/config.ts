@@ -28,6 +28,8 @@ export interface TestConfigOptions {
   readonly requestTimeoutMs?: number;
   /** The listen address (default "127.0.0.1:0": a free port, which `serve` logs). */
   readonly listen?: string;
+  /** Lines under `ops:` (default: the ops listener on a free loopback port, which `serve` logs). */
+  readonly ops?: string;
   /** An existing key file (default: a fresh one in the config's directory). */
   readonly keyFile?: string;
   /**
@@ -68,7 +70,8 @@ ${options.redis ?? `  command_timeout_ms: ${TEST_COMMAND_TIMEOUT_MS}\n`}keys:
   file: ${keyFile}
 log:
   level: ${options.logLevel ?? 'info'}
-${options.logFormat === undefined ? '' : `  format: ${options.logFormat}\n`}policy:
+${options.logFormat === undefined ? '' : `  format: ${options.logFormat}\n`}ops:
+${options.ops ?? '  listen: "127.0.0.1:0"\n'}policy:
 ${options.policy ?? DEFAULT_POLICY}${options.extra ?? ''}`;
   const path = join(directory, name);
   writeFileSync(path, text);

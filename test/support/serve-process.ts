@@ -15,6 +15,8 @@ export interface ServeProcess {
   readonly pid: number;
   /** The RADIUS port (every worker binds the same one). */
   readonly port: number;
+  /** The ops listener's port (/metrics, /health, /ready), once `serve` logged it; undefined when `ops.listen` is off. */
+  readonly opsPort: number | undefined;
   /** Every line printed so far (stdout and stderr), unless `keepLines` was false. */
   readonly lines: string[];
   /** Resolves with the exit code once the process has exited. */
@@ -83,12 +85,14 @@ export function startServeProcess(configPath: string, options: ServeProcessOptio
   const listeners: ((line: string, json: Record<string, unknown> | undefined) => void)[] = [];
   const keep = options.keepLines ?? true;
   let port: number | undefined;
+  let opsPort: number | undefined;
   let ready: (() => void) | undefined;
   const onLine = (line: string): void => {
     if (keep) lines.push(line);
     const json = parseJson(line);
     for (const listener of listeners) listener(line, json);
     if (json?.msg === 'listening for RADIUS') port ??= json.port as number;
+    if (json?.msg === 'listening for operations') opsPort ??= json.port as number;
     // Workers log from their own processes, buffered: their "listening" lines may come
     // after the primary's "ready", which carries the bound addresses itself.
     if (json?.msg === 'ready') {
@@ -135,6 +139,7 @@ export function startServeProcess(configPath: string, options: ServeProcessOptio
         process: server,
         pid: server.pid,
         port,
+        opsPort,
         lines,
         exited: server.exited,
         onLine: (listener) => listeners.push(listener),

@@ -1,0 +1,157 @@
+/**
+ * The metrics of one gateway process (README "Operations"). What the request path does is
+ * heard on the diagnostics channels of events.ts and counted here; what the transport
+ * already counts (drops by cause, replies, reply-cache hits) and what is a state (cache
+ * and copy sizes, store health) is read at scrape time, so the packet path pays nothing
+ * more for them. Labels are bounded sets: client names from the config, packet codes,
+ * methods, refusal and drop reasons — never a user name, an address or a secret.
+ */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { Counter, Gauge, Histogram, type Registry } from '@prometheus-io/client';
+import type { Counters } from './counters.js';
+import { loginAlert, requestAnswered, storeCommand, type LoginAlertEvent, type RequestAnsweredEvent, type StoreCommandEvent } from './events.js';
+
+/** The transport's counters (transport/server.ts ServerCounter), read at scrape time. */
+export type TransportCounters = Pick<Counters<'received' | 'dropped' | 'malformed' | 'replies' | 'retransmissions'>, 'get' | 'labelled'>;
+
+/** Heap per user copy, measured in the benchmark (README "user_cache.max_users"): an estimate, not a measurement. */
+export const BYTES_PER_USER_COPY = 750;
+
+export interface GatewayMetricSources {
+  readonly transport: TransportCounters;
+  replyCacheEntries(): number;
+  userCopies(): number;
+  /** Request codes still pending in the copies of the user records (what this gateway has seen). */
+  pendingChallenges(): number;
+  storeHealthy(): boolean;
+}
+
+// Seconds. A login is a Redis round trip plus hashing (about 1 ms on a quiet machine);
+// the top buckets catch a slow store up to the request deadline.
+const DECISION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const REDIS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+/** A counter whose value is the transport's own count, copied in at scrape time. */
+function copiedCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+function copiedLabelledCounter(registry: Registry, name: string, help: string, label: string, read: () => [string, number][]): void {
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [value, count] of read()) this.inc({ [label]: value }, count);
+    },
+  });
+}
+
+/** The gateway's metrics, in the process's registry (beside process-metrics.ts's). */
+export class GatewayMetrics {
+  private readonly unsubscribers: (() => void)[] = [];
+
+  constructor(registry: Registry, sources: GatewayMetricSources) {
+    const requests = new Counter({
+      name: 'radgate_requests_total',
+      help: 'Requests past the protocol checks, by client, packet code, result, login method and refusal or drop reason.',
+      labelNames: ['client', 'code', 'result', 'method', 'reason'] as const,
+      registers: [registry],
+    });
+    const decisions = new Histogram({
+      name: 'radgate_decision_duration_seconds',
+      help: 'From the datagram\'s arrival to its answer being ready, by packet code and result; the configured reject delay is not included.',
+      labelNames: ['code', 'result'] as const,
+      buckets: DECISION_BUCKETS,
+      registers: [registry],
+    });
+    this.listen(requestAnswered, (event: RequestAnsweredEvent) => {
+      requests.inc({ client: event.client, code: event.code, result: event.result, method: event.method, reason: event.reason });
+      decisions.observe({ code: event.code, result: event.result }, event.seconds);
+    });
+
+    const redisCommands = new Counter({ name: 'radgate_redis_commands_total', help: 'Redis round trips on the login path (decide.lua, WAIT).', registers: [registry] });
+    const redisErrors = new Counter({ name: 'radgate_redis_command_errors_total', help: 'Login-path Redis commands that failed or timed out.', registers: [registry] });
+    const redisLatency = new Histogram({ name: 'radgate_redis_command_duration_seconds', help: 'Latency of login-path Redis commands, failed ones included.', buckets: REDIS_BUCKETS, registers: [registry] });
+    this.listen(storeCommand, (event: StoreCommandEvent) => {
+      redisCommands.inc();
+      if (!event.ok) redisErrors.inc();
+      redisLatency.observe(event.seconds);
+    });
+
+    const lockouts = new Counter({ name: 'radgate_lockouts_total', help: 'Users locked out by a failed login (policy.max_failures reached).', registers: [registry] });
+    const lostTokens = new Counter({ name: 'radgate_lost_token_alerts_total', help: 'Logins with a tokencode of a token marked lost (each an audit alert).', registers: [registry] });
+    this.listen(loginAlert, (event: LoginAlertEvent) => (event.kind === 'lockout' ? lockouts : lostTokens).inc());
+
+    const { transport } = sources;
+    copiedCounter(registry, 'radgate_datagrams_received_total', 'Datagrams read from the RADIUS sockets.', () => transport.get('received'));
+    copiedLabelledCounter(registry, 'radgate_dropped_total', 'Datagrams not answered, by cause (docs/ERRORS.md lists the codes).', 'reason', () => transport.labelled('dropped'));
+    copiedLabelledCounter(registry, 'radgate_malformed_total', 'Datagrams that failed decoding, by codec error code.', 'code', () => transport.labelled('malformed'));
+    copiedLabelledCounter(registry, 'radgate_replies_total', 'Replies sent, by packet code (retransmissions from the reply cache not included).', 'code', () => transport.labelled('replies'));
+    copiedCounter(registry, 'radgate_reply_cache_hits_total', 'Retransmissions answered from the reply cache (RFC 5080), not evaluated again.', () => transport.get('retransmissions'));
+
+    new Gauge({
+      name: 'radgate_reply_cache_entries',
+      help: 'Replies and requests in progress held for duplicate detection.',
+      registers: [registry],
+      collect() {
+        this.set(sources.replyCacheEntries());
+      },
+    });
+    new Gauge({
+      name: 'radgate_user_copies',
+      help: 'Copies of user records held (summed over the worker processes, each holds its own).',
+      registers: [registry],
+      collect() {
+        this.set(sources.userCopies());
+      },
+    });
+    new Gauge({
+      name: 'radgate_user_copies_bytes',
+      help: `Estimated heap held by the copies of user records (${BYTES_PER_USER_COPY} B each, as measured in the benchmark).`,
+      registers: [registry],
+      collect() {
+        this.set(sources.userCopies() * BYTES_PER_USER_COPY);
+      },
+    });
+    new Gauge({
+      name: 'radgate_pending_challenges',
+      help: 'Request codes pending, as the copies of the user records show them (the largest over the workers).',
+      registers: [registry],
+      aggregator: 'max',
+      collect() {
+        this.set(sources.pendingChallenges());
+      },
+    });
+    new Gauge({
+      name: 'radgate_redis_up',
+      help: '1 while Redis answers (in every worker process), else 0.',
+      registers: [registry],
+      aggregator: 'min',
+      collect() {
+        this.set(sources.storeHealthy() ? 1 : 0);
+      },
+    });
+  }
+
+  private listen<Event>(channel: { name: string | symbol }, handle: (event: Event) => void): void {
+    const listener = (message: unknown): void => handle(message as Event);
+    subscribe(channel.name, listener);
+    this.unsubscribers.push(() => unsubscribe(channel.name, listener));
+  }
+
+  /** Stops listening (a gateway stopped in a process that goes on, as in the tests). */
+  close(): void {
+    for (const stop of this.unsubscribers.splice(0)) stop();
+  }
+}
