@@ -19,7 +19,12 @@ export function parseDate(text: string, option: string, timeZone: string): Date 
   const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((group) => Number(match[group] ?? 0)) as [number, number, number, number, number, number];
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > lastDay || hour > 23 || minute > 59 || second > 59) throw notADate();
-  if (match[8] !== undefined) return new Date(trimmed);
+  if (match[8] !== undefined) {
+    // The offset is taken as given, but must be one that exists (+24:00, +99:99 do not).
+    const date = new Date(trimmed);
+    if (!Number.isFinite(date.getTime())) throw notADate();
+    return date;
+  }
   const millisecond = Number((match[7] ?? '0').padEnd(3, '0'));
   return new Date(instantOf({ year, month, day, hour, minute, second, millisecond }, timeZone));
 }

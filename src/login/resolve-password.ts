@@ -103,7 +103,11 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
   const pinMatches = (prefix: string): boolean =>
     prefix.length >= policy.pin.minLength && prefix.length <= policy.pin.maxLength && keyring.verifyPin(userName, prefix, pinHash);
   const candidates: Candidate[] = [];
+  // A request code answered after `--challenge off` (or with the flow turned off) counts
+  // for nothing, even before the admin action has cleared what was pending.
+  const challengeAllowed = challenge.enabled && user?.challengeAllowed === true;
   const offline = (requestCode: string, code: string, answersState: boolean): void => {
+    if (!challengeAllowed) return;
     const validity = matchOfflineAuthcode(keyring, userName, requestCode, code, challenge.validities);
     if (validity !== undefined) candidates.push({ kind: 'offline', requestCode, bypassUntil: bypassEnd(validity, nowMs, input.timeZone), answersState });
   };

@@ -59,7 +59,7 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
     policy: config.policy,
     log: new LoginLog(logger),
   });
-  const server = new RadiusServer({ config, dictionary, handler, logger });
+  const server = new RadiusServer({ config, dictionary, handler, logger, ...(options.clock === undefined ? {} : { now: options.clock }) });
   try {
     await server.start();
   } catch (error) {

@@ -49,6 +49,8 @@ export interface RadiusServerOptions {
   readonly dictionary: Dictionary;
   readonly handler: RequestHandler;
   readonly logger: Logger;
+  /** Milliseconds since the epoch, which the warning budgets count their minute on (tests pass their own clock). */
+  readonly now?: () => number;
 }
 
 interface Listener {
@@ -89,8 +91,9 @@ export class RadiusServer {
       pendingTtlMs: options.config.requestTimeoutMs + MAX_REPLY_DELAY_MS,
     });
     this.replySize = new ReplySizeCheck(options.dictionary, options.handler.possibleReplies());
-    this.sourceWarnings = new RateLimitedWarning(options.logger, { topic: 'sources' });
-    this.clientWarnings = new RateLimitedWarning(options.logger, { topic: 'clients' });
+    const now = options.now ?? Date.now;
+    this.sourceWarnings = new RateLimitedWarning(options.logger, { topic: 'sources', now });
+    this.clientWarnings = new RateLimitedWarning(options.logger, { topic: 'clients', now });
   }
 
   /** Binds every configured listener; rejects (and closes what was bound) if one fails. */

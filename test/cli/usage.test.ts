@@ -51,6 +51,7 @@ const usageErrors: [string, string[], RegExp][] = [
   ['--uses 0', issue('--uses', '0'), /--uses must be a whole number from 1 to 1000000/],
   ['--uses not a number', issue('--uses', 'many'), /--uses must be a whole number/],
   ['--expires on a month that does not exist', issue('--expires', '2026-13-01'), /--expires "2026-13-01" is not a date/],
+  ['--expires with an offset that does not exist', ['token', 'assign', 'alice', '--replace', '--expires', '2031-02-03T15:00+24:00'], /--expires "2031-02-03T15:00\+24:00" is not a date/],
   ['--expires on a day that does not exist', ['token', 'assign', 'alice', '--replace', '--expires', '2031-02-30'], /--expires "2031-02-30" is not a date/],
   ['--lifetime and --expires together', issue('--lifetime', '1d', '--expires', '2030-01-01'), /mutually exclusive/],
   ['an unknown --kind', ['code', 'issue', 'alice', '--kind', 'golden-ticket'], /Invalid values:[\s\S]*kind/],

@@ -99,7 +99,9 @@ test('code revoke --last revokes the last code a helpdesk issued, never the bypa
     t.is((await h.send('bela', '3691'))?.code, PacketCode.AccessChallenge);
     t.is((await h.send('bela', `3691${online!.code}`))?.code, PacketCode.AccessReject, 'the revoked code makes no new bypass');
     t.is(lastReason(h, 'bela'), 'revoked');
-    t.is((await h.stack.cli('code', 'revoke', 'bela', '--kind', 'online-authcode')).exitCode, 2, '--kind without --last is a usage error');
+    const kindAlone = await h.stack.cli('code', 'revoke', 'bela', '--all', '--kind', 'online-authcode');
+    t.is(kindAlone.exitCode, 2, '--kind without --last is a usage error');
+    t.regex(kindAlone.stderr, /--kind goes with --last/);
   } finally {
     await h.close();
   }
@@ -221,15 +223,16 @@ test('authcode respond is an audited admin action, and refuses who may not have 
 test('admin actions that change who may have temporary access end it at once: challenge off, token assign, lost, unassign, user disable', async (t) => {
   const h = await challengeHarness(true);
   try {
-    const actions: [string, (user: string) => Promise<unknown>][] = [
-      ['user.set', (user) => h.stack.admin.service.setChallenge(user, false, OPERATOR)],
-      ['token.assign', (user) => h.stack.admin.service.assignToken(user, { replace: true }, OPERATOR)],
-      ['token.lost', (user) => h.stack.admin.service.markTokenLost(user, OPERATOR)],
-      ['token.unassign', (user) => h.stack.admin.service.unassignToken(user, OPERATOR)],
-      ['user.disable', (user) => h.stack.admin.service.disableUser(user, OPERATOR)],
+    // [action, what it does, what the PIN alone gets afterwards]
+    const actions: [string, (user: string) => Promise<unknown>, PacketCode][] = [
+      ['user.set', (user) => h.stack.admin.service.setChallenge(user, false, OPERATOR), PacketCode.AccessReject],
+      ['token.assign', (user) => h.stack.admin.service.assignToken(user, { replace: true }, OPERATOR), PacketCode.AccessChallenge],
+      ['token.lost', (user) => h.stack.admin.service.markTokenLost(user, OPERATOR), PacketCode.AccessChallenge],
+      ['token.unassign', (user) => h.stack.admin.service.unassignToken(user, OPERATOR), PacketCode.AccessReject],
+      ['user.disable', (user) => h.stack.admin.service.disableUser(user, OPERATOR), PacketCode.AccessReject],
     ];
     let n = 0;
-    for (const [action, act] of actions) {
+    for (const [action, act, pinAloneAfter] of actions) {
       const user = `jo${++n}`;
       await userWithToken(h, user, '8146');
       const pending = challengeOf(await h.send(user, '8146'));
@@ -240,9 +243,26 @@ test('admin actions that change who may have temporary access end it at once: ch
       t.is(audit?.action, action);
       t.regex(audit?.temporary_access_ended ?? '', /^[0-9a-f]{10}$/, `${action}: the audit names the bypass ended`);
       t.deepEqual(JSON.parse(audit?.request_codes_cancelled ?? '[]'), [pending.requestCode], `${action}: and the request code cancelled`);
-      t.not((await h.send(user, '8146'))?.code, PacketCode.AccessAccept, `${action}: the PIN alone is no longer let in`);
+      t.is((await h.send(user, '8146'))?.code, pinAloneAfter, `${action}: the PIN alone is no longer let in`);
       t.is((await h.send(user, authcode(h, user, pending.requestCode), { state: pending.state }))?.code, PacketCode.AccessReject, `${action}: the pending request code is cancelled`);
     }
+  } finally {
+    await h.close();
+  }
+});
+
+test('a request code answered once the user may not use the challenge flow counts for nothing, even before it is cleared', async (t) => {
+  const h = await challengeHarness(false);
+  try {
+    await userWithToken(h, 'noa', '6284');
+    const viaState = challengeOf(await h.send('noa', '6284'));
+    const viaPin = challengeOf(await h.send('noa', '6284'));
+    // The user record alone, as between the two steps of \`user set --challenge off\`:
+    // the pending request codes are still there.
+    t.true(await h.stack.admin.store.repository.updateUser('noa', { challengeAllowed: false }));
+    t.is((await h.stack.admin.store.repository.getChallenges('noa')).requests.length, 2);
+    t.is((await h.send('noa', authcode(h, 'noa', viaState.requestCode), { state: viaState.state }))?.code, PacketCode.AccessReject, 'the State answered');
+    t.is((await h.send('noa', `6284${authcode(h, 'noa', viaPin.requestCode)}`))?.code, PacketCode.AccessReject, 'PIN ‖ code in a fresh request');
   } finally {
     await h.close();
   }
