@@ -7,17 +7,11 @@ import type { ReplyAttribute } from '../protocol/reply-attribute.js';
 import type { StoreConnection } from '../store/connection.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import type { AccessRequest, Answer, RequestHandler } from '../transport/request-handler.js';
+import type { LoginAlerts } from './login-alerts.js';
 import type { LoginLog, LoginLogEntry } from './login-log.js';
 import { RecordChangedError, type LoginRoundTrip } from './login-round-trip.js';
+import { nasContextOf } from './nas-context.js';
 import type { ReplyProfiles } from './reply-profiles.js';
-
-/** NAS-Identifier, else NAS-IP-Address, for the decision line. */
-function nasOf(request: AccessRequest): string | undefined {
-  const identifier = findAttribute(request.packet, AttributeType.NasIdentifier);
-  if (identifier !== undefined) return identifier.toString('utf8');
-  const address = findAttribute(request.packet, AttributeType.NasIpAddress);
-  return address?.length === 4 ? Array.from(address).join('.') : undefined;
-}
 
 export interface RadiusPolicyOptions {
   readonly login: LoginRoundTrip;
@@ -25,6 +19,7 @@ export interface RadiusPolicyOptions {
   readonly profiles: ReplyProfiles;
   readonly policy: PolicyConfig;
   readonly log: LoginLog;
+  readonly alerts: LoginAlerts;
 }
 
 type LogFields = Partial<Pick<LoginLogEntry, 'user' | 'method' | 'reason' | 'codeId' | 'replayed'>>;
@@ -62,13 +57,13 @@ export class RadiusPolicy implements RequestHandler {
   }
 
   async handleAccessRequest(request: AccessRequest): Promise<Answer> {
-    const { login, profiles, policy, log } = this.options;
+    const { login, profiles, policy, log, alerts } = this.options;
     const started = performance.now();
+    const from = nasContextOf(request);
     const record = (result: LoginLogEntry['result'], fields: LogFields): void => {
       if (!log.enabled) return;
       log.decision({
-        client: request.client.name,
-        nas: nasOf(request),
+        from,
         source: request.source.address,
         user: fields.user,
         method: fields.method,
@@ -96,8 +91,9 @@ export class RadiusPolicy implements RequestHandler {
         fingerprint,
         client: request.client.name,
         state: findAttribute(request.packet, AttributeType.State),
+        nas: from,
       });
-      if (lostTokenUsed) log.lostTokenAlert(user, request.client.name, request.source.address);
+      if (lostTokenUsed) alerts.lostTokenUsed(user, from, request.source.address);
       if (outcome.result === 'accept') {
         record('accept', { user, method: outcome.method, codeId: outcome.codeId, replayed });
         return { action: 'accept', attributes: profiles.forMethod(outcome.method) };
@@ -106,6 +102,7 @@ export class RadiusPolicy implements RequestHandler {
         record('challenge', { user, method: 'offline-authcode', replayed });
         return { action: 'challenge', attributes: profiles.challenge(outcome.requestCode, outcome.state) };
       }
+      if (outcome.lockedNow && !replayed) alerts.lockedOut(user, from, request.source.address, outcome.reason);
       record('reject', { user, reason: outcome.lockedNow ? `${outcome.reason}; now locked` : outcome.reason, replayed });
       return this.reject();
     } catch (error) {
