@@ -1,7 +1,6 @@
 import type { NasContext } from '../credentials/login-attempt.js';
 import { AttributeType } from '../protocol/codes.js';
-import { findAttribute } from '../protocol/packet.js';
-import type { AccessRequest } from '../transport/request-handler.js';
+import { findAttribute, type RadiusPacket } from '../protocol/packet.js';
 
 /**
  * C0 and C1 controls and the Unicode line separators: text a NAS sends (NAS-Identifier,
@@ -16,10 +15,10 @@ function text(value: Buffer | undefined): string | undefined {
 }
 
 /** NAS-IP-Address (4 octets), else NAS-IPv6-Address (16, RFC 3162 §2.1). */
-function nasAddress(request: AccessRequest): string | undefined {
-  const v4 = findAttribute(request.packet, AttributeType.NasIpAddress);
+function nasAddress(packet: RadiusPacket): string | undefined {
+  const v4 = findAttribute(packet, AttributeType.NasIpAddress);
   if (v4?.length === 4) return Array.from(v4).join('.');
-  const v6 = findAttribute(request.packet, AttributeType.NasIpv6Address);
+  const v6 = findAttribute(packet, AttributeType.NasIpv6Address);
   if (v6?.length !== 16) return undefined;
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(v6.readUInt16BE(i).toString(16));
@@ -31,13 +30,13 @@ function nasAddress(request: AccessRequest): string | undefined {
  * attempts: what the NAS says of itself and of the caller (RFC 2865 §5.4, §5.5, §5.31,
  * §5.32). Read once per request, only the attributes named here.
  */
-export function nasContextOf(request: AccessRequest): NasContext {
-  const port = findAttribute(request.packet, AttributeType.NasPort);
+export function nasContextOf(packet: RadiusPacket, client: string): NasContext {
+  const port = findAttribute(packet, AttributeType.NasPort);
   return {
-    client: request.client.name,
-    nasAddress: nasAddress(request),
-    nasIdentifier: text(findAttribute(request.packet, AttributeType.NasIdentifier)),
-    callingStationId: text(findAttribute(request.packet, AttributeType.CallingStationId)),
+    client,
+    nasAddress: nasAddress(packet),
+    nasIdentifier: text(findAttribute(packet, AttributeType.NasIdentifier)),
+    callingStationId: text(findAttribute(packet, AttributeType.CallingStationId)),
     nasPort: port?.length === 4 ? port.readUInt32BE(0) : undefined,
   };
 }

@@ -59,7 +59,7 @@ export class RadiusPolicy implements RequestHandler {
   async handleAccessRequest(request: AccessRequest): Promise<Answer> {
     const { login, profiles, policy, log, alerts } = this.options;
     const started = performance.now();
-    const from = nasContextOf(request);
+    const from = nasContextOf(request.packet, request.client.name);
     const record = (result: LoginLogEntry['result'], fields: LogFields): void => {
       if (!log.enabled) return;
       log.decision({
