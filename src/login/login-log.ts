@@ -36,7 +36,9 @@ export class LoginLog {
       {
         event: 'decision',
         client: entry.from.client,
-        nas: entry.from.nasAddress,
+        // NAS-Identifier, else its address: the NAS as one field, as the line always had it.
+        nas: entry.from.nasIdentifier ?? entry.from.nasAddress,
+        nas_address: entry.from.nasAddress,
         nas_identifier: entry.from.nasIdentifier,
         calling_station_id: entry.from.callingStationId,
         nas_port: entry.from.nasPort,

@@ -82,7 +82,7 @@ test.serial('user show and audit --user list accept, reject and challenge newest
   // The decision lines carry the same: where from, never what was typed.
   const decisions = h.stack.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'decision' && line.user === 'alice');
   t.is(decisions.length, 5);
-  for (const line of decisions) t.like(line, { client: 'test-nas', nas: '192.0.2.7', nas_identifier: 'vpn-east', calling_station_id: '00-11-22-33-44-55', nas_port: 4711 });
+  for (const line of decisions) t.like(line, { client: 'test-nas', nas: 'vpn-east', nas_address: '192.0.2.7', nas_identifier: 'vpn-east', calling_station_id: '00-11-22-33-44-55', nas_port: 4711 });
   assertNoSecret(t, { exitCode: 0, stdout: decisions.map((line) => JSON.stringify(line)).join('\n'), stderr: '' });
 
   const expected = [
