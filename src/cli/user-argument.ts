@@ -7,7 +7,7 @@ import type { GlobalOptions } from './global-options.js';
  * The commands whose <user> names a stored user. `radgate test` is not one: it sends
  * User-Name as a NAS would, and the gateway applies the rules to it itself.
  */
-const STORED_USER_COMMANDS: ReadonlySet<string> = new Set(['user', 'token', 'code', 'authcode']);
+const STORED_USER_COMMANDS: ReadonlySet<string> = new Set(['user', 'token', 'code', 'authcode', 'audit']);
 
 type UserArgv = GlobalOptions & { _: (string | number)[]; user?: unknown; asStored?: unknown };
 

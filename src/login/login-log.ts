@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
+import type { NasContext } from '../credentials/login-attempt.js';
 
 /** The fields of one decision line. Only ids and outcomes: never a password, PIN or code. */
 export interface LoginLogEntry {
-  readonly client: string;
-  readonly nas: string | undefined;
+  /** The client, and what the NAS said of itself and the caller (SPEC "Observability"). */
+  readonly from: NasContext;
   readonly source: string;
   readonly user: string | undefined;
   readonly method: string | undefined;
@@ -34,8 +35,13 @@ export class LoginLog {
     this.logger.info(
       {
         event: 'decision',
-        client: entry.client,
-        nas: entry.nas,
+        client: entry.from.client,
+        // NAS-Identifier, else its address: the NAS as one field, as the line always had it.
+        nas: entry.from.nasIdentifier ?? entry.from.nasAddress,
+        nas_address: entry.from.nasAddress,
+        nas_identifier: entry.from.nasIdentifier,
+        calling_station_id: entry.from.callingStationId,
+        nas_port: entry.from.nasPort,
         source: entry.source,
         user: entry.user,
         method: entry.method,
@@ -49,8 +55,8 @@ export class LoginLog {
     );
   }
 
-  /** A tokencode from a token marked lost: someone holds the lost token (SPEC "Tokens"). */
-  lostTokenAlert(user: string, client: string, source: string): void {
-    this.logger.warn({ event: 'alert', alert: 'lost-token-used', user, client, source }, `tokencode of a lost token used for ${user}`);
+  /** An alert (login-alerts.ts): a warning line, with the same fields as the audit stream's entry. */
+  alert(fields: Readonly<Record<string, string | number | undefined>>, message: string): void {
+    this.logger.warn({ event: 'alert', ...fields }, message);
   }
 }

@@ -1,5 +1,6 @@
 import type { ChallengeConfig, PolicyConfig } from '../config/types.js';
 import type { Clock } from '../credentials/clock.js';
+import type { NasContext } from '../credentials/login-attempt.js';
 import type { LoginOutcome } from '../credentials/login-outcome.js';
 import { RadgateError } from '../errors.js';
 import type { Keyring } from '../keys/keyring.js';
@@ -18,6 +19,8 @@ export interface LoginAttempt {
   readonly client: string;
   /** The State attribute, when the request answers an Access-Challenge. */
   readonly state?: Buffer | undefined;
+  /** Where the request came from, recorded with the decision (default: the client alone). */
+  readonly nas?: NasContext | undefined;
 }
 
 export interface LoginResult {
@@ -79,6 +82,7 @@ export class LoginRoundTrip {
     const { decider, keyring, copies, policy, challenge, timeZone, outcomeTtlMs, clock } = this.options;
     let snapshot = copies.guess(attempt.user);
     const presentedState = attempt.state?.toString('hex');
+    const nas = attempt.nas ?? { client: attempt.client, nasAddress: undefined, nasIdentifier: undefined, callingStationId: undefined, nasPort: undefined };
     for (let call = 1; ; call++) {
       const now = clock();
       const resolution = resolvePassword(
@@ -102,6 +106,7 @@ export class LoginRoundTrip {
         revision: snapshot.revision,
         challengeRevision: resolution.readsChallenges ? snapshot.challengeRevision : undefined,
         candidates: resolution.candidates,
+        attempt: nas,
       });
       if (result.kind === 'decided') {
         const { outcome, replayed } = result;

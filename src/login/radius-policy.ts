@@ -8,17 +8,11 @@ import type { StoreConnection } from '../store/connection.js';
 import { loginAlert, type LoginAlertEvent } from '../observability/events.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import type { AccessRequest, Answer, RequestHandler } from '../transport/request-handler.js';
+import type { LoginAlerts } from './login-alerts.js';
 import type { LoginLog, LoginLogEntry } from './login-log.js';
 import { RecordChangedError, type LoginRoundTrip } from './login-round-trip.js';
+import { nasContextOf } from './nas-context.js';
 import type { ReplyProfiles } from './reply-profiles.js';
-
-/** NAS-Identifier, else NAS-IP-Address, for the decision line. */
-function nasOf(request: AccessRequest): string | undefined {
-  const identifier = findAttribute(request.packet, AttributeType.NasIdentifier);
-  if (identifier !== undefined) return identifier.toString('utf8');
-  const address = findAttribute(request.packet, AttributeType.NasIpAddress);
-  return address?.length === 4 ? Array.from(address).join('.') : undefined;
-}
 
 export interface RadiusPolicyOptions {
   readonly login: LoginRoundTrip;
@@ -26,6 +20,7 @@ export interface RadiusPolicyOptions {
   readonly profiles: ReplyProfiles;
   readonly policy: PolicyConfig;
   readonly log: LoginLog;
+  readonly alerts: LoginAlerts;
 }
 
 type LogFields = Partial<Pick<LoginLogEntry, 'user' | 'method' | 'reason' | 'codeId' | 'replayed'>>;
@@ -63,13 +58,13 @@ export class RadiusPolicy implements RequestHandler {
   }
 
   async handleAccessRequest(request: AccessRequest): Promise<Answer> {
-    const { login, profiles, policy, log } = this.options;
+    const { login, profiles, policy, log, alerts } = this.options;
     const started = performance.now();
+    const from = nasContextOf(request.packet, request.client.name);
     const record = (result: LoginLogEntry['result'], fields: LogFields): void => {
       if (!log.enabled) return;
       log.decision({
-        client: request.client.name,
-        nas: nasOf(request),
+        from,
         source: request.source.address,
         user: fields.user,
         method: fields.method,
@@ -97,9 +92,10 @@ export class RadiusPolicy implements RequestHandler {
         fingerprint,
         client: request.client.name,
         state: findAttribute(request.packet, AttributeType.State),
+        nas: from,
       });
       if (lostTokenUsed) {
-        log.lostTokenAlert(user, request.client.name, request.source.address);
+        alerts.lostTokenUsed(user, from, request.source.address);
         if (loginAlert.hasSubscribers) loginAlert.publish({ kind: 'lost-token' } satisfies LoginAlertEvent);
       }
       if (outcome.result === 'accept') {
@@ -112,7 +108,10 @@ export class RadiusPolicy implements RequestHandler {
       }
       record('reject', { user, reason: outcome.lockedNow ? `${outcome.reason}; now locked` : outcome.reason, replayed });
       // A replayed decision locked nobody now: its first answer was counted.
-      if (outcome.lockedNow && !replayed && loginAlert.hasSubscribers) loginAlert.publish({ kind: 'lockout' } satisfies LoginAlertEvent);
+      if (outcome.lockedNow && !replayed) {
+        alerts.lockedOut(user, from, request.source.address, outcome.reason);
+        if (loginAlert.hasSubscribers) loginAlert.publish({ kind: 'lockout' } satisfies LoginAlertEvent);
+      }
       return this.reject(outcome.reason);
     } catch (error) {
       if (error instanceof RecordChangedError) {

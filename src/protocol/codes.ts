@@ -28,6 +28,7 @@ export const AttributeType = {
   UserPassword: 2,
   ChapPassword: 3,
   NasIpAddress: 4,
+  NasPort: 5,
   ReplyMessage: 18,
   State: 24,
   Class: 25,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AdminAudit } from '../admin/admin-audit.js';
+import { AuditReader } from '../admin/audit-reader.js';
 import { CredentialService } from '../admin/credential-service.js';
 import type { RadgateConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../credentials/clock.js';
@@ -11,6 +12,8 @@ import { openStore } from './open-store.js';
 /** What the helpdesk's tools work with: the credential service over the store, and the keys. */
 export interface AdminAccess {
   readonly service: CredentialService;
+  /** The audit stream and the users' login attempts, read (`radgate audit`, `user show`). */
+  readonly audit: AuditReader;
   readonly keyring: Keyring;
   readonly store: Store;
   close(): Promise<void>;
@@ -38,5 +41,5 @@ export async function openAdmin(config: RadgateConfig, logger: Logger, options: 
     audit: new AdminAudit(logger, (fields) => repository.appendAudit(fields)),
     clock: options.clock ?? systemClock,
   });
-  return { service, keyring, store: opened.store, close: opened.close };
+  return { service, audit: new AuditReader(repository), keyring, store: opened.store, close: opened.close };
 }

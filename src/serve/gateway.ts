@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RadgateConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../credentials/clock.js';
 import { loadKeyring } from '../keys/load-keyring.js';
+import { LoginAlerts } from '../login/login-alerts.js';
 import { LoginLog } from '../login/login-log.js';
 import { LoginRoundTrip } from '../login/login-round-trip.js';
 import { RadiusPolicy } from '../login/radius-policy.js';
@@ -52,12 +53,14 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
     outcomeTtlMs: config.replyCache.ttlSeconds * 1000,
     clock: options.clock ?? systemClock,
   });
+  const log = new LoginLog(logger);
   const handler = new RadiusPolicy({
     login,
     connection: store.connection,
     profiles: new ReplyProfiles(config.replies, config.challenge),
     policy: config.policy,
-    log: new LoginLog(logger),
+    log,
+    alerts: new LoginAlerts(log, (entry) => store.repository.appendAudit(entry), logger),
   });
   const server = new RadiusServer({ config, dictionary, handler, logger, ...(options.clock === undefined ? {} : { now: options.clock }) });
   try {

@@ -1,6 +1,8 @@
+import { ATTEMPTS_KEPT, type RecordedAttempt } from '../credentials/login-attempt.js';
 import type { CodeRecord, PendingChallenges, RevokeSelector, UserChanges, UserRecord } from '../credentials/records.js';
 import { PIN_PREFIXED_KINDS } from '../credentials/records.js';
 import type { StoreConnection } from './connection.js';
+import { parseAttempt } from './decide/decide-script.js';
 import type { KeyNames } from './key-names.js';
 import { LuaScript } from './lua-script.js';
 import { challengesFromFields, changeToFields, codeFromJson, codeToJson, KIND_LETTERS, newUserFields, USER_FIELDS, userFromFields } from './record-format.js';
@@ -77,7 +79,7 @@ export class CredentialRepository {
   }
 
   async deleteUser(user: string): Promise<boolean> {
-    const removed = await this.command(() => this.redis.del(this.keys.user(user), this.keys.codes(user), this.keys.challenges(user)));
+    const removed = await this.command(() => this.redis.del(this.keys.user(user), this.keys.codes(user), this.keys.challenges(user), this.keys.attempts(user)));
     await this.command(() => this.redis.zrem(this.keys.users(), user));
     return removed > 0;
   }
@@ -137,12 +139,30 @@ export class CredentialRepository {
 
   /** The most recent admin actions, newest first. */
   async recentAudit(count: number): Promise<Record<string, string>[]> {
-    const entries = await this.command(() => this.redis.xrevrange(this.keys.audit(), '+', '-', 'COUNT', count));
-    return entries.map(([, flat]) => {
+    return (await this.auditPage('+', 0, count)).map((entry) => entry.fields);
+  }
+
+  /**
+   * Audit entries, newest first: before the entry `before` (exclusive; '+' from the newest)
+   * back to the first added at `sinceMs` (a stream id is its time of addition in ms), at
+   * most `count`. The caller pages on with the last id it got.
+   */
+  async auditPage(before: string, sinceMs: number, count: number): Promise<{ id: string; fields: Record<string, string> }[]> {
+    const end = before === '+' ? '+' : `(${before}`;
+    const entries = await this.command(() => this.redis.xrevrange(this.keys.audit(), end, String(sinceMs), 'COUNT', count));
+    return entries.map(([id, flat]) => {
       const fields: Record<string, string> = {};
       for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-      return fields;
+      return { id, fields };
     });
+  }
+
+  // --- login attempts (decide.lua writes them) ----------------------------------------
+
+  /** The user's last login attempts, newest first. */
+  async recentAttempts(user: string): Promise<RecordedAttempt[]> {
+    const entries = await this.command(() => this.redis.lrange(this.keys.attempts(user), 0, ATTEMPTS_KEPT - 1));
+    return entries.map(parseAttempt);
   }
 
   // --- codes ------------------------------------------------------------------------

@@ -30,15 +30,29 @@ export class KeyNames {
     return this.tagged('chal', KeyNames.tag(user));
   }
 
+  /**
+   * The user's last login attempts, newest first (a list decide.lua writes with the
+   * decision). Tagged like the user's other keys: decide.lua touches it in the same slot.
+   */
+  attempts(user: string): string {
+    return this.tagged('attempts', KeyNames.tag(user));
+  }
+
   /** The outcome of one request, kept for its retransmissions (see decide.lua). */
   outcome(user: string, fingerprint: string): string {
     return `${this.tagged('req', KeyNames.tag(user))}:${fingerprint}`;
   }
 
   /** decide.lua's keys for one request, the user's tag encoded once (it runs for every login). */
-  loginKeys(user: string, fingerprint: string): { user: string; codes: string; outcome: string; challenges: string } {
+  loginKeys(user: string, fingerprint: string): { user: string; codes: string; outcome: string; challenges: string; attempts: string } {
     const tag = KeyNames.tag(user);
-    return { user: this.tagged('user', tag), codes: this.tagged('codes', tag), outcome: `${this.tagged('req', tag)}:${fingerprint}`, challenges: this.tagged('chal', tag) };
+    return {
+      user: this.tagged('user', tag),
+      codes: this.tagged('codes', tag),
+      outcome: `${this.tagged('req', tag)}:${fingerprint}`,
+      challenges: this.tagged('chal', tag),
+      attempts: this.tagged('attempts', tag),
+    };
   }
 
   /**
@@ -51,6 +65,11 @@ export class KeyNames {
 
   standInCodes(tag: string): string {
     return this.tagged('stand-in-codes', tag);
+  }
+
+  /** Where an unknown user's login writes its attempt: bounded, never read (see decide.lua). */
+  standInAttempts(tag: string): string {
+    return this.tagged('stand-in-attempts', tag);
   }
 
   /** Stream of admin actions (capped). */

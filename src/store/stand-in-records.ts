@@ -11,6 +11,8 @@ const STAND_IN_CODES = 3;
 export interface StandInKeys {
   readonly user: string;
   readonly codes: string;
+  /** The list an unknown user's login pushes its attempt to, as a known user's does to its own. */
+  readonly attempts: string;
 }
 
 const text = (bytes: number): string => randomBytes(bytes).toString('base64url');
@@ -59,7 +61,7 @@ export class StandInRecords {
     private readonly keys: KeyNames,
     private readonly cluster: boolean,
   ) {
-    this.single = { user: keys.standInUser('all'), codes: keys.standInCodes('all') };
+    this.single = { user: keys.standInUser('all'), codes: keys.standInCodes('all'), attempts: keys.standInAttempts('all') };
   }
 
   /** The stand-in keys in the same slot as a user's own keys (given one of them). */
@@ -87,7 +89,7 @@ export class StandInRecords {
         filled++;
       }
     }
-    this.perSlot = tags.map((tag) => ({ user: this.keys.standInUser(tag!), codes: this.keys.standInCodes(tag!) }));
+    this.perSlot = tags.map((tag) => ({ user: this.keys.standInUser(tag!), codes: this.keys.standInCodes(tag!), attempts: this.keys.standInAttempts(tag!) }));
     return this.perSlot;
   }
 }

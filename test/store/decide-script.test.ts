@@ -59,6 +59,7 @@ async function decide(name: string, candidates: readonly Candidate[], overrides:
     revision: await revisionOf(name),
     challengeRevision: undefined,
     candidates,
+    attempt: { client: 'test-nas', nasAddress: undefined, nasIdentifier: undefined, callingStationId: undefined, nasPort: undefined },
     ...overrides,
   });
 }
@@ -310,6 +311,7 @@ test.serial('late: a script run after the gateway gave up on it decides nothing 
     const late = own.store.decider.decide({
       user: name, fingerprint: `late:${++sequence}`, now: realNow(), outcomeTtlMs: 10_000, maxFailures: 3, lockoutMs: 60_000, fallbackReason: 'bad-code',
       lostTokenPolicy: 'deny', temporaryBypass: false, presentedState: undefined, client: 'test-nas', revision, challengeRevision: undefined, candidates,
+      attempt: { client: 'test-nas', nasAddress: undefined, nasIdentifier: undefined, callingStationId: undefined, nasPort: undefined },
     });
     Date.now = realNow;
     await t.throwsAsync(late, { code: 'RADGATE_STORE_UNAVAILABLE', message: /after the command timeout/ });
@@ -318,4 +320,5 @@ test.serial('late: a script run after the gateway gave up on it decides nothing 
     await own.close();
   }
   t.is((await stack.admin.service.listCodes(name))[0]!.uses, 0, 'the code was not consumed');
+  t.deepEqual(await stack.admin.store.repository.recentAttempts(name), [], 'nor recorded as an attempt');
 });

@@ -42,7 +42,7 @@ test.serial('with Cluster there is one pair per slot, and a user is given the pa
 
 test.serial('a single Redis has one pair, named apart from every user key', (t) => {
   const standIns = new StandInRecords(keys, false);
-  t.deepEqual(standIns.all(), [{ user: 'rg:stand-in:{all}', codes: 'rg:stand-in-codes:{all}' }]);
+  t.deepEqual(standIns.all(), [{ user: 'rg:stand-in:{all}', codes: 'rg:stand-in-codes:{all}', attempts: 'rg:stand-in-attempts:{all}' }]);
   t.is(standIns.keysFor(keys.user('all')), standIns.all()[0]!);
   t.not(standIns.keysFor(keys.user('all')).user, keys.user('all'));
 });

@@ -1,5 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { AttemptView } from '../../admin/audit-reader.js';
 import type { UserView } from '../../admin/views.js';
+import { ATTEMPT_HEADER, attemptRow } from '../attempt-lines.js';
 import { actorOf, cliTimeZone, withService } from '../context.js';
 import { refusal, usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -56,13 +58,20 @@ const add: CommandModule<GlobalOptions, UserArgs & { pin: string | undefined }> 
   },
 };
 
+/** The last login attempts under the user's state: what a helpdesk asks first when a user calls. */
+function describeAttempts(attempts: readonly AttemptView[], timeZone: string): string[] {
+  if (attempts.length === 0) return ['last attempts: none recorded'];
+  return [`last attempts (newest first):`, ...table(ATTEMPT_HEADER, attempts.map((attempt) => attemptRow(attempt, timeZone))).map((line) => `  ${line}`)];
+}
+
 const show: CommandModule<GlobalOptions, UserArgs> = {
   command: 'show <user>',
-  describe: "Show a user's state: status, lockout, token, number of active codes (never a secret)",
-  builder: (yargs) => yargs.positional('user', { type: 'string', demandOption: true }).example('$0 user show alice', 'is alice locked out?') as Argv<UserArgs>,
+  describe: "Show a user's state: status, lockout, token, number of active codes, the last login attempts (never a secret)",
+  builder: (yargs) => yargs.positional('user', { type: 'string', demandOption: true }).example('$0 user show alice', 'is alice locked out? who tried to log in as her?') as Argv<UserArgs>,
   handler: async (argv) => {
-    const user = await withService(argv, (service) => service.showUser(argv.user));
-    print(argv, user, (view) => describeUser(view, cliTimeZone(argv)));
+    const shown = await withService(argv, async (service, admin) => ({ ...(await service.showUser(argv.user)), attempts: await admin.audit.attempts(argv.user) }));
+    const timeZone = cliTimeZone(argv);
+    print(argv, shown, (view) => [...describeUser(view, timeZone), ...describeAttempts(view.attempts, timeZone)]);
   },
 };
 

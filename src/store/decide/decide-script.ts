@@ -1,3 +1,4 @@
+import { ATTEMPTS_KEPT, ATTEMPTS_RETENTION_MS, type NasContext, type RecordedAttempt } from '../../credentials/login-attempt.js';
 import type { LoginOutcome, RefusalReason } from '../../credentials/login-outcome.js';
 import { REFUSAL_REASONS } from '../../credentials/login-outcome.js';
 import type { TokenState, TokenType } from '../../credentials/records.js';
@@ -57,6 +58,12 @@ export interface DecideRequest {
    */
   readonly challengeRevision: string | undefined;
   readonly candidates: readonly Candidate[];
+  /**
+   * Where the request came from: recorded with the decision in the user's last attempts
+   * (the helpdesk's "who tried to log in"). Undefined records nothing: only the benchmark
+   * that measures what recording costs leaves it out.
+   */
+  readonly attempt: NasContext | undefined;
 }
 
 export type DecideResult =
@@ -88,6 +95,8 @@ export const DECIDE_VOCABULARY: Vocabulary = Object.freeze({
   ...prefixed('tokenState', TOKEN_STATE),
   ...prefixed('tokenType', TOKEN_TYPE),
   ...Object.fromEntries(REFUSAL_REASONS.map((reason) => [`reason.${camelCase(reason)}`, reason])),
+  'attempts.kept': String(ATTEMPTS_KEPT),
+  'attempts.retentionMs': String(ATTEMPTS_RETENTION_MS),
 });
 
 /** How far Redis's clock may run ahead of the gateway's before a decision counts as late. */
@@ -126,6 +135,35 @@ export function parseOutcome(stored: string): LoginOutcome {
   throw new Error(`decide.lua stored an outcome radgate cannot read: ${JSON.stringify(stored.slice(0, 40))}`);
 }
 
+/**
+ * A recorded attempt is its context, as encoded here, then this separator, then the outcome
+ * as decide.lua stores it (a challenge's without its request code and State). The context
+ * is JSON, which never holds a raw line feed, so the first one ends it.
+ */
+const ATTEMPT_SEPARATOR = '\n';
+
+type EncodedContext = [at: number, client: string, nasAddress: string | null, nasIdentifier: string | null, callingStationId: string | null, nasPort: number | null];
+
+/** The context of an attempt as decide.lua records it (a compact array: it is kept 20 times per user). */
+function attemptArgument(at: number, context: NasContext): string {
+  const encoded: EncodedContext = [at, context.client, context.nasAddress ?? null, context.nasIdentifier ?? null, context.callingStationId ?? null, context.nasPort ?? null];
+  return JSON.stringify(encoded) + ATTEMPT_SEPARATOR;
+}
+
+/** Reads one entry of a user's attempts list (KeyNames.attempts), as decide.lua wrote it. */
+export function parseAttempt(entry: string): RecordedAttempt {
+  const cut = entry.indexOf(ATTEMPT_SEPARATOR);
+  if (cut < 0) throw new Error(`decide.lua recorded an attempt radgate cannot read: ${JSON.stringify(entry.slice(0, 40))}`);
+  const [at, client, nasAddress, nasIdentifier, callingStationId, nasPort] = JSON.parse(entry.slice(0, cut)) as EncodedContext;
+  const context = { at, client, nasAddress: nasAddress ?? undefined, nasIdentifier: nasIdentifier ?? undefined, callingStationId: callingStationId ?? undefined, nasPort: nasPort ?? undefined };
+  const stored = entry.slice(cut + 1);
+  if (stored === OUTCOME.challenge) return { ...context, result: 'challenge', method: 'offline-authcode', reason: undefined, lockedNow: false, codeId: undefined };
+  const outcome = parseOutcome(stored);
+  if (outcome.result === 'accept') return { ...context, result: 'accept', method: outcome.method, reason: undefined, lockedNow: false, codeId: outcome.codeId };
+  if (outcome.result === 'reject') return { ...context, result: 'reject', method: undefined, reason: outcome.reason, lockedNow: outcome.lockedNow, codeId: undefined };
+  throw new Error('decide.lua recorded a whole challenge as an attempt');
+}
+
 type ScriptReply = [string, ...unknown[]];
 
 /**
@@ -137,7 +175,7 @@ export class DecideScript {
   private readonly script: LuaScript;
 
   constructor(private readonly parts: { readonly connection: StoreConnection; readonly keys: KeyNames; readonly standIns: StandInRecords; readonly revisions: Revisions }) {
-    this.script = new LuaScript(parts.connection.redis, { name: 'decide', file: new URL('./decide.lua', import.meta.url), keys: 6, vocabulary: DECIDE_VOCABULARY });
+    this.script = new LuaScript(parts.connection.redis, { name: 'decide', file: new URL('./decide.lua', import.meta.url), keys: 8, vocabulary: DECIDE_VOCABULARY });
   }
 
   /**
@@ -156,6 +194,8 @@ export class DecideScript {
       loginKeys.challenges,
       standIn.user,
       standIn.codes,
+      loginKeys.attempts,
+      standIn.attempts,
       request.now,
       request.outcomeTtlMs,
       request.maxFailures,
@@ -171,6 +211,7 @@ export class DecideScript {
       request.challengeRevision === undefined ? '' : '1',
       request.challengeRevision ?? '',
       revisions.next(),
+      request.attempt === undefined ? '' : attemptArgument(request.now, request.attempt),
     ];
     for (const candidate of request.candidates) args.push(candidateArgument(candidate));
     const reply = (await connection.command(() => this.script.run(args))) as ScriptReply;

@@ -25,6 +25,7 @@
 -- KEYS[1] user hash   KEYS[2] codes hash   KEYS[3] outcome key   KEYS[4] challenge hash
 -- KEYS[5], KEYS[6] the stand-in user and codes hashes an unknown user's login reads
 --   instead of its own, in the same slot (stand-in-records.ts)
+-- KEYS[7] the user's attempts list   KEYS[8] the stand-in attempts list (same slot)
 -- ARGV[1] now (ms)    ARGV[2] outcome TTL (ms)   ARGV[3] max failures
 -- ARGV[4] lockout (ms, 0 = until an admin unlocks)
 -- ARGV[5] the reason to record if no candidate is valid (bad-pin, bad-code, ...)
@@ -37,7 +38,9 @@
 -- ARGV[12] '1' when the resolution read the pending challenges ('' = it did not)
 -- ARGV[13] revision of the pending challenges it read
 -- ARGV[14] a fresh revision, stored if this decision changes what resolution reads
--- ARGV[15..] candidates in resolution order, fields joined by '|':
+-- ARGV[15] the attempt's context, encoded by decide-script.ts and ending with its separator;
+--   the decision is recorded after it as an attempt ('' = record none)
+-- ARGV[16..] candidates in resolution order, fields joined by '|':
 --   code|lookup   token|step   bypass   offline|request code|bypass end ms|answers State (1/0)
 --   challenge|request code|state hex|expiry ms   (only when nothing else is accepted)
 --   decoy|lookup   (looked up and ignored: a wrong PIN costs what a right one does)
@@ -48,6 +51,7 @@
 -- {late} when the script runs after the gateway gave up on it. An outcome is
 --   accept|method|code id   challenge|request code|state hex   reject|reason[|locked]
 local now = tonumber(ARGV[1])
+local FIRST_CANDIDATE = 16
 
 -- A Redis that was frozen (SIGSTOP, a long fork, a stalled disk) runs the commands queued
 -- in its socket when it wakes up. By then the gateway has timed out and told the NAS
@@ -95,8 +99,20 @@ local function renewChallengeRevision()
   end
 end
 
-local function decide(outcome)
+-- The helpdesk's "who tried to log in": each decision (not a retransmission's replay, not a
+-- stale copy, not a late run) is pushed to the user's last $attempts.kept attempts, in this
+-- same round trip. `recorded`: what of the outcome to keep, when not all of it (a
+-- challenge's request code and State are not for a list the helpdesk reads). An unknown
+-- user's attempt goes to the stand-in list instead: the same work, so the time does not
+-- tell, and no key per name an attacker makes up.
+local attemptsKey = user[1] and KEYS[7] or KEYS[8]
+local function decide(outcome, recorded)
   redis.call('SET', KEYS[3], outcome, 'PX', ARGV[2])
+  if ARGV[15] ~= '' then
+    redis.call('LPUSH', attemptsKey, ARGV[15] .. (recorded or outcome))
+    redis.call('LTRIM', attemptsKey, 0, $attempts.kept - 1)
+    redis.call('PEXPIRE', attemptsKey, $attempts.retentionMs)
+  end
   if renewed then return {'$reply.new', outcome, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[4])} end
   return {'$reply.new', outcome}
 end
@@ -169,7 +185,7 @@ if not user[1] then refusal = '$reason.unknownUser'
 elseif user[1] ~= '$userStatus.active' then refusal = '$reason.disabled'
 elseif locked < 0 or locked > now then refusal = '$reason.locked' end
 if refusal then
-  for i = 15, #ARGV do
+  for i = FIRST_CANDIDATE, #ARGV do
     local candidate = split(ARGV[i])
     if candidate[1] == '$candidate.code' or candidate[1] == '$candidate.decoy' then redis.call('HGET', codesKey, candidate[2]) end
   end
@@ -187,7 +203,7 @@ end
 
 local reason = stateProblem or ARGV[5]
 local challenge = nil
-for i = 15, #ARGV do
+for i = FIRST_CANDIDATE, #ARGV do
   local candidate = split(ARGV[i])
   local kind = candidate[1]
   if kind == '$candidate.decoy' then
@@ -322,7 +338,7 @@ if challenge then
   else
     local request, state, expires = challenge[2], challenge[3], tonumber(challenge[4])
     addChallenge(request, state, expires)
-    return decide('$outcome.challenge|' .. request .. '|' .. state)
+    return decide('$outcome.challenge|' .. request .. '|' .. state, '$outcome.challenge')
   end
 end
 
