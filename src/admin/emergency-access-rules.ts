@@ -1,4 +1,5 @@
-import { canonicalRequestCode, canonicalValidity } from '../credentials/offline-authcode.js';
+import { groupCode } from '../credentials/codes/alphabet.js';
+import { canonicalRequestCode, canonicalValidity, REQUEST_CODE_FORM } from '../credentials/offline-authcode.js';
 import type { UserRecord } from '../credentials/records.js';
 import { AdminError } from './admin-error.js';
 
@@ -18,7 +19,7 @@ export function requireTokenForEmergencyAccess(record: UserRecord, now: number):
 
 export function requireRequestCode(typed: string): string {
   const requestCode = canonicalRequestCode(typed);
-  if (requestCode === undefined) throw new AdminError('RADGATE_ADMIN_INVALID_INPUT', 'a request code is 8 characters of Z3467ACEFHJKRWXY (hyphens and case do not matter); ask the user to read it again');
+  if (requestCode === undefined) throw new AdminError('RADGATE_ADMIN_INVALID_INPUT', `${REQUEST_CODE_FORM}; ask the user to read it again`);
   return requestCode;
 }
 
@@ -37,6 +38,6 @@ export function allowedValidity(typed: string, validities: readonly string[]): s
 export function requestNotPending(user: string, requestCode: string): AdminError {
   return new AdminError(
     'RADGATE_ADMIN_REQUEST_NOT_PENDING',
-    `no request code ${requestCode.slice(0, 4)}-${requestCode.slice(4)} is pending for ${user}: it expired, was answered or cancelled, or was misread (ask the user to type the PIN again and read the new one)`,
+    `no request code ${groupCode(requestCode)} is pending for ${user}: it expired, was answered or cancelled, or was misread (ask the user to type the PIN again and read the new one)`,
   );
 }

@@ -12,6 +12,9 @@ export function newRequestCode(): string {
   return generateCode('unambiguous', REQUEST_CODE_LENGTH);
 }
 
+/** What a request code looks like, for the messages that refuse a misread one. */
+export const REQUEST_CODE_FORM = `a request code is ${REQUEST_CODE_LENGTH} characters of ${ALPHABETS.unambiguous} (hyphens and case do not matter)`;
+
 /** A typed request code in canonical form, or undefined when it cannot be one. */
 export function canonicalRequestCode(typed: string): string | undefined {
   const code = normalizeCode(typed);

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { groupCode } from '../../credentials/codes/alphabet.js';
 import { offlineValidityProblem } from '../../credentials/codes/lifetime-bounds.js';
-import { canonicalRequestCode, canonicalValidity } from '../../credentials/offline-authcode.js';
+import { canonicalRequestCode, canonicalValidity, REQUEST_CODE_FORM } from '../../credentials/offline-authcode.js';
 import { canonicalUserName, userNameProblem } from '../../credentials/user-name.js';
 import { actorOf, withService } from '../context.js';
 import { usageError } from '../exit.js';
@@ -33,7 +33,7 @@ const respond: CommandModule<GlobalOptions, RespondArgs> = {
     const problem = userNameProblem(argv.user);
     if (problem !== undefined) throw usageError(problem);
     if (canonicalRequestCode(argv.requestCode) === undefined) {
-      throw usageError('a request code is 8 characters of Z3467ACEFHJKRWXY (hyphens and case do not matter); ask the user to read it again');
+      throw usageError(`${REQUEST_CODE_FORM}; ask the user to read it again`);
     }
     let validity: string;
     try {

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { issueRequestProblem, type IssueRequest } from '../../admin/code-issuing.js';
 import { groupCode } from '../../credentials/codes/alphabet.js';
-import { canonicalRequestCode } from '../../credentials/offline-authcode.js';
+import { canonicalRequestCode, REQUEST_CODE_FORM } from '../../credentials/offline-authcode.js';
 import type { RevokeRequest } from '../../admin/credential-service.js';
 import type { ChallengeAccessView, CodeView, IssuedCode, TemporaryAccessView } from '../../admin/views.js';
 import type { CodeKind } from '../../credentials/records.js';
@@ -80,7 +80,6 @@ function renderIssued(user: string, codes: readonly IssuedCode[], timeZone: stri
   ];
 }
 
-const groupRequestCode = (code: string): string => `${code.slice(0, 4)}-${code.slice(4)}`;
 
 /** One line for a temporary bypass: what it lets in, until when, and the id that ends it. */
 function describeAccess(access: TemporaryAccessView, timeZone: string): string {
@@ -111,10 +110,10 @@ function renderList({ codes, challenge }: { codes: readonly CodeView[]; challeng
       if (code.temporaryAccess !== undefined) lines.push(`  └ ${describeAccess(code.temporaryAccess, timeZone)}`);
     });
   }
-  for (const pending of challenge.pendingRequests) lines.push(`pending request code ${groupRequestCode(pending.requestCode)} until ${humanDate(pending.expiresAt, timeZone)} (cancel: code revoke --request)`);
+  for (const pending of challenge.pendingRequests) lines.push(`pending request code ${groupCode(pending.requestCode)} until ${humanDate(pending.expiresAt, timeZone)} (cancel: code revoke --request)`);
   const offline = challenge.temporaryAccess;
   if (offline !== undefined) {
-    const from = 'requestCode' in offline.createdBy ? `offline authorization code for request ${groupRequestCode(offline.createdBy.requestCode)}` : `authorization code ${offline.createdBy.codeId}`;
+    const from = 'requestCode' in offline.createdBy ? `offline authorization code for request ${groupCode(offline.createdBy.requestCode)}` : `authorization code ${offline.createdBy.codeId}`;
     lines.push(`${from}: ${describeAccess(offline, timeZone)}`);
   }
   return lines;
@@ -162,13 +161,13 @@ const revoke: CommandModule<GlobalOptions, RevokeArgs> = {
     if (argv.kind !== undefined && !argv.last) throw usageError('--kind goes with --last');
     if (argv.id !== undefined && !CODE_ID.test(argv.id)) throw usageError(`--id ${JSON.stringify(argv.id.slice(0, 40))} is not a code id: 10 hexadecimal characters, as code list shows them`);
     if (argv.request !== undefined && canonicalRequestCode(argv.request) === undefined) {
-      throw usageError('--request: a request code is 8 characters of Z3467ACEFHJKRWXY (hyphens and case do not matter)');
+      throw usageError(`--request: ${REQUEST_CODE_FORM}`);
     }
     const actor = actorOf(argv);
     if (argv.request !== undefined) {
       const request = argv.request;
       const cancelled = await withService(argv, (service) => service.cancelRequestCode(argv.user, request, actor));
-      print(argv, { revoked: [], temporaryAccess: [], requestCodes: [cancelled] }, () => [`cancelled pending request code ${groupRequestCode(cancelled)}`]);
+      print(argv, { revoked: [], temporaryAccess: [], requestCodes: [cancelled] }, () => [`cancelled pending request code ${groupCode(cancelled)}`]);
       return;
     }
     const selector: RevokeRequest = argv.id !== undefined ? { id: argv.id } : argv.last ? { last: argv.kind } : 'all';
@@ -178,7 +177,7 @@ const revoke: CommandModule<GlobalOptions, RevokeArgs> = {
       const lines: string[] = [];
       if (ids.length > 0) lines.push(`revoked ${ids.length} code${ids.length === 1 ? '' : 's'}: ${ids.join(', ')}`);
       if (temporaryAccess.length > 0) lines.push(`ended PIN-only access (temporary bypass): ${temporaryAccess.join(', ')}`);
-      if (requestCodes.length > 0) lines.push(`cancelled pending request code${requestCodes.length === 1 ? '' : 's'}: ${requestCodes.map(groupRequestCode).join(', ')}`);
+      if (requestCodes.length > 0) lines.push(`cancelled pending request code${requestCodes.length === 1 ? '' : 's'}: ${requestCodes.map(groupCode).join(', ')}`);
       return lines.length > 0 ? lines : ['nothing to revoke (no active code matched)'];
     });
   },
