@@ -15,7 +15,7 @@ import { checkRequestAuthenticity } from '../protocol/verify-request.js';
 import type { AccessRequest, Answer, RequestHandler, TransportConfig } from './request-handler.js';
 import { Deadlines } from './deadlines.js';
 import { ReplyCache, replyCacheKey } from './reply-cache.js';
-import { ServedConfigs } from './served-config.js';
+import { ServedConfigs, type Served } from './served-config.js';
 
 export type ServerCounter =
   /** Every datagram read from a socket. */
@@ -77,7 +77,7 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
   private readonly clientWarnings: RateLimitedWarning;
   private readonly listeners: Listener[] = [];
   private inFlight = 0;
-  private batch: { socket: Socket; datagram: Buffer; remote: RemoteInfo; receivedAt: number }[] = [];
+  private batch: { socket: Socket; datagram: Buffer; remote: RemoteInfo; receivedAt: number; served: Served<Config> }[] = [];
   private readonly deadlines = new Deadlines();
   private closing = false;
   private drained: (() => void) | undefined;
@@ -175,8 +175,10 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
    * the turn's overhead is paid once (bench/README.md, "Design measurements").
    */
   private enqueue(socket: Socket, datagram: Buffer, remote: RemoteInfo): void {
-    // The reject delay runs from here: arrival, before the batch's earlier requests ran.
-    this.batch.push({ socket, datagram, remote, receivedAt: performance.now() });
+    // The reject delay runs from here: arrival, before the batch's earlier requests ran. So
+    // does the configuration: a reload handled in the same turn, after the read, does not
+    // apply to what was read before it.
+    this.batch.push({ socket, datagram, remote, receivedAt: performance.now(), served: this.served.now() });
     if (this.batch.length === 1) setImmediate(this.drainBatch);
   }
 
@@ -186,7 +188,7 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
     const handler = this.options.handler;
     handler.beginBatch?.();
     try {
-      for (const { socket, datagram, remote, receivedAt } of batch) this.receive(socket, datagram, remote, receivedAt);
+      for (const { socket, datagram, remote, receivedAt, served } of batch) this.receive(served, socket, datagram, remote, receivedAt);
     } finally {
       handler.endBatch?.();
     }
@@ -196,7 +198,7 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
     this.counters.increment('dropped', reason);
   }
 
-  private receive(socket: Socket, datagram: Buffer, remote: RemoteInfo, receivedAt: number): void {
+  private receive(served: Served<Config>, socket: Socket, datagram: Buffer, remote: RemoteInfo, receivedAt: number): void {
     this.counters.increment('received');
     if (remote.port === 0) {
       // RFC 768: a source port of zero means the sender expects no reply, and none can be
@@ -206,8 +208,6 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
       this.sourceWarnings.warn(`port-zero:${remote.address}`, { source: remote.address }, 'dropped a packet from source port 0, which cannot be answered');
       return;
     }
-    // Read once, on arrival: this request is checked, decided and answered under it.
-    const served = this.served.now();
     const client = served.clients.lookup(remote.address);
     if (client === undefined) {
       this.drop('unknown-client');
