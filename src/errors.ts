@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   // The service (serve/).
   'RADGATE_SERVE_WORKER_FAILED',
   'RADGATE_SERVE_OPS_LISTEN_FAILED',
+  'RADGATE_SERVE_LISTEN_FAILED',
+  'RADGATE_SERVE_NOT_RUNNING',
   // The command line (cli/).
   'RADGATE_CLI_USAGE',
   'RADGATE_CLI_NO_CONFIG',

@@ -12,6 +12,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { testCommand } from './commands/test-login.js';
 import { tokenCommand } from './commands/token.js';
 import { userCommand } from './commands/user.js';
+import { reloadCommand } from './commands/reload.js';
 import { serveCommand } from './commands/serve.js';
 import { protectDashes, restoreDashes, showDashes } from './dash-argument.js';
 import { ExitCode, exitCodeFor, usageError } from './exit.js';
@@ -31,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     .scriptName('radgate')
     .usage('$0 <command> [options]\n\nRADIUS authentication gateway: PIN + tokencode, emergency codes, helpdesk authorization codes.')
     .command(serveCommand)
+    .command(reloadCommand)
     .command(configCommand)
     .command(keysCommand)
     .command(doctorCommand)

@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { defaultDictionaryDir, Resolver } from './config-checks.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { pidFilePath } from './pid-file.js';
 import { configSchema, type RawConfig } from './schema.js';
 import { describeSchemaError, soundParts } from './schema-errors.js';
 import type { RadgateConfig } from './types.js';
@@ -140,6 +141,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     timeZone,
     workers: raw.workers === 'auto' ? availableParallelism() : raw.workers,
     ops,
+    pidFile: pidFilePath(raw, baseDir, redisUrl),
   } satisfies RadgateConfig);
 }
 

@@ -292,6 +292,9 @@ export const configSchema = {
     // An IANA name, checked by the loader against Node's ICU data. No schema default: the
     // host's zone, read when the file is loaded.
     time_zone: { type: 'string', minLength: 1 },
+    // Where `serve` writes its pid, for `radgate reload`. No schema default: with the
+    // embedded Redis it is radgate.pid in its data directory (config/pid-file.ts).
+    pid_file: { type: 'string', minLength: 1 },
     // One process per core by default: Node runs JavaScript on one thread.
     workers: {
       anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1, maximum: 64 }],
@@ -324,6 +327,7 @@ export interface RawConfig {
     token_found: 'deny' | 'allow-and-revoke' | 'allow-after-expiry';
   };
   time_zone?: string;
+  pid_file?: string;
   workers: 'auto' | number;
   challenge: { enabled: boolean; pending_seconds: number; prompt: string; validities: string[]; temporary_bypass: boolean };
   ops: { listen: string | null; auth: 'none' | 'basic' | 'bearer'; credentials_file?: string };

@@ -188,4 +188,10 @@ export interface RadgateConfig {
   /** Gateway processes sharing the listeners (Node cluster); `auto` in the file means one per core. */
   readonly workers: number;
   readonly ops: OpsConfig;
+  /**
+   * Where `serve` writes its pid, for `radgate reload` (config/pid-file.ts): `pid_file`, or
+   * radgate.pid in the embedded Redis's data directory; undefined with redis.url and no
+   * pid_file (a service manager then knows the pid itself).
+   */
+  readonly pidFile: string | undefined;
 }

@@ -4,7 +4,8 @@ import { join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { guardChild } from '../child-guard.js';
-import { pidFileOf, prepareDataDir, refuseIfDataDirInUse } from './data-dir.js';
+import { prepareDataDir } from './data-dir.js';
+import { claimDataDir, forgetSupervisor, pidFileOf, recordSupervisor } from './data-dir-claim.js';
 import { RedisProcessError } from './errors.js';
 import { probeServer, type Probe } from './probe.js';
 import { logServerLine } from './server-log.js';
@@ -47,6 +48,12 @@ export interface RedisProcessOptions {
    * test runner killing its workers' group takes their servers down with them.
    */
   readonly ownProcessGroup?: boolean;
+  /**
+   * A redis-server still running on the data directory that no live radgate supervises
+   * (its radgate was killed) is stopped and replaced, rather than refused (default false).
+   * One a live radgate supervises is always refused (data-dir-claim.ts).
+   */
+  readonly takeOverOrphan?: boolean;
   /** How long start-up may take before it counts as failed (default 10 s). */
   readonly startTimeoutMs?: number;
   /** How long a SIGTERM'd server may take to flush and exit before SIGKILL (default 10 s). */
@@ -64,6 +71,7 @@ interface Settings {
   readonly executable: string;
   readonly supervise: boolean;
   readonly ownProcessGroup: boolean;
+  readonly takeOverOrphan: boolean;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
 }
@@ -142,13 +150,15 @@ export class RedisProcess {
     this.generation++;
     this.cancelScheduledRestart();
     await this.terminate();
+    forgetSupervisor(this.dataDir);
   }
 
   private async launch(): Promise<void> {
     const { settings } = this;
-    refuseIfDataDirInUse(settings.dataDir);
+    await claimDataDir(settings.dataDir, { takeOverOrphan: settings.takeOverOrphan, stopTimeoutMs: settings.stopTimeoutMs, logger: settings.logger });
     const child = spawn(settings.executable, this.serverArgs(), { stdio: ['ignore', 'pipe', 'pipe'], detached: settings.ownProcessGroup });
     guardChild(child);
+    if (child.pid !== undefined) recordSupervisor(settings.dataDir);
     const run = this.watch(child);
     this.current = run;
     await this.waitUntilReady(run);
@@ -168,7 +178,7 @@ export class RedisProcess {
       '--dir', settings.dataDir,
       // '' logs to stdout, which we capture for error messages and the logger.
       '--logfile', '',
-      // Lets the next start see a server still using this directory (see refuseIfDataDirInUse).
+      // Lets the next start see a server still using this directory (see data-dir-claim.ts).
       '--pidfile', pidFileOf(settings.dataDir),
       '--appendonly', settings.appendonly ? 'yes' : 'no',
       '--appendfsync', settings.appendfsync,
@@ -352,6 +362,7 @@ function resolveSettings(options: RedisProcessOptions): Settings {
     executable: options.redisServerPath ?? 'redis-server',
     supervise: options.supervise ?? false,
     ownProcessGroup: options.ownProcessGroup ?? false,
+    takeOverOrphan: options.takeOverOrphan ?? false,
     startTimeoutMs: options.startTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_TIMEOUT_MS,
   };

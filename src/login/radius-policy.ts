@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { PolicyConfig } from '../config/types.js';
+import type { PolicyConfig, RadgateConfig } from '../config/types.js';
 import { canonicalUserName } from '../credentials/user-name.js';
 import { AttributeType } from '../protocol/codes.js';
 import { findAttribute } from '../protocol/packet.js';
@@ -12,15 +12,22 @@ import type { LoginAlerts } from './login-alerts.js';
 import type { LoginLog, LoginLogEntry } from './login-log.js';
 import { RecordChangedError, type LoginRoundTrip } from './login-round-trip.js';
 import { nasContextOf } from './nas-context.js';
-import type { ReplyProfiles } from './reply-profiles.js';
+import { ReplyProfiles } from './reply-profiles.js';
 
 export interface RadiusPolicyOptions {
-  readonly login: LoginRoundTrip;
+  /** The login under one configuration (its policy, challenge, time zone, outcome lifetime). */
+  readonly loginFor: (config: RadgateConfig) => LoginRoundTrip;
   readonly connection: StoreConnection;
-  readonly profiles: ReplyProfiles;
-  readonly policy: PolicyConfig;
   readonly log: LoginLog;
   readonly alerts: LoginAlerts;
+}
+
+/** What one configuration decides with, made once per configuration. */
+interface Generation {
+  readonly config: RadgateConfig;
+  readonly login: LoginRoundTrip;
+  readonly profiles: ReplyProfiles;
+  readonly policy: PolicyConfig;
 }
 
 type LogFields = Partial<Pick<LoginLogEntry, 'user' | 'method' | 'reason' | 'codeId' | 'replayed'>>;
@@ -32,11 +39,24 @@ type LogFields = Partial<Pick<LoginLogEntry, 'user' | 'method' | 'reason' | 'cod
  * delay) or silence when the store cannot answer or the record changed under the login.
  * One decision line per outcome, when the log level includes info.
  */
-export class RadiusPolicy implements RequestHandler {
+export class RadiusPolicy implements RequestHandler<RadgateConfig> {
+  private generation: Generation | undefined;
+
   constructor(private readonly options: RadiusPolicyOptions) {}
 
-  possibleReplies(): readonly (readonly ReplyAttribute[])[] {
-    return this.options.profiles.possibleReplies();
+  /**
+   * The login, reply profiles and policy of a configuration: the one the request arrived
+   * under (AccessRequest.config), rebuilt when a reload brought a new one.
+   */
+  private under(config: RadgateConfig): Generation {
+    if (this.generation?.config !== config) {
+      this.generation = { config, login: this.options.loginFor(config), profiles: new ReplyProfiles(config.replies, config.challenge), policy: config.policy };
+    }
+    return this.generation;
+  }
+
+  possibleReplies(config: RadgateConfig): readonly (readonly ReplyAttribute[])[] {
+    return this.under(config).profiles.possibleReplies();
   }
 
   isHealthy(): boolean {
@@ -53,12 +73,15 @@ export class RadiusPolicy implements RequestHandler {
     this.options.connection.releaseWrites();
   }
 
-  private reject(reason: string): Answer {
-    return { action: 'reject', attributes: this.options.profiles.reject, delayMs: this.options.policy.rejectDelayMs, reason };
+  private reject({ profiles, policy }: Generation, reason: string): Answer {
+    return { action: 'reject', attributes: profiles.reject, delayMs: policy.rejectDelayMs, reason };
   }
 
-  async handleAccessRequest(request: AccessRequest): Promise<Answer> {
-    const { login, profiles, policy, log, alerts } = this.options;
+  async handleAccessRequest(request: AccessRequest<RadgateConfig>): Promise<Answer> {
+    const { log, alerts } = this.options;
+    // Taken once: an in-flight login finishes under the configuration it arrived under.
+    const generation = this.under(request.config);
+    const { login, profiles, policy } = generation;
     const started = performance.now();
     const from = nasContextOf(request.packet, request.client.name);
     const record = (result: LoginLogEntry['result'], fields: LogFields): void => {
@@ -81,7 +104,7 @@ export class RadiusPolicy implements RequestHandler {
       // CHAP, MS-CHAP and EAP cannot carry a tokencode we can check: reject cleanly.
       const reason = request.userName === undefined || request.userName === '' ? 'no-user-name' : 'no-pap-password';
       record('reject', { user: request.userName, reason });
-      return this.reject(reason);
+      return this.reject(generation, reason);
     }
     const user = canonicalUserName(request.userName, policy);
     const fingerprint = `${request.client.name}:${request.packet.identifier}:${request.packet.authenticator.toString('hex')}`;
@@ -112,7 +135,7 @@ export class RadiusPolicy implements RequestHandler {
         alerts.lockedOut(user, from, request.source.address, outcome.reason);
         if (loginAlert.hasSubscribers) loginAlert.publish({ kind: 'lockout' } satisfies LoginAlertEvent);
       }
-      return this.reject(outcome.reason);
+      return this.reject(generation, outcome.reason);
     } catch (error) {
       if (error instanceof RecordChangedError) {
         // Redis is fine; the record moved under this login. Silence: the retransmission retries.
@@ -122,7 +145,7 @@ export class RadiusPolicy implements RequestHandler {
       if (!(error instanceof StoreUnavailableError)) throw error;
       // Never Accept without the store. By default say nothing, so the NAS fails over.
       record('dropped', { user, reason: 'store-unavailable' });
-      return policy.onStoreFailure === 'reject' ? this.reject('store-unavailable') : { action: 'drop', reason: 'store-unavailable' };
+      return policy.onStoreFailure === 'reject' ? this.reject(generation, 'store-unavailable') : { action: 'drop', reason: 'store-unavailable' };
     }
   }
 }

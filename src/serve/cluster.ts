@@ -2,9 +2,11 @@ import cluster, { type Worker } from 'node:cluster';
 import { ClusterRegistry } from '@prometheus-io/client';
 import type { Logger } from 'pino';
 import type { RadgateConfig } from '../config/types.js';
-import { RadgateError } from '../errors.js';
+import { ERROR_CODES, RadgateError, type RadgateErrorCode } from '../errors.js';
 import { startGateway, type GatewayOptions } from './gateway.js';
 import { observeGateway, processRegistry } from './ops-endpoint.js';
+import type { ReadConfig } from './reload.js';
+import { acceptReloads, reloadWorkers } from './reload-workers.js';
 import { shutdownSignal } from './signals.js';
 import { WorkerHealth, type HealthMessage } from './worker-health.js';
 
@@ -22,8 +24,15 @@ interface ReadyMessage {
   readonly healthy: boolean;
 }
 
-function isReady(message: unknown): message is ReadyMessage {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'radgate-ready';
+/** What a worker tells the primary when it cannot start (a port in use, Redis unreachable). */
+interface FailedMessage {
+  readonly type: 'radgate-failed';
+  readonly code: string | undefined;
+  readonly message: string;
+}
+
+function isMessage<T extends { type: string }>(message: unknown, type: T['type']): message is T {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
 }
 
 /**
@@ -36,7 +45,23 @@ function isReady(message: unknown): message is ReadyMessage {
  * exactly as with separate instances.
  */
 export async function runWorker(config: RadgateConfig, logger: Logger, options: GatewayOptions): Promise<void> {
-  const gateway = await startGateway(config, logger.child({ worker: cluster.worker?.id }), options);
+  // A reload reaches a worker from the primary (reload-workers.ts). A SIGHUP sent to the
+  // whole process group (a closed terminal) must not kill it meanwhile.
+  process.on('SIGHUP', () => undefined);
+  let gateway;
+  try {
+    gateway = await startGateway(config, logger.child({ worker: cluster.worker?.id }), options);
+  } catch (error) {
+    // Tell the primary why, then let go of the IPC channel, which would keep this process
+    // alive: the primary sees the exit and stops, rather than wait for a ready that never comes.
+    const failed: FailedMessage = { type: 'radgate-failed', code: (error as { code?: string }).code, message: error instanceof Error ? error.message : String(error) };
+    await new Promise<void>((resolve) => process.send?.(failed, undefined, undefined, () => resolve()) ?? resolve());
+    process.disconnect?.();
+    // The primary prints the reason once for all workers; this one only exits non-zero.
+    process.exitCode = 1;
+    return;
+  }
+  acceptReloads(gateway.config, logger);
   // The primary's /metrics asks each worker for its registry over IPC and merges them
   // (the client library's ClusterRegistry, prom-client's AggregatorRegistry renamed).
   const registry = processRegistry();
@@ -56,8 +81,17 @@ export interface ClusterHandle {
   readonly addresses: ReadyMessage['addresses'];
   /** Undefined while every worker runs and reaches Redis, else why not (/ready). */
   notReady(): string | undefined;
+  /** Puts a validated configuration in force in every running worker; resolves with why not, or undefined. */
+  reload(read: ReadConfig): Promise<string | undefined>;
   /** Resolves when every worker has stopped (after SIGTERM to each). */
   stop(): Promise<void>;
+}
+
+/** A worker's start-up failure as the primary reports it: the worker's own reason and code. */
+function startFailure(code: number | null, failed: FailedMessage | undefined): RadgateError {
+  if (failed === undefined) return new RadgateError('RADGATE_SERVE_WORKER_FAILED', `a gateway worker exited during start-up (code ${code}); see its log lines above`);
+  const known = (ERROR_CODES as readonly string[]).includes(failed.code ?? '');
+  return new RadgateError(known ? (failed.code as RadgateErrorCode) : 'RADGATE_SERVE_WORKER_FAILED', known ? failed.message : `a gateway worker could not start: ${failed.message}`);
 }
 
 /**
@@ -67,16 +101,22 @@ export interface ClusterHandle {
 export async function startWorkers(count: number, logger: Logger): Promise<ClusterHandle> {
   let stopping = false;
   const health = new WorkerHealth(count);
+  // Only a worker that is ready has its reload handler: one still starting reads the file itself.
+  const ready = new Set<Worker>();
   const fork = (): Promise<{ worker: Worker; message: ReadyMessage }> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork();
-      const onExit = (code: number | null) => reject(new RadgateError('RADGATE_SERVE_WORKER_FAILED', `a gateway worker exited during start-up (code ${code}); see its log lines above`));
+      let failed: FailedMessage | undefined;
+      const onExit = (code: number | null) => reject(startFailure(code, failed));
       worker.once('exit', onExit);
       worker.on('message', (message: unknown) => {
-        if (!isReady(message)) return;
+        if (isMessage<FailedMessage>(message, 'radgate-failed')) failed = message;
+        if (!isMessage<ReadyMessage>(message, 'radgate-ready')) return;
         worker.off('exit', onExit);
         health.started(worker, message.healthy);
+        ready.add(worker);
         worker.once('exit', (code, signal) => {
+          ready.delete(worker);
           if (stopping) return;
           logger.error({ worker: worker.id, code, signal }, 'a gateway worker died; starting a replacement');
           setTimeout(() => void fork().catch((error: unknown) => logger.error({ err: error }, 'could not replace a gateway worker')), 1000);
@@ -105,5 +145,10 @@ export async function startWorkers(count: number, logger: Logger): Promise<Clust
     await stop();
     throw failed.reason;
   }
-  return { addresses: (started[0] as PromiseFulfilledResult<{ message: ReadyMessage }>).value.message.addresses, notReady: () => health.notReady(), stop };
+  return {
+    addresses: (started[0] as PromiseFulfilledResult<{ message: ReadyMessage }>).value.message.addresses,
+    notReady: () => health.notReady(),
+    reload: (read) => reloadWorkers([...ready], read),
+    stop,
+  };
 }

@@ -22,22 +22,30 @@ export interface OpenedStore {
 export interface OpenStoreOptions {
   /** How long to wait for Redis at start. */
   readonly connectTimeoutMs: number;
+  /**
+   * `serve`: start and supervise the embedded server, never join one found running (it is
+   * another radgate's, refused, or an orphan, taken over). A CLI command and a worker join
+   * the running one. Default false.
+   */
+  readonly ownEmbeddedRedis?: boolean;
 }
 
 /**
  * The store named by the config: `redis.url`, or the embedded redis-server. A running
- * `radgate serve` owns the embedded server: a CLI command joins it through its socket
- * rather than start a second server on the same data directory.
+ * `radgate serve` owns the embedded server: a CLI command (and a worker of that serve)
+ * joins it through its socket rather than start a second server on the same data
+ * directory; a second `serve` is refused (data-dir-claim.ts).
  */
 export async function openStore(config: RadgateConfig, logger: Logger, options: OpenStoreOptions): Promise<OpenedStore> {
   let embeddedRedis: RedisProcess | undefined;
   let target: RedisTarget;
   if (config.redis.url === undefined) {
     const socket = embeddedRedisSocket(config);
-    if (await redisAnswersOn(socket)) {
+    if (options.ownEmbeddedRedis !== true && (await redisAnswersOn(socket))) {
       target = { kind: 'unix', path: socket };
     } else {
-      embeddedRedis = await RedisProcess.start({ dataDir: config.redis.embeddedDataDir, unixSocket: true, supervise: true, ownProcessGroup: true, logger });
+      const takeOverOrphan = options.ownEmbeddedRedis === true;
+      embeddedRedis = await RedisProcess.start({ dataDir: config.redis.embeddedDataDir, unixSocket: true, supervise: true, ownProcessGroup: true, takeOverOrphan, logger });
       target = { kind: 'unix', path: embeddedRedis.socketPath! };
       logger.info({ dataDir: config.redis.embeddedDataDir }, 'no redis.url set: running a private redis-server with persistence (AOF) in the data directory');
     }

@@ -7,7 +7,9 @@ import { runWorker, startWorkers, type ListeningAddress } from './cluster.js';
 import { startGateway } from './gateway.js';
 import { openStore, type OpenedStore } from './open-store.js';
 import { bind, OneProcessOps, processRegistry } from './ops-endpoint.js';
-import { shutdownSignal } from './signals.js';
+import { removePidFile, writePidFile } from './pid-file.js';
+import { Reloader, type ApplyConfig } from './reload.js';
+import { onReloadSignal, shutdownSignal } from './signals.js';
 
 /** How long `serve` waits for Redis at start before giving up with a message. */
 export const SERVE_CONNECT_TIMEOUT_MS = 5000;
@@ -20,19 +22,36 @@ export interface ServeOptions {
 /**
  * `radgate serve`: the gateway in this process, or a primary that forks one gateway per
  * worker. Resolves once stopped by SIGTERM or SIGINT, after the requests in progress.
+ * SIGHUP reloads the configuration (serve/reload.ts), from the first moment on: before
+ * "ready" it is ignored with a warning rather than left to its default action, which
+ * ends the process.
  */
 export async function serve(config: RadgateConfig, logger: Logger, options: ServeOptions = {}): Promise<void> {
   if (cluster.isWorker) return runWorker(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
-  createKeyFileIfMissing(config.keys, logger);
-  if (config.workers <= 1) return serveInOneProcess(config, logger, options);
-  return serveWithWorkers(config, logger, options);
+  let reloader: Reloader | undefined;
+  const stopListening = onReloadSignal(() => {
+    if (reloader === undefined) logger.warn('SIGHUP during start-up: ignored; send it again once "ready" is logged');
+    else void reloader.reload();
+  });
+  const ready = (apply: ApplyConfig): void => {
+    reloader = new Reloader(config, apply, logger);
+    writePidFile(config.pidFile, logger);
+  };
+  try {
+    createKeyFileIfMissing(config.keys, logger);
+    if (config.workers <= 1) await serveInOneProcess(config, logger, options, ready);
+    else await serveWithWorkers(config, logger, options, ready);
+  } finally {
+    stopListening();
+    removePidFile(config.pidFile);
+  }
 }
 
-async function serveInOneProcess(config: RadgateConfig, logger: Logger, options: ServeOptions): Promise<void> {
+async function serveInOneProcess(config: RadgateConfig, logger: Logger, options: ServeOptions, ready: (apply: ApplyConfig) => void): Promise<void> {
   const ops = await OneProcessOps.open(config, logger);
   let gateway;
   try {
-    gateway = await startGateway(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
+    gateway = await startGateway(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS, ownEmbeddedRedis: true });
     await options.onListening?.(gateway.server.addresses());
   } catch (error) {
     await gateway?.stop();
@@ -40,6 +59,12 @@ async function serveInOneProcess(config: RadgateConfig, logger: Logger, options:
     throw error;
   }
   const metrics = ops.serving(gateway);
+  const running = gateway;
+  ready(async (read) => {
+    running.config.replace(read.config);
+    logger.level = read.config.log.level;
+    return undefined;
+  });
   logger.info({ listen: gateway.server.addresses(), workers: 1 }, 'ready');
   const signal = await shutdownSignal();
   logger.info({ signal }, 'stopping: finishing requests in progress');
@@ -52,9 +77,10 @@ async function serveInOneProcess(config: RadgateConfig, logger: Logger, options:
 
 /**
  * The primary of a multi-worker gateway. It owns what must exist once: the embedded
- * redis-server (when no redis.url is set), which the workers join through its socket.
+ * redis-server (when no redis.url is set), which the workers join through its socket, and
+ * the reload, which it validates once and hands to every worker (reload-workers.ts).
  */
-async function serveWithWorkers(config: RadgateConfig, logger: Logger, options: ServeOptions): Promise<void> {
+async function serveWithWorkers(config: RadgateConfig, logger: Logger, options: ServeOptions, ready: (apply: ApplyConfig) => void): Promise<void> {
   // Fail once, here, with a clear message, rather than once per worker.
   loadKeyring(config.keys, logger);
   // /metrics merges this process's registry with every worker's, asked over IPC when
@@ -73,7 +99,7 @@ async function serveWithWorkers(config: RadgateConfig, logger: Logger, options: 
   );
   let embedded: OpenedStore | undefined;
   try {
-    embedded = config.redis.url === undefined ? await openStore(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS }) : undefined;
+    embedded = config.redis.url === undefined ? await openStore(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS, ownEmbeddedRedis: true }) : undefined;
     workers = await startWorkers(config.workers, logger);
     await options.onListening?.(workers.addresses);
   } catch (error) {
@@ -82,6 +108,12 @@ async function serveWithWorkers(config: RadgateConfig, logger: Logger, options: 
     await ops?.close();
     throw error;
   }
+  const running = workers;
+  ready(async (read) => {
+    const problem = await running.reload(read);
+    if (problem === undefined) logger.level = read.config.log.level;
+    return problem;
+  });
   logger.info({ listen: workers.addresses, workers: config.workers }, 'ready');
   const signal = await shutdownSignal();
   logger.info({ signal }, 'stopping: finishing requests in progress');

@@ -5,3 +5,13 @@ export function shutdownSignal(): Promise<NodeJS.Signals> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
 }
+
+/**
+ * Calls `listener` on every SIGHUP (reload, as `systemctl reload` and `radgate reload` send
+ * it). Installed first thing in `serve`: SIGHUP's default action ends the process, which is
+ * how a reload used to kill the gateway silently. Returns the function that removes it.
+ */
+export function onReloadSignal(listener: () => void): () => void {
+  process.on('SIGHUP', listener);
+  return () => void process.off('SIGHUP', listener);
+}

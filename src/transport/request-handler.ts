@@ -1,4 +1,4 @@
-import type { ClientConfig } from '../config/types.js';
+import type { ClientConfig, RadgateConfig } from '../config/types.js';
 import type { RadiusPacket } from '../protocol/packet.js';
 import type { ReplyAttribute } from '../protocol/reply-attribute.js';
 
@@ -20,8 +20,19 @@ export type Answer =
       readonly reason: string;
     };
 
+/**
+ * What the transport reads of the configuration. A handler may be given more (the policy
+ * gets the whole RadgateConfig): it receives the object the server read on arrival.
+ */
+export type TransportConfig = Pick<RadgateConfig, 'listen' | 'clients' | 'dictionary' | 'replyCache' | 'requestTimeoutMs'>;
+
 /** An Access-Request that has passed every protocol and authenticity check. */
-export interface AccessRequest {
+export interface AccessRequest<Config extends TransportConfig = TransportConfig> {
+  /**
+   * The configuration in force when the request arrived, which checked it: the request is
+   * decided and answered under it even if a reload replaces it meanwhile.
+   */
+  readonly config: Config;
   readonly client: ClientConfig;
   readonly packet: RadiusPacket;
   readonly source: { readonly address: string; readonly port: number };
@@ -38,14 +49,15 @@ export interface AccessRequest {
  * The policy behind the server: the one contract between the transport and the login
  * (login/radius-policy.ts implements it; tests plug in their own).
  */
-export interface RequestHandler {
-  handleAccessRequest(request: AccessRequest): Promise<Answer> | Answer;
+export interface RequestHandler<Config extends TransportConfig = TransportConfig> {
+  handleAccessRequest(request: AccessRequest<Config>): Promise<Answer> | Answer;
   /**
-   * Every attribute list an answer can carry (each reply profile; a challenge with its
-   * variable parts at their full length). Read once, when the server is made: a request
-   * whose largest possible reply would not fit in a packet is dropped before it is decided.
+   * Every attribute list an answer can carry under this configuration (each reply profile;
+   * a challenge with its variable parts at their full length). Read once per configuration
+   * (at start, after each reload): a request whose largest possible reply would not fit in
+   * a packet is dropped before it is decided.
    */
-  possibleReplies(): readonly (readonly ReplyAttribute[])[];
+  possibleReplies(config: Config): readonly (readonly ReplyAttribute[])[];
   /** Status-Server is answered only while this is true (RFC 5997 §3, SPEC "Replies"). */
   isHealthy(): boolean;
   /**

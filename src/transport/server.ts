@@ -1,11 +1,10 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
-import type { ClientConfig, RadgateConfig } from '../config/types.js';
+import type { ClientConfig } from '../config/types.js';
 import { Counters } from '../observability/counters.js';
 import { requestAnswered, type RequestAnsweredEvent } from '../observability/events.js';
 import { RateLimitedWarning } from '../observability/rate-limited-log.js';
 import { describeAttributes } from '../protocol/dictionary/attributes.js';
-import type { Dictionary } from '../protocol/dictionary/dictionary.js';
 import { AttributeType, PacketCode, packetCodeName } from '../protocol/codes.js';
 import { decodePacket } from '../protocol/decode.js';
 import { encodeReply } from '../protocol/encode.js';
@@ -14,11 +13,10 @@ import { findAttribute, type RadiusPacket, type RawAttribute } from '../protocol
 import { unhideUserPassword } from '../protocol/password.js';
 import { encodeReplyAttribute, type ReplyAttribute } from '../protocol/reply-attribute.js';
 import { checkRequestAuthenticity } from '../protocol/verify-request.js';
-import { ClientTable } from './clients.js';
-import type { AccessRequest, Answer, RequestHandler } from './request-handler.js';
+import type { AccessRequest, Answer, RequestHandler, TransportConfig } from './request-handler.js';
 import { Deadlines } from './deadlines.js';
 import { ReplyCache, replyCacheKey } from './reply-cache.js';
-import { ReplySizeCheck } from './reply-size.js';
+import { ServedConfigs, type Served } from './served-config.js';
 
 export type ServerCounter =
   /** Every datagram read from a socket. */
@@ -38,16 +36,21 @@ const BACKLOG_READ_MS = 250;
 /** The longest a reply may be held back (reject delay); FreeRADIUS caps reject_delay at 5 s. */
 const MAX_REPLY_DELAY_MS = 5_000;
 
+
 const RESPONSE_CODES = {
   accept: PacketCode.AccessAccept,
   reject: PacketCode.AccessReject,
   challenge: PacketCode.AccessChallenge,
 } as const;
 
-export interface RadiusServerOptions {
-  readonly config: Pick<RadgateConfig, 'listen' | 'clients' | 'replyCache' | 'requestTimeoutMs'>;
-  readonly dictionary: Dictionary;
-  readonly handler: RequestHandler;
+export interface RadiusServerOptions<Config extends TransportConfig> {
+  /**
+   * The configuration in force (config/live-config.ts), read once per request. A reload
+   * replaces it: clients, secrets and dictionaries then apply to the next request; the
+   * listeners, the reply cache and the request deadline keep what they started with.
+   */
+  readonly config: { readonly current: Config };
+  readonly handler: RequestHandler<Config>;
   readonly logger: Logger;
   /** Milliseconds since the epoch, which the warning budgets count their minute on (tests pass their own clock). */
   readonly now?: () => number;
@@ -63,11 +66,10 @@ interface Listener {
  * packet, deduplicates it, asks the handler for a decision and sends the encoded reply.
  * Policy lives in the handler; this class only enforces the protocol.
  */
-export class RadiusServer {
+export class RadiusServer<Config extends TransportConfig = TransportConfig> {
   readonly counters = new Counters<ServerCounter>();
-  private readonly clients: ClientTable;
   private readonly cache: ReplyCache;
-  private readonly replySize: ReplySizeCheck;
+  private readonly served: ServedConfigs<Config>;
   /**
    * Warnings keyed by a source address, which a spoofer picks freely (unknown clients,
    * source port 0, replies that could not be sent), and warnings about what configured
@@ -78,19 +80,22 @@ export class RadiusServer {
   private readonly clientWarnings: RateLimitedWarning;
   private readonly listeners: Listener[] = [];
   private inFlight = 0;
-  private batch: { socket: Socket; datagram: Buffer; remote: RemoteInfo; receivedAt: number }[] = [];
+  private batch: { socket: Socket; datagram: Buffer; remote: RemoteInfo; receivedAt: number; served: Served<Config> }[] = [];
   private readonly deadlines = new Deadlines();
   private closing = false;
   private drained: (() => void) | undefined;
 
-  constructor(private readonly options: RadiusServerOptions) {
-    this.clients = new ClientTable(options.config.clients);
+  /** The configuration the server started with: its listeners and reply cache are made from it. */
+  private readonly initial: Config;
+
+  constructor(private readonly options: RadiusServerOptions<Config>) {
+    this.initial = options.config.current;
     this.cache = new ReplyCache({
-      ttlMs: options.config.replyCache.ttlSeconds * 1000,
-      maxEntries: options.config.replyCache.maxEntries,
-      pendingTtlMs: options.config.requestTimeoutMs + MAX_REPLY_DELAY_MS,
+      ttlMs: this.initial.replyCache.ttlSeconds * 1000,
+      maxEntries: this.initial.replyCache.maxEntries,
+      pendingTtlMs: this.initial.requestTimeoutMs + MAX_REPLY_DELAY_MS,
     });
-    this.replySize = new ReplySizeCheck(options.dictionary, options.handler.possibleReplies());
+    this.served = new ServedConfigs(options.config, options.handler);
     const now = options.now ?? Date.now;
     this.sourceWarnings = new RateLimitedWarning(options.logger, { topic: 'sources', now });
     this.clientWarnings = new RateLimitedWarning(options.logger, { topic: 'clients', now });
@@ -99,7 +104,7 @@ export class RadiusServer {
   /** Binds every configured listener; rejects (and closes what was bound) if one fails. */
   async start(): Promise<void> {
     try {
-      for (const { host, port, family } of this.options.config.listen) {
+      for (const { host, port, family } of this.initial.listen) {
         // ipv6Only lets "0.0.0.0:1812" and "[::]:1812" be bound side by side.
         const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: family === 6 });
         const label = family === 6 ? `[${host}]:${port}` : `${host}:${port}`;
@@ -174,8 +179,10 @@ export class RadiusServer {
    * the turn's overhead is paid once (bench/README.md, "Design measurements").
    */
   private enqueue(socket: Socket, datagram: Buffer, remote: RemoteInfo): void {
-    // The reject delay runs from here: arrival, before the batch's earlier requests ran.
-    this.batch.push({ socket, datagram, remote, receivedAt: performance.now() });
+    // The reject delay runs from here: arrival, before the batch's earlier requests ran. So
+    // does the configuration: a reload handled in the same turn, after the read, does not
+    // apply to what was read before it.
+    this.batch.push({ socket, datagram, remote, receivedAt: performance.now(), served: this.served.now() });
     if (this.batch.length === 1) setImmediate(this.drainBatch);
   }
 
@@ -185,7 +192,7 @@ export class RadiusServer {
     const handler = this.options.handler;
     handler.beginBatch?.();
     try {
-      for (const { socket, datagram, remote, receivedAt } of batch) this.receive(socket, datagram, remote, receivedAt);
+      for (const { socket, datagram, remote, receivedAt, served } of batch) this.receive(served, socket, datagram, remote, receivedAt);
     } finally {
       handler.endBatch?.();
     }
@@ -195,7 +202,7 @@ export class RadiusServer {
     this.counters.increment('dropped', reason);
   }
 
-  private receive(socket: Socket, datagram: Buffer, remote: RemoteInfo, receivedAt: number): void {
+  private receive(served: Served<Config>, socket: Socket, datagram: Buffer, remote: RemoteInfo, receivedAt: number): void {
     this.counters.increment('received');
     if (remote.port === 0) {
       // RFC 768: a source port of zero means the sender expects no reply, and none can be
@@ -205,7 +212,7 @@ export class RadiusServer {
       this.sourceWarnings.warn(`port-zero:${remote.address}`, { source: remote.address }, 'dropped a packet from source port 0, which cannot be answered');
       return;
     }
-    const client = this.clients.lookup(remote.address);
+    const client = served.clients.lookup(remote.address);
     if (client === undefined) {
       this.drop('unknown-client');
       this.sourceWarnings.warn(`unknown:${remote.address}`, { source: remote.address }, 'dropped a packet from an address that is not a configured client');
@@ -233,7 +240,7 @@ export class RadiusServer {
       this.clientWarnings.warn(`auth:${client.name}:${refusal}`, { client: client.name, source: remote.address, code: refusal }, 'dropped a request that failed the authenticity checks');
       return;
     }
-    const overflow = this.replySize.overflow(packet, packet.code === PacketCode.StatusServer);
+    const overflow = served.replySize.overflow(packet, packet.code === PacketCode.StatusServer);
     if (overflow !== undefined) {
       this.drop('reply-too-large');
       this.clientWarnings.warn(
@@ -256,7 +263,7 @@ export class RadiusServer {
       return;
     }
     this.inFlight++;
-    void this.respond(socket, remote, client, packet, key, receivedAt).finally(() => this.finished());
+    void this.respond(served.config, socket, remote, client, packet, key, receivedAt).finally(() => this.finished());
   }
 
   private finished(): void {
@@ -264,8 +271,8 @@ export class RadiusServer {
     if (this.inFlight === 0 && this.drained !== undefined) this.drained();
   }
 
-  private async respond(socket: Socket, remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket, key: string, receivedAt: number): Promise<void> {
-    const answer = packet.code === PacketCode.StatusServer ? this.statusAnswer() : await this.decide(remote, client, packet);
+  private async respond(config: Config, socket: Socket, remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket, key: string, receivedAt: number): Promise<void> {
+    const answer = packet.code === PacketCode.StatusServer ? this.statusAnswer() : await this.decide(config, remote, client, packet);
     if (requestAnswered.hasSubscribers) this.publishAnswer(client, packet, answer, receivedAt);
     if (answer.action === 'drop') {
       this.cache.abandon(key, packet.authenticator);
@@ -278,7 +285,7 @@ export class RadiusServer {
         code: RESPONSE_CODES[answer.action],
         identifier: packet.identifier,
         requestAuthenticator: packet.authenticator,
-        attributes: this.replyAttributes(answer.attributes ?? [], client, packet),
+        attributes: this.replyAttributes(config, answer.attributes ?? [], client, packet),
         secret: client.secret,
       });
     } catch (error) {
@@ -317,8 +324,9 @@ export class RadiusServer {
     return this.options.handler.isHealthy() ? { action: 'accept' } : { action: 'drop', reason: 'unhealthy' };
   }
 
-  private decide(remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket): Promise<Answer> {
-    const request: AccessRequest = {
+  private decide(config: Config, remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket): Promise<Answer> {
+    const request: AccessRequest<Config> = {
+      config,
       client,
       packet,
       source: remote,
@@ -330,7 +338,7 @@ export class RadiusServer {
     };
     if (this.options.logger.isLevelEnabled('debug')) {
       this.options.logger.debug(
-        { client: client.name, source: remote.address, id: packet.identifier, attributes: describeAttributes(this.options.dictionary, packet.attributes) },
+        { client: client.name, source: remote.address, id: packet.identifier, attributes: describeAttributes(config.dictionary, packet.attributes) },
         'Access-Request',
       );
     }
@@ -342,7 +350,7 @@ export class RadiusServer {
         this.deadlines.cancel(deadline);
         resolve(answer);
       };
-      const deadline = this.deadlines.add(this.options.config.requestTimeoutMs, () => settle({ action: 'drop', reason: 'deadline' }));
+      const deadline = this.deadlines.add(this.initial.requestTimeoutMs, () => settle({ action: 'drop', reason: 'deadline' }));
       try {
         Promise.resolve(this.options.handler.handleAccessRequest(request)).then(settle, (error: unknown) => this.handlerFailed(error, client, settle));
       } catch (error) {
@@ -357,10 +365,10 @@ export class RadiusServer {
   }
 
   /** Reply attributes from the decision, then every Proxy-State of the request, unmodified and in order (RFC 2865 §5.33). */
-  private replyAttributes(attributes: readonly ReplyAttribute[], client: ClientConfig, packet: RadiusPacket): RawAttribute[] {
+  private replyAttributes(config: Config, attributes: readonly ReplyAttribute[], client: ClientConfig, packet: RadiusPacket): RawAttribute[] {
     const encoded: RawAttribute[] = [];
     for (const attribute of attributes) {
-      encoded.push(encodeReplyAttribute(this.options.dictionary, attribute, { secret: client.secret, requestAuthenticator: packet.authenticator }));
+      encoded.push(encodeReplyAttribute(config.dictionary, attribute, { secret: client.secret, requestAuthenticator: packet.authenticator }));
     }
     for (const attribute of packet.attributes) {
       if (attribute.type === AttributeType.ProxyState) encoded.push(attribute);

@@ -39,6 +39,8 @@ redis:
 keys:
   file: ./radgate.key
   create_if_missing: true
+ops:
+  listen: "127.0.0.1:0"
 ${options.extra ?? ''}`,
   );
   return path;
@@ -106,7 +108,7 @@ test('a default lifetime no issue could use fails config check and serve, instea
   ];
   for (const [codes, problem] of cases) {
     const path = writeConfig({ extra: `codes:\n${codes}` });
-    const line = `${path}:14: ${problem}`;
+    const line = `${path}:16: ${problem}`;
     const checked = await check(path);
     t.is(checked.exitCode, 1, problem);
     t.is(checked.stderr, `radgate: ${line}\n`);

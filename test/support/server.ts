@@ -1,3 +1,4 @@
+import { LiveConfig } from '../../src/config/live-config.js';
 import type { ClientConfig, RadgateConfig } from '../../src/config/types.js';
 import { loadDictionary, type Dictionary } from '../../src/protocol/index.js';
 import type { ReplyAttribute } from '../../src/protocol/reply-attribute.js';
@@ -64,14 +65,14 @@ export async function startServer(
   const handler = options.handler ?? new ScriptedHandler();
   const { logger, lines } = capturingLogger();
   const server = new RadiusServer({
-    config: {
+    config: new LiveConfig({
       listen: [{ host: '127.0.0.1', port: 0, family: 4 }],
       clients: options.clients ?? [testClient()],
+      dictionary: projectDictionary(),
       replyCache: { ttlSeconds: 10, maxEntries: 10_000 },
       requestTimeoutMs: TEST_REQUEST_TIMEOUT_MS,
       ...options.config,
-    },
-    dictionary: projectDictionary(),
+    }),
     handler,
     logger,
   });

@@ -1,0 +1,60 @@
+import test from 'ava';
+import { parseConfig } from '../../src/config/load.js';
+import { compareConfigs } from '../../src/config/reload-diff.js';
+import type { RadgateConfig } from '../../src/config/types.js';
+import { SECRET_ENV } from '../support/config.js';
+import { tempDir } from '../support/temp.js';
+
+// What a reload applies and what it reports as needing a restart (config/reload-diff.ts).
+
+const directory = tempDir('reload-diff');
+
+function config(extra = '', { secret = 'secret_env: TEST_SECRET', listen = '127.0.0.1:1812', url = 'redis://127.0.0.1:6379', workers = 2 } = {}): RadgateConfig {
+  const text = `listen: ["${listen}"]
+workers: ${workers}
+clients:
+  - name: nas
+    address: 127.0.0.1
+    ${secret}
+redis:
+  url: ${url}
+${extra}`;
+  return parseConfig(text, { source: `${directory}/radgate.yaml`, baseDir: directory, env: SECRET_ENV });
+}
+
+test('the same file changes nothing', (t) => {
+  const running = config();
+  t.deepEqual(compareConfigs(running, running, config()), { applied: [], needRestart: [] });
+});
+
+test('a new secret and policy apply; they are named by key, as in the file', (t) => {
+  const running = config();
+  const next = config('policy:\n  reject_delay_ms: 250\nlog:\n  level: debug\n', { secret: 'secret: another-secret-of-16+' });
+  const changes = compareConfigs(running, running, next);
+  t.deepEqual([...changes.applied].sort(), ['clients', 'log.level', 'policy.reject_delay_ms']);
+  t.deepEqual(changes.needRestart, []);
+});
+
+test('listen, the Redis URL and workers need a restart; values are never shown', (t) => {
+  const running = config();
+  const next = config('', { listen: '127.0.0.1:1813', url: 'redis://:hunter2-password@127.0.0.1:6380', workers: 4 });
+  const changes = compareConfigs(running, running, next);
+  t.deepEqual([...changes.needRestart].sort(), ['listen', 'redis.url', 'workers']);
+  t.false(JSON.stringify(changes).includes('hunter2'));
+});
+
+test('a restart-only change is reported again on the next reload until a restart, compared with what started', (t) => {
+  const started = config();
+  const first = config('', { listen: '127.0.0.1:1813' });
+  const second = config('policy:\n  max_failures: 5\n', { listen: '127.0.0.1:1813' });
+  const changes = compareConfigs(first, started, second);
+  t.deepEqual(changes.applied, ['policy.max_failures']);
+  t.deepEqual(changes.needRestart, ['listen']);
+});
+
+test('a section the diff does not know counts as needing a restart, not as applied', (t) => {
+  const started = config();
+  // A section a later radgate adds (RADIUS over TLS, say) before the diff learns of it.
+  const next = { ...config(), radsec: { listen: '127.0.0.1:2083' } } as unknown as RadgateConfig;
+  t.deepEqual(compareConfigs(started, started, next).needRestart, ['radsec']);
+});
