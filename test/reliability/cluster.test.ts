@@ -205,10 +205,13 @@ test.serial('every key written during the run is in its user\'s slot, and no CRO
       t.is(cluster.ownerOf(slot), port, `${key} lives on the master serving its slot`);
     }
   }
-  t.deepEqual([...kinds].sort(), ['chal', 'codes', 'req', 'user'], 'user records, codes, challenges and stored decisions all checked');
+  t.deepEqual([...kinds].sort(), ['attempts', 'chal', 'codes', 'req', 'user'], 'user records, codes, challenges, stored decisions and login attempts all checked');
   // The stand-ins: a user record and a codes hash for each of the 16,384 slots, each on the
-  // master serving its slot (a sample asked of the server; all of them by the client's CRC16).
-  t.is(standIns.length, 2 * 16384);
+  // master serving its slot (a sample asked of the server; all of them by the client's CRC16);
+  // and the attempt lists the unknown users' logins wrote, in the slots they were sent to.
+  const attemptLists = standIns.filter(([, key]) => key.startsWith(`${prefix}stand-in-attempts:`));
+  t.true(attemptLists.length > 0, 'the unknown users wrote their attempts to stand-in lists');
+  t.is(standIns.length - attemptLists.length, 2 * 16384);
   t.is(new Set(standIns.filter(([, key]) => key.startsWith(`${prefix}stand-in:`)).map(([, key]) => calculateSlot(key))).size, 16384);
   for (const [port, key] of standIns.filter((_, i) => i % 1024 === 0)) {
     const slot = await cluster.slotOf(key);
