@@ -35,6 +35,11 @@ const validateSchema = ajv.compile(configSchema);
 
 /** Reads and parses a config file; relative paths inside it resolve against its folder. */
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): RadgateConfig {
+  return readConfigFile(path, env).config;
+}
+
+/** loadConfigFile, with the text it read: `serve` hands that text to its workers, not the file. */
+export function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): { config: RadgateConfig; text: string } {
   const source = resolve(path);
   let text: string;
   try {
@@ -45,7 +50,7 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
       { code: 'RADGATE_CONFIG_UNREADABLE', path: '', line: undefined, problem: `cannot read the file: ${code}` },
     ]);
   }
-  return parseConfig(text, { source, baseDir: dirname(source), env });
+  return { config: parseConfig(text, { source, baseDir: dirname(source), env }), text };
 }
 
 export function parseConfig(text: string, options: ParseConfigOptions): RadgateConfig {

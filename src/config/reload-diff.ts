@@ -3,7 +3,7 @@ import type { RadgateConfig } from './types.js';
 /**
  * What a reload can change in a running gateway: what each request reads afresh (clients
  * and secrets, policies, reply profiles, code settings, the challenge, the time zone, the
- * log level, the dictionaries). Everything else (listen addresses, Redis, workers, the
+ * log level (not its format), the dictionaries). Everything else (listen addresses, Redis, workers, the
  * key files, the embedded data directory, the reply cache, user copies and request
  * deadline, the pid file, and any section this list does not know) is fixed at start: a
  * change there needs a restart, and a reload says so rather than ignore it silently.
@@ -20,6 +20,9 @@ const LIVE_SETTINGS: ReadonlySet<string> = new Set<keyof RadgateConfig>([
   'timeZone',
   'log',
 ]);
+
+/** Paths inside live sections that are fixed at start all the same: the log's destination is chosen once. */
+const FIXED_PATHS: ReadonlySet<string> = new Set(['log.format']);
 
 /** Not compared: the file's own path, and the dictionaries, which are re-read on every reload anyway. */
 const NOT_COMPARED: ReadonlySet<string> = new Set<keyof RadgateConfig>(['source', 'dictionary']);
@@ -50,10 +53,15 @@ export function compareConfigs(running: RadgateConfig, started: RadgateConfig, n
   const keys = new Set([...Object.keys(started), ...Object.keys(next)]);
   for (const key of keys) {
     if (NOT_COMPARED.has(key)) continue;
-    const live = LIVE_SETTINGS.has(key);
-    const before = (live ? running : started) as unknown as Record<string, unknown>;
-    const changed = changedPaths(before[key], (next as unknown as Record<string, unknown>)[key], key, 2);
-    (live ? applied : needRestart).push(...changed.map(fileKey));
+    const after = (next as unknown as Record<string, unknown>)[key];
+    const sinceStart = changedPaths((started as unknown as Record<string, unknown>)[key], after, key, 2);
+    if (!LIVE_SETTINGS.has(key)) {
+      needRestart.push(...sinceStart.map(fileKey));
+      continue;
+    }
+    const sinceRunning = changedPaths((running as unknown as Record<string, unknown>)[key], after, key, 2);
+    applied.push(...sinceRunning.filter((path) => !FIXED_PATHS.has(path)).map(fileKey));
+    needRestart.push(...sinceStart.filter((path) => FIXED_PATHS.has(path)).map(fileKey));
   }
   return { applied, needRestart };
 }

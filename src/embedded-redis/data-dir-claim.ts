@@ -75,7 +75,8 @@ export function forgetSupervisor(dataDir: string): void {
   if (readPid(supervisorFileOf(dataDir)) === process.pid) rmSync(supervisorFileOf(dataDir), { force: true });
 }
 
-function readPid(path: string): number | undefined {
+/** The pid a pid file holds, or undefined when it is missing or holds none. */
+export function readPid(path: string): number | undefined {
   try {
     const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;

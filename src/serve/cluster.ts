@@ -7,6 +7,7 @@ import { startGateway, type GatewayOptions } from './gateway.js';
 import { observeGateway, processRegistry } from './ops-endpoint.js';
 import type { ReadConfig } from './reload.js';
 import { acceptReloads, reloadWorkers } from './reload-workers.js';
+import { answerConfigRequests } from './worker-config.js';
 import { shutdownSignal } from './signals.js';
 import { WorkerHealth, type HealthMessage } from './worker-health.js';
 
@@ -98,14 +99,38 @@ function startFailure(code: number | null, failed: FailedMessage | undefined): R
  * Forks the workers and supervises them: a worker that dies unexpectedly is replaced,
  * with a pause so a crash loop does not spin.
  */
-export async function startWorkers(count: number, logger: Logger): Promise<ClusterHandle> {
+export async function startWorkers(count: number, logger: Logger, initial: ReadConfig): Promise<ClusterHandle> {
   let stopping = false;
   const health = new WorkerHealth(count);
-  // Only a worker that is ready has its reload handler: one still starting reads the file itself.
+  // The configuration in force: every worker is given it at start (worker-config.ts), never
+  // the file on disk, and a reload replaces it once every ready worker has taken it.
+  let committed = initial;
+  /** What each ready worker runs: a worker given an older one while a reload ran catches up. */
+  const inForce = new Map<Worker, ReadConfig>();
   const ready = new Set<Worker>();
+  const catchUp = (worker: Worker): void => {
+    const target = committed;
+    if (inForce.get(worker) === target) return;
+    void reloadWorkers([worker], target, logger).then((problem) => {
+      if (problem === undefined) inForce.set(worker, target);
+      else logger.error({ worker: worker.id, problem }, 'a gateway worker could not take the configuration in force');
+    });
+  };
+  const replace = (delayMs: number): void => {
+    setTimeout(() => {
+      if (stopping) return;
+      // Redis down, say: keep trying, more slowly, so the gateway gets back to full strength.
+      fork().catch((error: unknown) => {
+        logger.error({ err: error, retry_in_ms: Math.min(delayMs * 2, 30_000) }, 'could not replace a gateway worker; trying again');
+        replace(Math.min(delayMs * 2, 30_000));
+      });
+    }, delayMs);
+  };
   const fork = (): Promise<{ worker: Worker; message: ReadyMessage }> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork();
+      let given: ReadConfig = committed;
+      answerConfigRequests(worker, () => committed, (read) => (given = read));
       let failed: FailedMessage | undefined;
       const onExit = (code: number | null) => reject(startFailure(code, failed));
       worker.once('exit', onExit);
@@ -115,11 +140,14 @@ export async function startWorkers(count: number, logger: Logger): Promise<Clust
         worker.off('exit', onExit);
         health.started(worker, message.healthy);
         ready.add(worker);
+        inForce.set(worker, given);
+        catchUp(worker);
         worker.once('exit', (code, signal) => {
           ready.delete(worker);
+          inForce.delete(worker);
           if (stopping) return;
           logger.error({ worker: worker.id, code, signal }, 'a gateway worker died; starting a replacement');
-          setTimeout(() => void fork().catch((error: unknown) => logger.error({ err: error }, 'could not replace a gateway worker')), 1000);
+          replace(1000);
         });
         resolve({ worker, message });
       });
@@ -148,7 +176,15 @@ export async function startWorkers(count: number, logger: Logger): Promise<Clust
   return {
     addresses: (started[0] as PromiseFulfilledResult<{ message: ReadyMessage }>).value.message.addresses,
     notReady: () => health.notReady(),
-    reload: (read) => reloadWorkers([...ready], read),
+    reload: async (read) => {
+      const workers = [...ready];
+      const problem = await reloadWorkers(workers, read, logger);
+      if (problem !== undefined) return problem;
+      committed = read;
+      for (const worker of workers) inForce.set(worker, read);
+      for (const worker of ready) catchUp(worker);
+      return undefined;
+    },
     stop,
   };
 }

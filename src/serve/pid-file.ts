@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { readPid } from '../embedded-redis/data-dir-claim.js';
 import { RadgateError } from '../errors.js';
 
 /**
@@ -23,15 +24,6 @@ export function removePidFile(path: string | undefined): void {
   if (path !== undefined && readPid(path) === process.pid) rmSync(path, { force: true });
 }
 
-function readPid(path: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The pid of the `radgate serve` a pid file names, checked to be one: a pid file left by a
  * crash may name a pid the kernel has since given to an unrelated process, which a
@@ -48,6 +40,8 @@ export function runningGatewayPid(path: string | undefined): number {
   } catch {
     throw notRunning(`no radgate serve is running: pid ${pid} (from ${path}) has exited`);
   }
-  if (!commandLine.includes('serve')) throw notRunning(`pid ${pid} (from ${path}) is not a radgate serve (it runs ${commandLine.join(' ').trim()}): a stale pid file`);
+  // `serve` after radgate's own entry point: `hugo serve` or `npx serve` on a reused pid is not ours.
+  const entry = commandLine.findIndex((argument) => /(^|\/)(radgate|main\.js)$/.test(argument));
+  if (entry === -1 || !commandLine.slice(entry + 1).includes('serve')) throw notRunning(`pid ${pid} (from ${path}) is not a radgate serve (it runs ${commandLine.join(' ').trim()}): a stale pid file`);
   return pid;
 }

@@ -50,25 +50,32 @@ function ask(workers: readonly Worker[], message: ReloadMessage, answerType: Rel
           };
           const onExit = (): void => done(`worker ${worker.id} exited`);
           const timer = setTimeout(() => done(`worker ${worker.id} did not answer within ${ANSWER_TIMEOUT_MS} ms`), ANSWER_TIMEOUT_MS);
+          // A worker that has let go of its channel (stopping, dying) cannot take part:
+          // sending to it would raise an error event on the Worker, which nothing handles.
+          if (!worker.isConnected()) return resolve(`worker ${worker.id} is not connected`);
           worker.on('message', onMessage);
           worker.once('exit', onExit);
-          worker.send(message);
+          worker.send(message, (error: Error | null) => {
+            if (error !== null) done(`worker ${worker.id}: ${error.message}`);
+          });
         }),
     ),
   );
 }
 
 /** The primary's side: resolves with undefined once every worker runs the new configuration, or with why none does. */
-export async function reloadWorkers(workers: readonly Worker[], read: ReadConfig): Promise<string | undefined> {
+export async function reloadWorkers(workers: readonly Worker[], read: ReadConfig, logger: Logger): Promise<string | undefined> {
   const id = nextId++;
   const prepared = await ask(workers, { type: 'radgate-reload-prepare', id, source: read.config.source, text: read.text }, 'radgate-reload-prepared');
   const problems = prepared.filter((problem): problem is string => problem !== undefined);
   if (problems.length > 0) {
-    for (const worker of workers) if (!worker.isDead()) worker.send({ type: 'radgate-reload-abort', id } satisfies ReloadMessage);
+    for (const worker of workers) if (worker.isConnected()) worker.send({ type: 'radgate-reload-abort', id } satisfies ReloadMessage, () => undefined);
     return problems.join('; ');
   }
-  // A worker that dies now is replaced, and its replacement reads the file at start.
-  await ask(workers, { type: 'radgate-reload-commit', id }, 'radgate-reload-committed');
+  // Past this point the configuration is the gateway's: a worker that dies now is replaced
+  // and its replacement is given this one (cluster.ts); one that did not confirm is named.
+  const unconfirmed = (await ask(workers, { type: 'radgate-reload-commit', id }, 'radgate-reload-committed')).filter((problem) => problem !== undefined);
+  if (unconfirmed.length > 0) logger.warn({ event: 'reload', unconfirmed }, `configuration reload committed, but not confirmed by every worker: ${unconfirmed.join('; ')}`);
   return undefined;
 }
 

@@ -50,11 +50,17 @@ export class Reloader {
       return this.busy;
     }
     this.busy = (async () => {
-      do {
-        this.again = false;
-        await this.reloadOnce();
-      } while (this.again);
-      this.busy = undefined;
+      try {
+        do {
+          this.again = false;
+          await this.reloadOnce();
+        } while (this.again);
+      } catch (error) {
+        // A reload that fails in an unforeseen way must not stop the next one, nor the gateway.
+        this.logger.error({ event: 'reload', outcome: 'failed', err: error }, 'configuration reload failed; the running configuration stays in force');
+      } finally {
+        this.busy = undefined;
+      }
     })();
     return this.busy;
   }

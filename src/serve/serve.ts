@@ -8,7 +8,7 @@ import { startGateway } from './gateway.js';
 import { openStore, type OpenedStore } from './open-store.js';
 import { bind, OneProcessOps, processRegistry } from './ops-endpoint.js';
 import { removePidFile, writePidFile } from './pid-file.js';
-import { Reloader, type ApplyConfig } from './reload.js';
+import { Reloader, type ApplyConfig, type ReadConfig } from './reload.js';
 import { onReloadSignal, shutdownSignal } from './signals.js';
 
 /** How long `serve` waits for Redis at start before giving up with a message. */
@@ -26,12 +26,13 @@ export interface ServeOptions {
  * "ready" it is ignored with a warning rather than left to its default action, which
  * ends the process.
  */
-export async function serve(config: RadgateConfig, logger: Logger, options: ServeOptions = {}): Promise<void> {
+export async function serve(read: ReadConfig, logger: Logger, options: ServeOptions = {}): Promise<void> {
+  const { config } = read;
   if (cluster.isWorker) return runWorker(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
   let reloader: Reloader | undefined;
   const stopListening = onReloadSignal(() => {
     if (reloader === undefined) logger.warn('SIGHUP during start-up: ignored; send it again once "ready" is logged');
-    else void reloader.reload();
+    else void reloader.reload(); // never rejects: it logs what went wrong
   });
   const ready = (apply: ApplyConfig): void => {
     reloader = new Reloader(config, apply, logger);
@@ -40,7 +41,7 @@ export async function serve(config: RadgateConfig, logger: Logger, options: Serv
   try {
     createKeyFileIfMissing(config.keys, logger);
     if (config.workers <= 1) await serveInOneProcess(config, logger, options, ready);
-    else await serveWithWorkers(config, logger, options, ready);
+    else await serveWithWorkers(read, logger, options, ready);
   } finally {
     stopListening();
     removePidFile(config.pidFile);
@@ -80,7 +81,8 @@ async function serveInOneProcess(config: RadgateConfig, logger: Logger, options:
  * redis-server (when no redis.url is set), which the workers join through its socket, and
  * the reload, which it validates once and hands to every worker (reload-workers.ts).
  */
-async function serveWithWorkers(config: RadgateConfig, logger: Logger, options: ServeOptions, ready: (apply: ApplyConfig) => void): Promise<void> {
+async function serveWithWorkers(read: ReadConfig, logger: Logger, options: ServeOptions, ready: (apply: ApplyConfig) => void): Promise<void> {
+  const { config } = read;
   // Fail once, here, with a clear message, rather than once per worker.
   loadKeyring(config.keys, logger);
   // /metrics merges this process's registry with every worker's, asked over IPC when
@@ -100,7 +102,7 @@ async function serveWithWorkers(config: RadgateConfig, logger: Logger, options: 
   let embedded: OpenedStore | undefined;
   try {
     embedded = config.redis.url === undefined ? await openStore(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS, ownEmbeddedRedis: true }) : undefined;
-    workers = await startWorkers(config.workers, logger);
+    workers = await startWorkers(config.workers, logger, read);
     await options.onListening?.(workers.addresses);
   } catch (error) {
     await workers?.stop();

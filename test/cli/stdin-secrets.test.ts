@@ -3,7 +3,7 @@ import { runCli, type CliResult } from '../support/cli.js';
 import { SECRET_ENV } from '../support/config.js';
 import { TEST_SECRET } from '../support/packets.js';
 import { dumpAll } from '../support/redis.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStackWithGateway, type Stack } from '../support/stack.js';
 
 // A PIN, password or secret given as `-` is read from standard input (README "CLI"), so it
 // stays out of `ps` and shell history. The CLI runs as a subprocess with a real stdin, and
@@ -13,9 +13,7 @@ let stack: Stack;
 let server: string;
 
 test.before(async () => {
-  stack = await startStack();
-  const gateway = await stack.startGateway();
-  server = `127.0.0.1:${gateway.server.addresses()[0]!.port}`;
+  ({ stack, server } = await startStackWithGateway());
 });
 
 test.after.always(async () => {

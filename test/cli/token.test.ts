@@ -5,7 +5,7 @@ import { totpAt } from '../support/otp.js';
 import { TEST_SECRET } from '../support/packets.js';
 import { radclient } from '../support/radclient.js';
 import { dumpAll } from '../support/redis.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { startStackWithGateway, type Stack } from '../support/stack.js';
 
 // A token is replaced only when the helpdesk says so, and the audit names the one replaced;
 // `token found` on a token that is not lost changes nothing. The CLI runs as a subprocess
@@ -15,9 +15,7 @@ let stack: Stack;
 let server: string;
 
 test.before(async () => {
-  stack = await startStack();
-  const gateway = await stack.startGateway();
-  server = `127.0.0.1:${gateway.server.addresses()[0]!.port}`;
+  ({ stack, server } = await startStackWithGateway());
 });
 
 test.after.always(async () => {

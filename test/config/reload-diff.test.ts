@@ -58,3 +58,13 @@ test('a section the diff does not know counts as needing a restart, not as appli
   const next = { ...config(), radsec: { listen: '127.0.0.1:2083' } } as unknown as RadgateConfig;
   t.deepEqual(compareConfigs(started, started, next).needRestart, ['radsec']);
 });
+
+test('the log level applies; the log format, fixed when the log was opened, needs a restart, each reload until then', (t) => {
+  const started = config();
+  const first = config('log:\n  level: debug\n  format: pretty\n');
+  const changes = compareConfigs(started, started, first);
+  t.deepEqual(changes.applied, ['log.level']);
+  t.deepEqual(changes.needRestart, ['log.format']);
+  const again = compareConfigs(first, started, config('log:\n  level: warn\n  format: pretty\n'));
+  t.deepEqual(again, { applied: ['log.level'], needRestart: ['log.format'] });
+});

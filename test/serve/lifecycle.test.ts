@@ -92,6 +92,17 @@ test.serial('SIGKILL of the gateway: its redis-server does not outlive it; the n
   }
 });
 
+test.serial('SIGKILL of the gateway, and nothing started after it: its redis-server stops by itself', async (t) => {
+  const directory = tempDir('lifecycle');
+  const dataDir = join(directory, 'redis');
+  const first = await startServeProcess(embeddedConfig(directory, dataDir), { env: SECRET_ENV });
+  const firstRedis = redisPidOf(first);
+  await first.stop('SIGKILL');
+  // No second serve to take it over: only the watchdog (src/child-guard.ts) can stop it.
+  await until("the killed gateway's redis-server is gone", patient(10_000), () => !alive(firstRedis));
+  t.deepEqual(redisServersOn(dataDir), []);
+});
+
 test.serial('a redis-server left on the data directory by a dead radgate is taken over, never joined', async (t) => {
   const directory = tempDir('lifecycle');
   const dataDir = join(directory, 'redis');

@@ -164,3 +164,35 @@ test.serial('radgate reload signals the gateway by its pid file; a restart-only 
     await stack.close();
   }
 });
+
+test.serial('workers: 2, a worker replaced after a crash runs the configuration in force, not the file as edited since', async (t) => {
+  const stack = await startStack({ policy: MANY_FAILURES_POLICY, workers: 2 });
+  const serve = await stack.startServe();
+  const nas = await openNas({ port: serve.port, sockets: 8, retransmitMs: patient(2000), transmissions: 1 });
+  const newNas = await openNas({ port: serve.port, sockets: 8, secret: Buffer.from(NEW_SECRET), retransmitMs: patient(2000), transmissions: 1 });
+  try {
+    // Edited on disk, never reloaded: the gateway runs the old secret still.
+    const path = stack.configPath;
+    writeFileSync(path, readFileSync(path, 'utf8').replace('secret_env: TEST_SECRET', `secret: ${NEW_SECRET}`));
+    const workers = serve.pids().filter((pid) => pid !== serve.pid);
+    t.is(workers.length, 2);
+    process.kill(workers[0]!, 'SIGKILL');
+    // Worker ids count up from 1: the replacement is worker 3. Load until it has decided a few.
+    let enough = false;
+    const sent: ReturnType<typeof nas.send>[] = [];
+    const load = paced(50, () => enough, (i) => sent.push(nas.send({ kind: 'access', userName: `nobody${i}`, password: 'not-a-password-1' })));
+    await serve.logged('decisions by the replacement worker', (json) => json.event === 'decision' && json.worker === 3, 5, patient(30_000));
+    enough = true;
+    await load;
+    const exchanges = await Promise.all(sent);
+    t.is(exchanges.filter((exchange) => exchange.reply === undefined).length, 0, 'every request with the secret in force is answered, by either worker');
+    t.is(nas.strayReplies, 0);
+    const refused = await Promise.all(Array.from({ length: 16 }, (_, i) => newNas.send({ kind: 'access', userName: `other${i}`, password: 'not-a-password-1' })));
+    t.is(refused.filter((exchange) => exchange.reply !== undefined).length, 0, 'the secret only written in the file works on no worker');
+  } finally {
+    await nas.close();
+    await newNas.close();
+    t.is(await serve.stop('SIGTERM'), 0);
+    await stack.close();
+  }
+});

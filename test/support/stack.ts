@@ -122,3 +122,10 @@ export async function startRadgateOn(redisUrl: string, options: StackOptions = {
     throw error;
   }
 }
+
+/** A stack with one in-process gateway, and the gateway's address as `radgate test --server` takes it. */
+export async function startStackWithGateway(options: StackOptions = {}): Promise<{ stack: Stack; server: string }> {
+  const stack = await startStack(options);
+  const gateway = await stack.startGateway();
+  return { stack, server: `127.0.0.1:${gateway.server.addresses()[0]!.port}` };
+}

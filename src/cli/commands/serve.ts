@@ -1,10 +1,13 @@
+import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { CommandModule } from 'yargs';
+import { readConfigFile } from '../../config/load.js';
 import type { RadgateConfig } from '../../config/types.js';
 import { createLogger } from '../../observability/logger.js';
 import type { ListeningAddress } from '../../serve/cluster.js';
 import { serve } from '../../serve/serve.js';
-import { loadCliConfig } from '../context.js';
+import { configFromPrimary } from '../../serve/worker-config.js';
+import { locateConfigFile } from '../config-path.js';
 import { prepareDemo } from '../demo.js';
 import { usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -36,8 +39,11 @@ export const serveCommand: CommandModule<GlobalOptions, ServeArgs> = {
       })
       .example('$0 serve --config /etc/radgate/radgate.yaml', 'start the gateway') as never,
   handler: async (argv) => {
-    const config = loadCliConfig(argv);
+    // A worker runs the configuration the primary has in force, not the file as it is now
+    // (serve/worker-config.ts).
+    const read = cluster.isWorker ? await configFromPrimary() : readConfigFile(locateConfigFile(argv.config));
+    const { config } = read;
     const logger = createLogger(config.log);
-    await serve(config, logger, argv.demo ? { onListening: (addresses) => demo(config, logger, addresses) } : {});
+    await serve(read, logger, argv.demo ? { onListening: (addresses) => demo(config, logger, addresses) } : {});
   },
 };
