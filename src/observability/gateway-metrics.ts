@@ -75,9 +75,21 @@ export class GatewayMetrics {
       buckets: DECISION_BUCKETS,
       registers: [registry],
     });
+    // The label sets are few and repeat: keep each one's series, so a request costs a Map
+    // lookup rather than the library hashing a label object (sorting its keys) twice.
+    const series = new Map<string, { readonly request: Counter.Internal; readonly decision: Histogram.Internal<'code' | 'result'> }>();
     this.listen(requestAnswered, (event: RequestAnsweredEvent) => {
-      requests.inc({ client: event.client, code: event.code, result: event.result, method: event.method, reason: event.reason });
-      decisions.observe({ code: event.code, result: event.result }, event.seconds);
+      const key = `${event.client}\0${event.code}\0${event.result}\0${event.method}\0${event.reason}`;
+      let found = series.get(key);
+      if (found === undefined) {
+        found = {
+          request: requests.labels({ client: event.client, code: event.code, result: event.result, method: event.method, reason: event.reason }),
+          decision: decisions.labels({ code: event.code, result: event.result }),
+        };
+        series.set(key, found);
+      }
+      found.request.inc();
+      found.decision.observe(event.seconds);
     });
 
     const redisCommands = new Counter({ name: 'radgate_redis_commands_total', help: 'Redis round trips on the login path (decide.lua, WAIT).', registers: [registry] });
