@@ -92,9 +92,9 @@ export class GatewayMetrics {
       found.decision.observe(event.seconds);
     });
 
-    const redisCommands = new Counter({ name: 'radgate_redis_commands_total', help: 'Redis round trips on the login path (decide.lua, WAIT).', registers: [registry] });
-    const redisErrors = new Counter({ name: 'radgate_redis_command_errors_total', help: 'Login-path Redis commands that failed or timed out.', registers: [registry] });
-    const redisLatency = new Histogram({ name: 'radgate_redis_command_duration_seconds', help: 'Latency of login-path Redis commands, failed ones included.', buckets: REDIS_BUCKETS, registers: [registry] });
+    const redisCommands = new Counter({ name: 'radgate_redis_commands_total', help: 'Redis round trips of the gateway: decide.lua and WAIT per login, and the background copy of user records.', registers: [registry] });
+    const redisErrors = new Counter({ name: 'radgate_redis_command_errors_total', help: 'Gateway Redis commands that failed or timed out.', registers: [registry] });
+    const redisLatency = new Histogram({ name: 'radgate_redis_command_duration_seconds', help: 'Latency of gateway Redis commands, failed ones included.', buckets: REDIS_BUCKETS, registers: [registry] });
     this.listen(storeCommand, (event: StoreCommandEvent) => {
       redisCommands.inc();
       if (!event.ok) redisErrors.inc();
