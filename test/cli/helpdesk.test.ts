@@ -9,7 +9,7 @@ import { SECRET_ENV } from '../support/config.js';
 import { TEST_SECRET } from '../support/packets.js';
 import { RADGATE_BIN } from '../support/paths.js';
 import { radclient } from '../support/radclient.js';
-import { dumpAll, type TestRedis } from '../support/redis.js';
+import { storedState, type TestRedis } from '../support/redis.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { totpAt } from '../support/otp.js';
 
@@ -38,10 +38,6 @@ test.after.always(async () => {
  * Every key and value except the per-request decision keys, which expire by themselves
  * (reply-cache lifetime) and would make a before/after comparison flaky.
  */
-async function storedState(): Promise<string> {
-  const dump = await dumpAll(redis);
-  return [...dump.entries()].filter(([key]) => !key.startsWith('rg:req:')).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}\n${value}`).join('\n');
-}
 
 /** The global options first: a test's own --operator comes last, and an option given twice takes its last value. */
 const cli = (...args: string[]): Promise<CliResult> => runCli(['--config', configPath, '--operator', 'helpdesk-1', ...args], { env: SECRET_ENV });
@@ -123,17 +119,17 @@ const refusals: [string, string[], RegExp, number][] = [
 
 for (const [name, args, message, exitCode] of refusals) {
   test.serial(`refused before anything is written: ${name}`, async (t) => {
-    const before = await storedState();
+    const before = await storedState(redis);
     const result = await cli(...args);
     t.is(result.exitCode, exitCode, result.stderr);
     t.regex(result.stderr, message);
     t.is(result.stdout, '');
-    t.is(await storedState(), before, 'Redis is unchanged');
+    t.is(await storedState(redis), before, 'Redis is unchanged');
   });
 }
 
 test.serial('a non-UTF-8 user name is refused cleanly', async (t) => {
-  const before = await storedState();
+  const before = await storedState(redis);
   // Raw bytes 0xff 0xfe in argv, through a shell (Node's spawn would re-encode them as UTF-8).
   // Node turns them into U+FFFD; the name is refused, not mangled into another user's.
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
@@ -144,7 +140,7 @@ test.serial('a non-UTF-8 user name is refused cleanly', async (t) => {
   });
   t.is(result.code, 1);
   t.regex(result.stderr, /not valid UTF-8/);
-  t.is(await storedState(), before);
+  t.is(await storedState(redis), before);
 });
 
 test.serial('user show, list, disable, enable, unlock and delete', async (t) => {

@@ -4,7 +4,7 @@ import { SECRET_ENV } from '../support/config.js';
 import { totpAt } from '../support/otp.js';
 import { TEST_SECRET } from '../support/packets.js';
 import { radclient } from '../support/radclient.js';
-import { dumpAll } from '../support/redis.js';
+import { storedState } from '../support/redis.js';
 import { startStackWithGateway, type Stack } from '../support/stack.js';
 
 // A token is replaced only when the helpdesk says so, and the audit names the one replaced;
@@ -24,10 +24,6 @@ test.after.always(async () => {
 
 const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--config', stack.configPath, '--operator', 'helpdesk-1'], { env: SECRET_ENV });
 
-async function storedState(): Promise<string> {
-  const dump = await dumpAll(stack.redis);
-  return [...dump.entries()].filter(([key]) => !key.startsWith('rg:req:')).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}\n${value}`).join('\n');
-}
 
 /** radclient's exit code: 0 for Access-Accept. */
 async function login(user: string, password: string): Promise<number> {
@@ -47,12 +43,12 @@ test.serial('token assign on a user with a token is refused and asks for --repla
   const { serial, uri } = first;
   t.false('replaced' in first, 'nothing replaced the first time');
 
-  const before = await storedState();
+  const before = await storedState(stack.redis);
   const again = await cli('token', 'assign', 'alice');
   t.is(again.exitCode, 1);
   t.is(again.stderr, `radgate: alice already has token ${serial}: replace it with radgate token assign alice --replace\n`);
   t.is(again.stdout, '');
-  t.is(await storedState(), before, 'no new token, no audit record');
+  t.is(await storedState(stack.redis), before, 'no new token, no audit record');
   t.is(await login('alice', `4821${totpAt(uri, stack.clock.now)}`), 0, 'the token alice has still works');
 });
 
@@ -76,12 +72,12 @@ test.serial('token found on a token that is not lost says so and changes nothing
   for (const state of ['active', 'disabled'] as const) {
     if (state === 'disabled') t.is((await cli('token', 'disable', 'alice')).exitCode, 0);
     const { token } = await stack.admin.service.showUser('alice');
-    const before = await storedState();
+    const before = await storedState(stack.redis);
     const found = await cli('token', 'found', 'alice');
     t.is(found.exitCode, 1, state);
     t.is(found.stderr, `radgate: alice's token ${token!.serial} is not lost (it is ${state}): nothing to do\n`);
     t.is(found.stdout, '');
-    t.is(await storedState(), before, `${state}: the record is unchanged and no audit record was written`);
+    t.is(await storedState(stack.redis), before, `${state}: the record is unchanged and no audit record was written`);
   }
 });
 

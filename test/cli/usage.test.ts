@@ -1,8 +1,8 @@
 import test from 'ava';
-import { runCli, type CliResult } from '../support/cli.js';
+import { assertUsageError, runCli, type CliResult } from '../support/cli.js';
 import { CHALLENGE } from '../support/challenge-harness.js';
 import { SECRET_ENV } from '../support/config.js';
-import { dumpAll } from '../support/redis.js';
+import { storedState } from '../support/redis.js';
 import { OPERATOR, startStack, type Stack } from '../support/stack.js';
 
 // Exit codes are a contract with scripts (README "CLI"): 2 when the command line itself is
@@ -26,11 +26,6 @@ test.after.always(async () => {
 /** The global options first, so that a test's own --operator comes last and counts. */
 const cli = (...args: string[]): Promise<CliResult> => runCli(['--config', stack.configPath, '--operator', 'helpdesk-1', ...args], { env: SECRET_ENV });
 
-/** Every key and value (the audit stream included) but the per-request decisions, which expire by themselves. */
-async function storedState(): Promise<string> {
-  const dump = await dumpAll(stack.redis);
-  return [...dump.entries()].filter(([key]) => !key.startsWith('rg:req:')).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}\n${value}`).join('\n');
-}
 
 const issue = (...more: string[]): string[] => ['code', 'issue', 'alice', '--kind', 'emergency-passcode', ...more];
 const RESPOND = ['authcode', 'respond', 'alice', '7KAC-3EWX'];
@@ -93,13 +88,10 @@ const usageErrors: [string, string[], RegExp][] = [
 
 for (const [name, args, message] of usageErrors) {
   test.serial(`exit 2, nothing written: ${name}`, async (t) => {
-    const before = await storedState();
+    const before = await storedState(stack.redis);
     const result = await cli(...args);
-    t.is(result.exitCode, 2, result.stderr);
-    t.regex(result.stderr, message);
-    t.false(/\n\s+at /.test(result.stderr), 'a message, not a stack trace');
-    t.is(result.stdout, '');
-    t.is(await storedState(), before);
+    assertUsageError(t, result, message);
+    t.is(await storedState(stack.redis), before);
   });
 }
 
@@ -123,12 +115,12 @@ const refusals: [string, string[], RegExp][] = [
 
 for (const [name, args, message] of refusals) {
   test.serial(`exit 1, nothing written: ${name}`, async (t) => {
-    const before = await storedState();
+    const before = await storedState(stack.redis);
     const result = await cli(...args);
     t.is(result.exitCode, 1, result.stderr);
     t.regex(result.stderr, message);
     t.false(/\n\s+at /.test(result.stderr), 'a message, not a stack trace');
-    t.is(await storedState(), before);
+    t.is(await storedState(stack.redis), before);
   });
 }
 

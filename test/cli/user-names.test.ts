@@ -3,7 +3,7 @@ import type { CliResult } from '../support/cli.js';
 import { DEFAULT_POLICY } from '../support/config.js';
 import { loginOnce } from '../support/nas.js';
 import { totpAt } from '../support/otp.js';
-import { dumpAll } from '../support/redis.js';
+import { storedState } from '../support/redis.js';
 import { OPERATOR, startStack, type Stack } from '../support/stack.js';
 import { PacketCode } from '../../src/protocol/index.js';
 
@@ -33,10 +33,6 @@ async function assignToken(user: string): Promise<string> {
 }
 
 /** Every key and value but the per-request outcomes, which expire by themselves (reply-cache lifetime). */
-async function storedState(): Promise<[string, string][]> {
-  return [...(await dumpAll(stack.redis)).entries()].filter(([key]) => !key.startsWith('rg:req:')).sort(([a], [b]) => a.localeCompare(b));
-}
-
 async function storedNames(): Promise<string[]> {
   return stack.admin.store.redis.zrange(stack.admin.store.keys.users(), 0, -1);
 }
@@ -61,11 +57,11 @@ test.serial('user add GREG with fold_case stores greg, who logs in as greg and a
 
 test.serial('Carol, then carol: the second is refused as existing; both spellings reach the one user', async (t) => {
   t.is((await stack.cli('user', 'add', 'Carol', '--pin', '2468')).exitCode, 0);
-  const before = await storedState();
+  const before = await storedState(stack.redis);
   const again = await stack.cli('user', 'add', 'carol', '--pin', '1357');
   t.is(again.exitCode, 1);
   t.regex(again.stderr, /a user named "carol" already exists/);
-  t.deepEqual(await storedState(), before, 'nothing written');
+  t.deepEqual(await storedState(stack.redis), before, 'nothing written');
   t.is((await stack.cli('user', 'disable', 'CAROL')).exitCode, 0);
   t.is((JSON.parse((await stack.cli('user', 'show', 'carol', '--json')).stdout) as { status: string }).status, 'disabled');
   t.deepEqual((await storedNames()).filter((name) => name.toLowerCase() === 'carol'), ['carol']);
@@ -84,7 +80,7 @@ test.serial('a decomposed (NFD) name is stored composed and logs in with the com
 });
 
 test.serial('white space around a name is a usage error (exit 2) for every command, and nothing is written', async (t) => {
-  const before = await storedState();
+  const before = await storedState(stack.redis);
   refusedAsUsage(t, await stack.cli('user', 'add', 'dave ', '--pin', '1234'));
   refusedAsUsage(t, await stack.cli('user', 'add', ' dave'));
   refusedAsUsage(t, await stack.cli('user', 'add', '\tdave'));
@@ -92,7 +88,7 @@ test.serial('white space around a name is a usage error (exit 2) for every comma
   refusedAsUsage(t, await stack.cli('code', 'issue', ' greg', '--kind', 'emergency-passcode'));
   refusedAsUsage(t, await stack.cli('token', 'lost', 'greg '));
   refusedAsUsage(t, await stack.cli('authcode', 'respond', 'greg ', '7KAC-3EWX'));
-  t.deepEqual(await storedState(), before);
+  t.deepEqual(await storedState(stack.redis), before);
 });
 
 test.serial('strip_realm: alice@corp and CORP\\alice in CLI commands are alice, as at the gateway', async (t) => {
@@ -114,7 +110,7 @@ test.serial('strip_realm: alice@corp and CORP\\alice in CLI commands are alice, 
 test.serial('doctor lists stored names that are not canonical, and what they would be, without changing them', async (t) => {
   // Records an older radgate, or radgate before fold_case / strip_realm were turned on, stored.
   for (const name of ['Dora', 'CAROL', 'erin@corp', 'zoe\u0308']) await stack.admin.service.addUser(name, undefined, OPERATOR);
-  const before = await storedState();
+  const before = await storedState(stack.redis);
   const doctor = await stack.cli('doctor', '--json');
   t.is(doctor.exitCode, 0, doctor.stdout);
   const check = (JSON.parse(doctor.stdout) as { checks: { check: string; status: string; names?: unknown }[] }).checks.find((c) => c.check === 'user names');
@@ -131,7 +127,7 @@ test.serial('doctor lists stored names that are not canonical, and what they wou
     human.stdout,
     /^WARN {2}user names: 4 stored names are not canonical under NFC, strip_realm, fold_case, so no login finds them: "CAROL" → "carol" \(taken by another user\), "Dora" → "dora", "erin@corp" → "erin", "zoe\u0308" → "zo\u00eb"\. Nothing was changed/m,
   );
-  t.deepEqual(await storedState(), before, 'doctor changed nothing');
+  t.deepEqual(await storedState(stack.redis), before, 'doctor changed nothing');
 
   // The way out it names: the stored record, taken as stored.
   t.is((await stack.cli('user', 'show', 'Dora')).exitCode, 1, 'Dora is dora to the CLI, and dora does not exist');

@@ -21,3 +21,11 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** What a test checks of a usage error (README "CLI": exit 2): the message, no stack trace, no output. */
+export function assertUsageError(t: { is(actual: unknown, expected: unknown, message?: string): void; regex(text: string, pattern: RegExp): void; false(value: boolean, message?: string): void }, result: CliResult, message: RegExp): void {
+  t.is(result.exitCode, 2, result.stderr);
+  t.regex(result.stderr, message);
+  t.false(/\n\s+at /.test(result.stderr), 'a message, not a stack trace');
+  t.is(result.stdout, '');
+}

@@ -120,6 +120,15 @@ export function digest(target: RedisReach): Promise<string> {
 }
 
 /**
+ * Everything stored but the per-request decisions (rg:req:…, which expire by themselves),
+ * audit stream included, as one comparable text: "nothing was written" is two equal calls.
+ */
+export async function storedState(target: RedisReach): Promise<string> {
+  const dump = await dumpAll(target);
+  return [...dump.entries()].filter(([key]) => !key.startsWith('rg:req:')).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `${key}\n${value}`).join('\n');
+}
+
+/**
  * Every key in every database with its whole value as text, for assertions such as "no
  * secret anywhere in the store". Keys are "key" in db 0 and "db3/key" elsewhere. Values:
  * a string as is; a hash as "field=value" lines; a set's members and a list's items one a
