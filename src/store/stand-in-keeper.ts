@@ -3,7 +3,7 @@ import type { StoreConnection } from './connection.js';
 import { LuaScript } from './lua-script.js';
 import { standInFields, type StandInRecords } from './stand-in-records.js';
 
-/** Pairs checked per round trip while writing them (16,384 with Cluster, one otherwise). */
+/** Triples checked per round trip while writing them (up to 16,384). */
 const WRITE_PAGE = 1000;
 
 /**
@@ -17,7 +17,15 @@ export class StandInKeeper {
   private wanted = false;
   private writing: Promise<void> | undefined;
 
-  constructor(private readonly parts: { readonly connection: StoreConnection; readonly standIns: StandInRecords; readonly logger: Logger }) {
+  constructor(
+    private readonly parts: {
+      readonly connection: StoreConnection;
+      readonly standIns: StandInRecords;
+      /** How many users there are: a single Redis keeps about as many stand-ins. */
+      readonly countUsers: () => Promise<number>;
+      readonly logger: Logger;
+    },
+  ) {
     const { connection } = parts;
     this.ensureScript = new LuaScript(connection.redis, { name: 'ensureStandIn', file: new URL('./scripts/ensure-stand-in.lua', import.meta.url), keys: 2 });
     connection.onReady(() => {
@@ -52,8 +60,9 @@ export class StandInKeeper {
   private async ensure(): Promise<void> {
     const { connection, logger } = this.parts;
     const redis = connection.redis;
-    const pairs = this.parts.standIns.all();
     try {
+      const users = await this.parts.countUsers();
+      const pairs = this.parts.standIns.allFor(users);
       let written = 0;
       // Only the missing pairs are sent their fields, so a gateway start costs one EXISTS per pair.
       for (let start = 0; start < pairs.length; start += WRITE_PAGE) {
@@ -65,8 +74,9 @@ export class StandInKeeper {
         const results = await connection.background(() => Promise.all(missing.map((keys) => this.ensureScript.run([keys.user, keys.codes, user.length / 2, ...user, ...codes]))));
         written += results.filter((result) => result === 1).length;
       }
+      this.parts.standIns.use(users);
       this.wanted = false;
-      if (written > 0) logger.debug({ written }, 'stand-in records for unknown users written');
+      if (written > 0) logger.debug({ written, kept: pairs.length }, 'stand-in records for unknown users written');
     } catch (error) {
       // Not fatal: until they exist an unknown user is only refused faster than a wrong PIN.
       this.wanted = true;

@@ -42,6 +42,23 @@ export function standInFields(now: number): { user: (string | number)[]; codes: 
   return { user, codes };
 }
 
+/** The fewest stand-in triples a single Redis keeps, and the most (as many as Cluster's slots). */
+const SINGLE_FEWEST = 64;
+const SINGLE_MOST = CLUSTER_SLOTS;
+
+/**
+ * How many stand-in triples a single Redis keeps for this many users: the users rounded
+ * down to a power of two, from 64 to 16,384, so that a stand-in is read about as often
+ * as a user's own records and is as likely to be in the CPU's caches (one shared triple
+ * was always cached, and over thousands of logins an unknown name answered faster than a
+ * wrong PIN: bench/README.md, "Design measurements").
+ */
+export function standInCountFor(users: number): number {
+  let count = SINGLE_FEWEST;
+  while (count * 2 <= Math.min(users, SINGLE_MOST)) count *= 2;
+  return count;
+}
+
 /**
  * The records an unknown user's login reads instead of its own (decide.lua), so that
  * Redis does for a name that does not exist the work it does for a wrong PIN: a missing
@@ -49,30 +66,47 @@ export function standInFields(now: number): { user: (string | number)[]; codes: 
  * difference shows (SPEC "Resolving a password", step 1; bench/README.md, "Design
  * measurements"). Nothing writes them after they are made.
  *
- * A script may only touch keys in its own slot, so with Redis Cluster there is one pair
- * per slot (16,384 pairs, about 36 MB over the cluster), named with a hash tag chosen to
- * land in that slot; a single Redis (or Sentinel) needs one pair.
+ * A name is given the triple of its key's hash slot. A script may only touch keys in its
+ * own slot, so with Redis Cluster there is one triple per slot (16,384, about 36 MB over
+ * the cluster), named with a hash tag chosen to land in that slot; a single Redis (or
+ * Sentinel) keeps as many as standInCountFor says, and a name is given the triple of its
+ * slot modulo that count.
  */
 export class StandInRecords {
-  private readonly single: StandInKeys;
+  private single: StandInKeys[] = [];
+  /** The triples an unknown name may be given (single Redis); only ever grows. */
+  private inUse = SINGLE_FEWEST;
   private perSlot: StandInKeys[] | undefined;
 
   constructor(
     private readonly keys: KeyNames,
     private readonly cluster: boolean,
-  ) {
-    this.single = { user: keys.standInUser('all'), codes: keys.standInCodes('all'), attempts: keys.standInAttempts('all') };
-  }
+  ) {}
 
-  /** The stand-in keys in the same slot as a user's own keys (given one of them). */
+  /** The stand-in keys for a user's name, given one of the user's own keys. */
   keysFor(userKey: string): StandInKeys {
-    if (!this.cluster) return this.single;
-    return this.slotKeys()[calculateSlot(userKey)]!;
+    const slot = calculateSlot(userKey);
+    if (this.cluster) return this.slotKeys()[slot]!;
+    return this.single[slot % this.inUse] ?? this.singleKeys(this.inUse)[slot % this.inUse]!;
   }
 
-  /** Every stand-in pair to write: one, or one per Cluster slot. */
-  all(): readonly StandInKeys[] {
-    return this.cluster ? this.slotKeys() : [this.single];
+  /** Every triple to write for this many users: one per Cluster slot, or standInCountFor's. */
+  allFor(users: number): readonly StandInKeys[] {
+    return this.cluster ? this.slotKeys() : this.singleKeys(Math.max(this.inUse, standInCountFor(users)));
+  }
+
+  /** Once the triples of allFor(users) are written: names are given any of them from now on. */
+  use(users: number): void {
+    if (!this.cluster) this.inUse = Math.max(this.inUse, standInCountFor(users));
+  }
+
+  private singleKeys(count: number): StandInKeys[] {
+    for (let i = this.single.length; i < count; i++) this.single.push(this.tagged(String(i)));
+    return this.single.slice(0, count);
+  }
+
+  private tagged(tag: string): StandInKeys {
+    return { user: this.keys.standInUser(tag), codes: this.keys.standInCodes(tag), attempts: this.keys.standInAttempts(tag) };
   }
 
   private slotKeys(): StandInKeys[] {
@@ -89,7 +123,7 @@ export class StandInRecords {
         filled++;
       }
     }
-    this.perSlot = tags.map((tag) => ({ user: this.keys.standInUser(tag!), codes: this.keys.standInCodes(tag!), attempts: this.keys.standInAttempts(tag!) }));
+    this.perSlot = tags.map((tag) => this.tagged(tag!));
     return this.perSlot;
   }
 }

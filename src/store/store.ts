@@ -43,7 +43,7 @@ export class Store {
     const revisions = new Revisions();
     this.repository = new CredentialRepository({ connection: this.connection, keys: this.keys, revisions });
     this.standIns = new StandInRecords(this.keys, this.connection.isCluster);
-    this.standInKeeper = new StandInKeeper({ connection: this.connection, standIns: this.standIns, logger });
+    this.standInKeeper = new StandInKeeper({ connection: this.connection, standIns: this.standIns, countUsers: () => this.repository.countUsersForCopies(), logger });
     this.decider = new DecideScript({ connection: this.connection, keys: this.keys, standIns: this.standIns, revisions });
   }
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import calculateSlot from 'cluster-key-slot';
 import { KeyNames } from '../../src/store/key-names.js';
-import { StandInRecords } from '../../src/store/stand-in-records.js';
+import { StandInRecords, standInCountFor } from '../../src/store/stand-in-records.js';
 import { loginOn } from '../support/login.js';
 import { totpAt } from '../support/otp.js';
 import { REPLY_WAIT_MS } from '../support/patience.js';
@@ -29,7 +29,7 @@ const keys = new KeyNames('rg:');
 
 test.serial('with Cluster there is one pair per slot, and a user is given the pair in its own slot', (t) => {
   const standIns = new StandInRecords(keys, true);
-  const pairs = standIns.all();
+  const pairs = standIns.allFor(0);
   t.is(pairs.length, 16384);
   t.is(new Set(pairs.map(({ user }) => calculateSlot(user))).size, 16384, 'every slot has its own');
   for (const { user, codes } of pairs.slice(0, 200)) t.is(calculateSlot(codes), calculateSlot(user));
@@ -40,15 +40,26 @@ test.serial('with Cluster there is one pair per slot, and a user is given the pa
   }
 });
 
-test.serial('a single Redis has one pair, named apart from every user key', (t) => {
+test.serial('a single Redis keeps about as many as its users, from 64 to 16,384, named apart from every user key', (t) => {
+  t.deepEqual([0, 1, 127, 128, 200, 2_500, 16_384, 1_000_000].map(standInCountFor), [64, 64, 64, 128, 128, 2048, 16384, 16384]);
   const standIns = new StandInRecords(keys, false);
-  t.deepEqual(standIns.all(), [{ user: 'rg:stand-in:{all}', codes: 'rg:stand-in-codes:{all}', attempts: 'rg:stand-in-attempts:{all}' }]);
-  t.is(standIns.keysFor(keys.user('all')), standIns.all()[0]!);
-  t.not(standIns.keysFor(keys.user('all')).user, keys.user('all'));
+  t.deepEqual(standIns.allFor(0)[0], { user: 'rg:stand-in:{0}', codes: 'rg:stand-in-codes:{0}', attempts: 'rg:stand-in-attempts:{0}' });
+  t.is(standIns.allFor(0).length, 64);
+  const names = Array.from({ length: 40_000 }, (_, i) => `user${i}`);
+  const given = (records: StandInRecords) => new Set(names.map((name) => records.keysFor(keys.user(name)).user));
+  t.is(given(standIns).size, 64, 'before the gateway has written more, names are spread over the first 64');
+  t.is(standIns.allFor(2_500).length, 2048);
+  t.is(given(standIns).size, 64, 'and are given no more until those are written');
+  standIns.use(2_500);
+  t.is(given(standIns).size, 2048);
+  t.true([...given(standIns)].every((user) => standIns.allFor(0).some((written) => written.user === user)), 'every one given is among those written');
+  standIns.use(10);
+  t.is(given(standIns).size, 2048, 'never fewer while running');
+  t.not(standIns.keysFor(keys.user('0')).user, keys.user('0'));
 });
 
 test.serial('the CLI writes no stand-ins; a gateway writes them at start, and a second one keeps the first one\'s', async (t) => {
-  const pair = new StandInRecords(stack.admin.store.keys, false).all()[0]!;
+  const pair = new StandInRecords(stack.admin.store.keys, false).allFor(0)[0]!;
   const read = () => withConnection(stack.redis, async (redis) => ({ user: await redis.hgetall(pair.user), codes: await redis.hgetall(pair.codes) }));
   await stack.admin.service.addUser(`cli${++sequence}`, '4821', OPERATOR);
   t.deepEqual(await read(), { user: {}, codes: {} }, 'admin commands alone leave them out');
@@ -66,9 +77,11 @@ test.serial('the CLI writes no stand-ins; a gateway writes them at start, and a 
 
 test.serial('an unknown user\'s refusal reads the stand-in, as a wrong PIN reads the user, and leaves nothing but its decision', async (t) => {
   await stack.startGateway();
-  const pair = new StandInRecords(stack.admin.store.keys, false).all()[0]!;
   const { login } = loginOn(stack, { maxUsers: 1000 });
   const name = `nobody${++sequence}`;
+  // The triple this name is given, among those the gateway wrote.
+  const pair = stack.admin.store.standIns.keysFor(stack.admin.store.keys.user(name));
+  t.is(await withConnection(stack.redis, (redis) => redis.exists(pair.user, pair.codes)), 2);
   const digestBefore = await withConnection(stack.redis, (redis) => redis.hgetall(pair.user));
   // MONITOR shows each command a script runs: what Redis did for this login.
   const seen: string[] = [];
@@ -93,13 +106,15 @@ test.serial('an unknown user\'s refusal reads the stand-in, as a wrong PIN reads
 
 test.serial('after Redis loses its data and comes back, the gateway writes the stand-ins again', async (t) => {
   await stack.startGateway();
-  const pair = new StandInRecords(stack.admin.store.keys, false).all()[0]!;
+  const pair = new StandInRecords(stack.admin.store.keys, false).allFor(0)[0]!;
   await withConnection(stack.redis, (redis) => redis.del(pair.user, pair.codes));
   // A restart drops every connection; the gateway's store reconnects and rewrites them.
   // (The data survive here, AOF always, except the two keys just deleted.)
   await stack.redis.restart();
   await until('the gateway writes the stand-ins again', REPLY_WAIT_MS * 5, async () => (await withConnection(stack.redis, (redis) => redis.exists(pair.user, pair.codes))) === 2);
   t.is(await withConnection(stack.redis, (redis) => redis.exists(pair.user, pair.codes)), 2);
+  // The test's own admin store reconnects too, on its own schedule; the next test uses it.
+  await stack.admin.store.waitUntilReady(REPLY_WAIT_MS * 5);
 });
 
 test.serial('a user whose token secret does not decrypt is never accepted, whatever the tokencode', async (t) => {
