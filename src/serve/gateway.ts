@@ -51,7 +51,7 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
   const { store } = opened;
   // Before the first login: an unknown user's is only as slow as a wrong PIN once they exist.
   await store.standInKeeper.keep();
-  const copies = new UserCopies({ maxUsers: config.userCache.maxUsers });
+  const copies = new UserCopies({ maxUsers: config.userCache.maxUsers, keyring });
   const live = new LiveConfig(config);
   const log = new LoginLog(logger);
   const handler = new RadiusPolicy({
