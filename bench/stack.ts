@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { TEST_SECRET } from '../test/support/packets.js';
 import { freeUdpPort } from '../test/support/ports.js';
 import type { ServeProcess } from '../test/support/serve-process.js';
+import type { TestRedisOptions } from '../test/support/redis.js';
 import { startStack, type Stack } from '../test/support/stack.js';
 import type { Target } from './load-generator.js';
 
@@ -26,11 +27,16 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
+/**
+ * Every redis-server the bench measures (radgate's and FreeRADIUS + rlm_redis's): production
+ * settings (AOF, fsync every second), except that AOF rewrites are off: a rewrite forks
+ * mid-run and its CPU would land in some runs and not others.
+ */
+export const BENCH_REDIS: TestRedisOptions = { appendfsync: 'everysec', extraArgs: ['--auto-aof-rewrite-percentage', '0'] };
+
 export async function startBenchStack(name: string, options: { extraYaml?: string; logLevel?: string }): Promise<BenchStack> {
   const stack = await startStack({
-    // Production settings (AOF, fsync every second), except that AOF rewrites are off: a
-    // rewrite forks mid-run and its CPU would land in some runs and not others.
-    redisServer: { appendfsync: 'everysec', extraArgs: ['--auto-aof-rewrite-percentage', '0'] },
+    redisServer: BENCH_REDIS,
     // The reject path is measured, not the reject delay (FreeRADIUS gets reject_delay = 0 too).
     policy: '  reject_delay_ms: 0\n  max_failures: 100\n',
     // radgate's log level: warn writes no line per request; info adds the decision line.
