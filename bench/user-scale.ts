@@ -118,8 +118,8 @@ export async function startUserLevel(settings: UserScaleSettings, stacks: BenchS
   stacks.push(stack);
   const loginUsers = await scaleLoginUsers(stack);
   const before = await redisUsedMemory(stack.admin);
-  const names = await bulkCreateTokenUsers(stack.admin, 'filler-', users - SCALE_LOGIN_USERS);
-  const issued = await bulkIssueCodes(stack.admin, names, 1);
+  const names = await bulkCreateTokenUsers(stack.admin, 'filler-', users - SCALE_LOGIN_USERS, (done) => progress(`  ${formatInteger(done)} filler users written`));
+  const issued = await bulkIssueCodes(stack.admin, names, 1, (done) => progress(`  ${formatInteger(done)} filler users' codes written`));
   const redisBytesPerUser = ((await redisUsedMemory(stack.admin)) - before) / names.length;
   const populateSeconds = (Date.now() - started) / 1000;
   progress(`  in Redis in ${populateSeconds.toFixed(1)} s (${formatInteger(redisBytesPerUser)} B per user with a token and a code); starting the gateway`);
