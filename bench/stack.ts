@@ -18,6 +18,8 @@ export interface RadgateInstance {
   pids(): number[];
   /** Resident set now (VmRSS), summed over the primary and its workers. */
   rssBytes(): number;
+  /** Where its log goes (level BENCH_LOG_LEVEL, warn by default: a few lines). */
+  readonly logFile: string;
   /** Settles when the primary exits (a crash, an out-of-memory kill, or stop()). */
   readonly exited: Promise<number | null>;
   stop(): Promise<void>;
@@ -60,6 +62,7 @@ export async function startBenchStack(name: string, options: { extraYaml?: strin
       const count = workers === undefined || workers === 'auto' ? availableParallelism() : workers;
       // One process, or the primary and its workers.
       const processes = count > 1 ? count + 1 : 1;
+      const logFile = `${stack.directory}/${instanceName}.log`;
       const start = async (): Promise<{ serve: ServeProcess; opsPort: number }> => {
         // An explicit port: the bench's log level (warn) hides the line that names the port.
         const port = await freeUdpPort();
@@ -69,7 +72,7 @@ export async function startBenchStack(name: string, options: { extraYaml?: strin
           readyWhen: { port, processes },
           nodeArgs: nodeArgs ?? [],
           keepLines: false,
-          logFile: `${stack.directory}/${instanceName}.log`,
+          logFile,
         });
         return { serve, opsPort };
       };
@@ -86,6 +89,7 @@ export async function startBenchStack(name: string, options: { extraYaml?: strin
         target: { host: '127.0.0.1', port: serve.port, secret: TEST_SECRET, requireReplyMessageAuthenticator: true },
         opsPort,
         pids: () => serve.pids(),
+        logFile,
         exited: serve.exited,
         rssBytes: () => serve.rssBytes(),
         stop: async () => void (await serve.stop()),

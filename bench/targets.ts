@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { BaselineKind, FreeradiusBaseline } from './baselines.js';
 import { FOREIGN_CORES_NOTED, type Cell, type ScaleLevel, type Scenario, type Server } from './cells.js';
 import { againstCeiling, againstFloor, formatFixed, formatInteger, median, summarize, type Row, type Summary, type Target } from './report.js';
-import type { UserScaleLevel } from './user-scale.js';
+import type { CopyLoad, UserScaleLevel } from './user-scale.js';
 
 export interface TargetInputs {
   readonly radgateServers: readonly Server[];
@@ -146,6 +146,15 @@ export function evaluateTargets(inputs: TargetInputs): Target[] {
   return targets;
 }
 
+/** Why the copies were not all made, as a margin. */
+const UNFINISHED: Record<CopyLoad['outcome'], string> = {
+  loaded: '',
+  'gave up': 'the gateway gave up copying',
+  'load bound': 'stopped at BENCH_USERS_LOAD_SECONDS',
+  'memory bound': 'stopped at BENCH_USERS_RSS_MB',
+  exited: 'the gateway died',
+};
+
 /** The user-copy targets, from the many-users level's gateway (workers: BENCH_SCALE_WORKERS). */
 function userCopyTargets(level: UserScaleLevel | undefined, scaleUsers: number, scaleMax: number): Target[] {
   const figures = ['bytes per user copy', 'peak RSS of a gateway holding the users', 'users copied from start'];
@@ -180,7 +189,7 @@ function userCopyTargets(level: UserScaleLevel | undefined, scaleUsers: number, 
     target: limits[2]!,
     measured: `${load.seconds.toFixed(1)} s: ${held} (${load.outcome})${unjudged}`,
     met: !judged ? undefined : all && time.met,
-    margin: !judged ? '' : all ? time.margin : `stopped at the ${load.outcome}`,
+    margin: !judged ? '' : all ? time.margin : UNFINISHED[load.outcome],
   };
   return [perCopy, rss, seconds];
 }
@@ -237,6 +246,12 @@ function userLevelNotes(level: UserScaleLevel): string[] {
       `(${formatInteger(level.redisBytesPerUser)} B of used_memory per filler user with its one code); its gateway (user_cache.max_users ≥ the users) ` +
       `copied ${formatInteger(load.copies)} users in ${load.seconds.toFixed(1)} s from \`radgate serve\` started (radgate_user_copies on /metrics), peak RSS ${formatInteger(load.peakRssBytes / 2 ** 20)} MB.`,
   ];
+  if (load.outcome === 'gave up') {
+    lines.push(
+      `- The many-users gateway stopped copying after ${formatInteger(load.copies)} users ("could not load user records at start": ${load.reason}): ` +
+        'its load time and memory are for those (the 1,000 login users, created first, are among them); a user without a copy is read per login, one round trip more.',
+    );
+  }
   if (load.outcome === 'load bound') lines.push(`- The many-users gateway had not copied every user by BENCH_USERS_LOAD_SECONDS: its CPU figure is with ${formatInteger(load.copies)} copies, the rest read per login.`);
   if (load.outcome === 'memory bound') lines.push('- The many-users gateway passed BENCH_USERS_RSS_MB while copying and was stopped: no CPU figure at that many users.');
   if (load.outcome === 'exited') lines.push('- The many-users gateway exited while copying (out of heap?): no CPU figure at that many users.');

@@ -15,6 +15,7 @@
  * with what was copied, and says so; if the gateway's RSS passes BENCH_USERS_RSS_MB it is
  * stopped, and if it dies (out of heap), the level reports what it saw and has no cell.
  */
+import { readFileSync } from 'node:fs';
 import { radgateServer, workersLabel, type Cell } from './cells.js';
 import { bulkCreateTokenUsers, bulkIssueCodes, redisUsedMemory } from './population.js';
 import { CpuMeter } from './proc-stats.js';
@@ -33,8 +34,14 @@ export interface UserScaleSettings extends ScaleSettings {
 }
 
 export interface CopyLoad {
-  /** loaded: every user copied; the others say which bound ended the wait. */
-  readonly outcome: 'loaded' | 'load bound' | 'memory bound' | 'exited';
+  /**
+   * loaded: every user copied; gave up: the gateway logged that it stopped copying (a Redis
+   * command timed out: it then reads the rest per login); the others say which bound ended
+   * the wait, or that the gateway died.
+   */
+  readonly outcome: 'loaded' | 'gave up' | 'load bound' | 'memory bound' | 'exited';
+  /** The gateway's own words when it gave up. */
+  readonly reason: string | undefined;
   /** From `radgate serve` started to every copy made (or to the bound). */
   readonly seconds: number;
   /** radgate_user_copies when the wait ended. */
@@ -75,11 +82,32 @@ async function memoryOf(instance: RadgateInstance): Promise<{ rss: number; heap:
   return { rss: instance.rssBytes(), heap: samples.get('nodejs_heap_size_used_bytes') ?? NaN };
 }
 
+/** The gateway still answers in these outcomes (with fewer copies than users unless loaded). */
+const serving = (outcome: CopyLoad['outcome']): boolean => outcome === 'loaded' || outcome === 'gave up' || outcome === 'load bound';
+
+/** The error of the gateway's "could not load user records at start" line (login/user-copy-sync.ts), if it logged one. */
+function gaveUp(logFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const line = text.split('\n').find((entry) => entry.includes('could not load user records at start'));
+  if (line === undefined) return undefined;
+  try {
+    return String((JSON.parse(line) as { err?: unknown }).err ?? 'no reason given');
+  } catch {
+    return line;
+  }
+}
+
 /** Waits for every copy, within the time and memory bounds; never longer than the time bound. */
 async function awaitCopies(instance: RadgateInstance, startedAt: number, settings: UserScaleSettings, reference: RadgateInstance | undefined): Promise<CopyLoad> {
   let exited = false;
   void instance.exited.then(() => (exited = true));
   let copies = 0;
+  let reason: string | undefined;
   // VmHWM is read at every look: a process that died takes its figure with it.
   const group = new CpuMeter(() => instance.pids());
   let peakRssBytes = 0;
@@ -87,6 +115,8 @@ async function awaitCopies(instance: RadgateInstance, startedAt: number, setting
   try {
     outcome = await until('the user copies', settings.loadBoundSeconds * 1000, async (): Promise<CopyLoad['outcome'] | false> => {
       if (exited) return 'exited';
+      reason = gaveUp(instance.logFile);
+      if (reason !== undefined) return 'gave up';
       peakRssBytes = Math.max(peakRssBytes, group.peakRss());
       if (instance.rssBytes() > settings.rssBoundBytes) return 'memory bound';
       copies = (await scrape(instance.opsPort)).get('radgate_user_copies') ?? copies;
@@ -98,12 +128,11 @@ async function awaitCopies(instance: RadgateInstance, startedAt: number, setting
   const seconds = (Date.now() - startedAt) / 1000;
   peakRssBytes = Math.max(peakRssBytes, group.peakRss());
   if (outcome === 'memory bound') await instance.stop();
-  const serving = outcome === 'loaded' || outcome === 'load bound';
-  const mine = serving ? await memoryOf(instance).catch(() => undefined) : undefined;
+  const mine = serving(outcome) ? await memoryOf(instance).catch(() => undefined) : undefined;
   const theirs = mine === undefined || reference === undefined ? undefined : await memoryOf(reference).catch(() => undefined);
   const grown = copies - SCALE_LOGIN_USERS;
   const perCopy = mine === undefined || theirs === undefined || grown <= 0 ? undefined : { rssBytes: (mine.rss - theirs.rss) / grown, heapBytes: (mine.heap - theirs.heap) / grown };
-  return { outcome, seconds, copies, peakRssBytes, rssBytes: mine?.rss, heapUsedBytes: mine?.heap, perCopy };
+  return { outcome, reason, seconds, copies, peakRssBytes, rssBytes: mine?.rss, heapUsedBytes: mine?.heap, perCopy };
 }
 
 /**
@@ -125,15 +154,20 @@ export async function startUserLevel(settings: UserScaleSettings, stacks: BenchS
   progress(`  in Redis in ${populateSeconds.toFixed(1)} s (${formatInteger(redisBytesPerUser)} B per user with a token and a code); starting the gateway`);
 
   const gatewayStarted = Date.now();
-  const instance = await stack.startRadgate(`radgate-users-${users}`, settings.workers);
-  const load = await awaitCopies(instance, gatewayStarted, settings, reference);
+  const instance = await stack.startRadgate(`radgate-users-${users}`, settings.workers).catch((error: unknown) => {
+    progress(`  the gateway did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    return undefined;
+  });
+  const load: CopyLoad =
+    instance === undefined
+      ? { outcome: 'exited', reason: 'did not start', seconds: (Date.now() - gatewayStarted) / 1000, copies: 0, peakRssBytes: 0, rssBytes: undefined, heapUsedBytes: undefined, perCopy: undefined }
+      : await awaitCopies(instance, gatewayStarted, settings, reference);
   progress(
-    `  gateway: ${load.outcome}, ${formatInteger(load.copies)} copies in ${load.seconds.toFixed(1)} s, peak RSS ${formatInteger(load.peakRssBytes / 2 ** 20)} MB` +
+    `  gateway: ${load.outcome}${load.reason === undefined ? '' : ` (${load.reason})`}, ${formatInteger(load.copies)} copies in ${load.seconds.toFixed(1)} s, peak RSS ${formatInteger(load.peakRssBytes / 2 ** 20)} MB` +
       (load.perCopy === undefined ? '' : `, ${formatInteger(load.perCopy.rssBytes)} B RSS and ${formatInteger(load.perCopy.heapBytes)} B heap per copy`),
   );
-  const serving = load.outcome === 'loaded' || load.outcome === 'load bound';
-  const cell: Cell | undefined = serving
-    ? { server: radgateServer(`${workersLabel(settings.workers)}, a Redis of its own`, stack, instance), scenario: tokencodeScenario(`${formatInteger(users)} users and codes`, loginUsers), inFlight: 32, samples: [], bestRate: 0 }
-    : undefined;
+  const server = serving(load.outcome) && instance !== undefined ? radgateServer(`${workersLabel(settings.workers)}, a Redis of its own`, stack, instance) : undefined;
+  const scenario = tokencodeScenario(`${formatInteger(users)} users and codes`, loginUsers);
+  const cell: Cell | undefined = server === undefined ? undefined : { server, scenario, inFlight: 32, samples: [], bestRate: 0 };
   return { users, codes: issued + loginUsers.length, stack, populateSeconds, redisBytesPerUser, load, cell };
 }
