@@ -34,14 +34,10 @@ export interface UserScaleSettings extends ScaleSettings {
 }
 
 export interface CopyLoad {
-  /**
-   * loaded: every user copied; gave up: the gateway logged that it stopped copying (a Redis
-   * command timed out: it then reads the rest per login); the others say which bound ended
-   * the wait, or that the gateway died.
-   */
-  readonly outcome: 'loaded' | 'gave up' | 'load bound' | 'memory bound' | 'exited';
-  /** The gateway's own words when it gave up. */
-  readonly reason: string | undefined;
+  /** loaded: every user copied; the others say which bound ended the wait, or that the gateway died. */
+  readonly outcome: 'loaded' | 'load bound' | 'memory bound' | 'exited';
+  /** Pages of records the gateway had to copy again (a Redis command timed out: it retries, login/user-copy-sync.ts). */
+  readonly pageRetries: number;
   /** From `radgate serve` started to every copy made (or to the bound). */
   readonly seconds: number;
   /** radgate_user_copies when the wait ended. */
@@ -83,22 +79,14 @@ async function memoryOf(instance: RadgateInstance): Promise<{ rss: number; heap:
 }
 
 /** The gateway still answers in these outcomes (with fewer copies than users unless loaded). */
-const serving = (outcome: CopyLoad['outcome']): boolean => outcome === 'loaded' || outcome === 'gave up' || outcome === 'load bound';
+const serving = (outcome: CopyLoad['outcome']): boolean => outcome === 'loaded' || outcome === 'load bound';
 
-/** The error of the gateway's "could not load user records at start" line (login/user-copy-sync.ts), if it logged one. */
-function gaveUp(logFile: string): string | undefined {
-  let text: string;
+/** How many times the gateway logged that it copies a page of records again (login/user-copy-sync.ts). */
+function pageRetries(logFile: string): number {
   try {
-    text = readFileSync(logFile, 'utf8');
+    return readFileSync(logFile, 'utf8').split('\n').filter((entry) => entry.includes('could not copy a page of user records')).length;
   } catch {
-    return undefined;
-  }
-  const line = text.split('\n').find((entry) => entry.includes('could not load user records at start'));
-  if (line === undefined) return undefined;
-  try {
-    return String((JSON.parse(line) as { err?: unknown }).err ?? 'no reason given');
-  } catch {
-    return line;
+    return 0;
   }
 }
 
@@ -107,7 +95,6 @@ async function awaitCopies(instance: RadgateInstance, startedAt: number, setting
   let exited = false;
   void instance.exited.then(() => (exited = true));
   let copies = 0;
-  let reason: string | undefined;
   // VmHWM is read at every look: a process that died takes its figure with it.
   const group = new CpuMeter(() => instance.pids());
   let peakRssBytes = 0;
@@ -115,8 +102,6 @@ async function awaitCopies(instance: RadgateInstance, startedAt: number, setting
   try {
     outcome = await until('the user copies', settings.loadBoundSeconds * 1000, async (): Promise<CopyLoad['outcome'] | false> => {
       if (exited) return 'exited';
-      reason = gaveUp(instance.logFile);
-      if (reason !== undefined) return 'gave up';
       peakRssBytes = Math.max(peakRssBytes, group.peakRss());
       if (instance.rssBytes() > settings.rssBoundBytes) return 'memory bound';
       copies = (await scrape(instance.opsPort)).get('radgate_user_copies') ?? copies;
@@ -132,7 +117,7 @@ async function awaitCopies(instance: RadgateInstance, startedAt: number, setting
   const theirs = mine === undefined || reference === undefined ? undefined : await memoryOf(reference).catch(() => undefined);
   const grown = copies - SCALE_LOGIN_USERS;
   const perCopy = mine === undefined || theirs === undefined || grown <= 0 ? undefined : { rssBytes: (mine.rss - theirs.rss) / grown, heapBytes: (mine.heap - theirs.heap) / grown };
-  return { outcome, reason, seconds, copies, peakRssBytes, rssBytes: mine?.rss, heapUsedBytes: mine?.heap, perCopy };
+  return { outcome, pageRetries: pageRetries(instance.logFile), seconds, copies, peakRssBytes, rssBytes: mine?.rss, heapUsedBytes: mine?.heap, perCopy };
 }
 
 /**
@@ -160,10 +145,10 @@ export async function startUserLevel(settings: UserScaleSettings, stacks: BenchS
   });
   const load: CopyLoad =
     instance === undefined
-      ? { outcome: 'exited', reason: 'did not start', seconds: (Date.now() - gatewayStarted) / 1000, copies: 0, peakRssBytes: 0, rssBytes: undefined, heapUsedBytes: undefined, perCopy: undefined }
+      ? { outcome: 'exited', pageRetries: 0, seconds: (Date.now() - gatewayStarted) / 1000, copies: 0, peakRssBytes: 0, rssBytes: undefined, heapUsedBytes: undefined, perCopy: undefined }
       : await awaitCopies(instance, gatewayStarted, settings, reference);
   progress(
-    `  gateway: ${load.outcome}${load.reason === undefined ? '' : ` (${load.reason})`}, ${formatInteger(load.copies)} copies in ${load.seconds.toFixed(1)} s, peak RSS ${formatInteger(load.peakRssBytes / 2 ** 20)} MB` +
+    `  gateway: ${load.outcome}${load.pageRetries === 0 ? '' : ` (${load.pageRetries} pages copied again after a timeout)`}, ${formatInteger(load.copies)} copies in ${load.seconds.toFixed(1)} s, peak RSS ${formatInteger(load.peakRssBytes / 2 ** 20)} MB` +
       (load.perCopy === undefined ? '' : `, ${formatInteger(load.perCopy.rssBytes)} B RSS and ${formatInteger(load.perCopy.heapBytes)} B heap per copy`),
   );
   const server = serving(load.outcome) && instance !== undefined ? radgateServer(`${workersLabel(settings.workers)}, a Redis of its own`, stack, instance) : undefined;
