@@ -34,8 +34,8 @@ export interface AltNames {
  */
 function randomSerial(): string {
   const bytes = forge.util.bytesToHex(forge.random.getBytesSync(16));
-  // The top bit clear keeps the DER INTEGER positive.
-  return (parseInt(bytes[0]!, 16) & 0x7).toString(16) + bytes.slice(1);
+  // The top bit clear keeps the DER INTEGER positive; a non-zero first digit keeps it minimal.
+  return ((parseInt(bytes[0]!, 16) % 7) + 1).toString(16) + bytes.slice(1);
 }
 
 function validity(certificate: forge.pki.Certificate, days: number, now: Date): void {

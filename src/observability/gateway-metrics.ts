@@ -64,8 +64,8 @@ export class GatewayMetrics {
   constructor(registry: Registry, sources: GatewayMetricSources) {
     const requests = new Counter({
       name: 'radgate_requests_total',
-      help: 'Requests past the protocol checks, by client, packet code, result, login method and refusal or drop reason.',
-      labelNames: ['client', 'code', 'result', 'method', 'reason'] as const,
+      help: 'Requests past the protocol checks, by transport (udp, radsec), client, packet code, result, login method and refusal or drop reason.',
+      labelNames: ['transport', 'client', 'code', 'result', 'method', 'reason'] as const,
       registers: [registry],
     });
     const decisions = new Histogram({
@@ -79,11 +79,11 @@ export class GatewayMetrics {
     // lookup rather than the library hashing a label object (sorting its keys) twice.
     const series = new Map<string, { readonly request: Counter.Internal; readonly decision: Histogram.Internal<'code' | 'result'> }>();
     this.listen(requestAnswered, (event: RequestAnsweredEvent) => {
-      const key = `${event.client}\0${event.code}\0${event.result}\0${event.method}\0${event.reason}`;
+      const key = `${event.transport}\0${event.client}\0${event.code}\0${event.result}\0${event.method}\0${event.reason}`;
       let found = series.get(key);
       if (found === undefined) {
         found = {
-          request: requests.labels({ client: event.client, code: event.code, result: event.result, method: event.method, reason: event.reason }),
+          request: requests.labels({ transport: event.transport, client: event.client, code: event.code, result: event.result, method: event.method, reason: event.reason }),
           decision: decisions.labels({ code: event.code, result: event.result }),
         };
         series.set(key, found);
