@@ -24,6 +24,11 @@ export interface GatewayMetricSources {
   /** Request codes still pending in the copies of the user records (what this gateway has seen). */
   pendingChallenges(): number;
   storeHealthy(): boolean;
+  /** The RADIUS/TLS listener's counters (transport/radsec-server.ts), when there is one. */
+  readonly radsec?: {
+    readonly counters: Pick<Counters<'received' | 'dropped' | 'handshakes' | 'closed'>, 'get' | 'labelled'>;
+    openConnections(): number;
+  };
 }
 
 // Seconds. A login is a Redis round trip plus hashing (about 1 ms on a quiet machine);
@@ -112,6 +117,8 @@ export class GatewayMetrics {
     copiedLabelledCounter(registry, 'radgate_replies_total', 'Replies sent, by packet code (retransmissions from the reply cache not included).', 'code', () => transport.labelled('replies'));
     copiedCounter(registry, 'radgate_reply_cache_hits_total', 'Retransmissions answered from the reply cache (RFC 5080), not evaluated again.', () => transport.get('retransmissions'));
 
+    if (sources.radsec !== undefined) this.radsecMetrics(registry, sources.radsec);
+
     new Gauge({
       name: 'radgate_reply_cache_entries',
       help: 'Replies and requests in progress held for duplicate detection.',
@@ -152,6 +159,23 @@ export class GatewayMetrics {
       aggregator: 'min',
       collect() {
         this.set(sources.storeHealthy() ? 1 : 0);
+      },
+    });
+  }
+
+  /** RADIUS over TLS: handshakes by result, connections open and closed, packets and drops. */
+  private radsecMetrics(registry: Registry, radsec: NonNullable<GatewayMetricSources['radsec']>): void {
+    const { counters } = radsec;
+    copiedLabelledCounter(registry, 'radgate_radsec_handshakes_total', 'RadSec handshakes by result: ok, or why the peer was refused (unknown-ca, expired, revoked, unknown-psk, wrong-psk, timeout, over-capacity, …).', 'result', () => counters.labelled('handshakes'));
+    copiedLabelledCounter(registry, 'radgate_radsec_connections_closed_total', 'RadSec connections closed, by reason (peer-closed, idle, length-too-large, malformed, partial-packet-timeout, …).', 'reason', () => counters.labelled('closed'));
+    copiedCounter(registry, 'radgate_radsec_packets_received_total', 'RADIUS packets read from RadSec connections.', () => counters.get('received'));
+    copiedLabelledCounter(registry, 'radgate_radsec_dropped_total', 'RadSec packets not answered, by cause.', 'reason', () => counters.labelled('dropped'));
+    new Gauge({
+      name: 'radgate_radsec_connections_open',
+      help: 'RadSec connections established now (summed over the worker processes).',
+      registers: [registry],
+      collect() {
+        this.set(radsec.openConnections());
       },
     });
   }
