@@ -173,12 +173,17 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
 
   private handshakeFailed(error: NodeJS.ErrnoException, socket: TLSSocket): void {
     const handshake = this.settle(rawOf(socket));
-    const address = handshake?.address ?? socket.remoteAddress ?? '';
+    // A socket refused on arrival (over the limits) was counted then; its reset is not news.
+    if (handshake === undefined) {
+      socket.destroy();
+      return;
+    }
+    const address = handshake.address;
     const code = error.code ?? '';
     let result: HandshakeResult = 'protocol-error';
     if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') result = 'timeout';
     else if (code === 'ERR_SSL_PSK_IDENTITY_NOT_FOUND') result = 'unknown-psk';
-    else if (handshake?.offeredPsk !== undefined && /BINDER|BAD_RECORD_MAC|DECRYPT/.test(code)) result = 'wrong-psk';
+    else if (handshake.offeredPsk !== undefined && /BINDER|BAD_RECORD_MAC|DECRYPT/.test(code)) result = 'wrong-psk';
     this.refuse(result, address, { code });
     socket.destroy();
   }
