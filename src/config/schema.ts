@@ -14,6 +14,10 @@
  * checked by the loader, which can give a message that tells the admin what to write.
  */
 
+import { radsecSchema, type RawRadsec } from './radsec-schema.js';
+
+export type { RawRadsec, RawRadsecClient } from './radsec-schema.js';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
@@ -289,6 +293,7 @@ export const configSchema = {
     replies: repliesSchema,
     challenge: challengeSchema,
     ops: opsSchema,
+    radsec: radsecSchema,
     // An IANA name, checked by the loader against Node's ICU data. No schema default: the
     // host's zone, read when the file is loaded.
     time_zone: { type: 'string', minLength: 1 },
@@ -331,6 +336,7 @@ export interface RawConfig {
   workers: 'auto' | number;
   challenge: { enabled: boolean; pending_seconds: number; prompt: string; validities: string[]; temporary_bypass: boolean };
   ops: { listen: string | null; auth: 'none' | 'basic' | 'bearer'; credentials_file?: string };
+  radsec?: RawRadsec;
   codes: Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawCodeKind>;
   tokens: { issuer: string };
   replies: Record<'token' | 'emergency' | 'reject', RawReplyAttribute[]> &
@@ -359,3 +365,4 @@ export interface RawClient {
   limit_proxy_state: boolean;
   allow_weak_secret: boolean;
 }
+
