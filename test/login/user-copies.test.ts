@@ -259,15 +259,18 @@ test('loadAll copies every user at start, up to the bound', async (t) => {
   t.true(stack.lines.some((line) => line.includes('more users than user_cache.max_users')));
 });
 
-test('follow copies users created after start, so their first login is one round trip like an unknown name', async (t) => {
+// Serial: it moves the stack's clock, which the other tests' tokencodes are computed from.
+test.serial('follow copies users created after start, so their first login is one round trip like an unknown name', async (t) => {
   const gateway = gatewayInstance();
   const sync = new UserCopySync({ copies: gateway.copies, repository: stack.admin.store.repository, isStoreHealthy: () => true, logger: stack.logger, followIntervalMs: 50 });
   try {
-    // Created a second after the follower starts, by the admin's clock (the users index is
-    // scored by creation time). The follower starts once the token is assigned too: started
-    // earlier it may copy the record between the two writes, and that copy (without the
-    // token) would cost the first login its second round trip.
-    stack.clock.now = Date.now() + 1000;
+    // Created after the follower starts, by the admin's clock (the users index is scored by
+    // creation time): a minute ahead, so that however long creating the user takes on a
+    // busy machine, the follower (which starts at the wall-clock time) is still before it.
+    // The follower starts once the token is assigned too: started earlier it may copy the
+    // record between the two writes, and that copy (without the token) would cost the
+    // first login its second round trip.
+    stack.clock.now = Date.now() + 60_000;
     const { user, uri } = await newUser();
     sync.follow();
     await until('the new user is copied', REPLY_WAIT_MS, () => gateway.copies.guess(user).user !== undefined, 20);

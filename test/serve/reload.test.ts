@@ -5,6 +5,7 @@ import { PacketCode } from '../../src/protocol/index.js';
 import { runCli } from '../support/cli.js';
 import { MANY_FAILURES_POLICY, SECRET_ENV } from '../support/config.js';
 import { loginOnce, openNas, paced, tagged, type Tagged } from '../support/nas.js';
+import { until } from '../support/until.js';
 import { patient } from '../support/patience.js';
 import { startStack } from '../support/stack.js';
 import { addUserWithToken, issue } from '../support/users.js';
@@ -43,11 +44,17 @@ for (const workers of [1, 2]) {
       const sent: Promise<Tagged<{ nas: 'old' | 'new'; phase: Phase }>>[] = [];
       const counts = { old: 0, new: 0 };
       let afterSends = 0;
+      // Held around the signal: a busy gateway reads datagrams late, and a request sent
+      // just before SIGHUP but read after the reload would be decided under the new
+      // secret. 'closing': the next old-NAS request is the last before the hold.
+      let hold: 'off' | 'closing' | 'on' = 'off';
       const load = paced(
         100,
         () => afterSends >= 80,
         (i) => {
           const nas = i % 2 === 0 ? 'old' : 'new';
+          if (hold === 'on' || (hold === 'closing' && nas === 'new')) return;
+          if (hold === 'closing') hold = 'on';
           counts[nas]++;
           if (phase === 'after') afterSends++;
           const exchange = nas === 'old'
@@ -60,8 +67,15 @@ for (const workers of [1, 2]) {
       await serve.logged('decisions for the old NAS', decisionFor('old-nas-user'), 20, patient(10_000));
       const path = stack.configPath;
       writeFileSync(path, readFileSync(path, 'utf8').replace('secret_env: TEST_SECRET', `secret: ${NEW_SECRET}`));
+      // The last request sent before the hold is the old NAS's: once the gateway has decided
+      // every old-NAS request, it has read every request sent before the signal (one
+      // socket, read in order; the new NAS's are dropped as they are read).
+      hold = 'closing';
+      await until('the last request before the signal is sent', patient(5000), () => hold === 'on');
+      await serve.logged('a decision for every old-NAS request sent before the signal', decisionFor('old-nas-user'), counts.old, patient(10_000));
       // Set before the signal: no request is sent between the two.
       phase = 'during';
+      hold = 'off';
       serve.process.child.kill('SIGHUP');
       // Logged once every process runs the new configuration (workers answer the primary first).
       await serve.logged('the reload', isReloaded, 1, patient(10_000));
