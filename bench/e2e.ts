@@ -17,7 +17,8 @@
  * (8192), the bounds on its gateway's start-up, BENCH_TOTP_USERS (100000), BENCH_FREERADIUS
  * (1; 0 skips both FreeRADIUS baselines, files-PAP and + rlm_redis), BENCH_TIMEOUT_MS
  * (2000), BENCH_LOG_LEVEL (radgate's log.level, warn; info adds an audit line per decision),
- * BENCH_RESULTS (output file; "" to write none).
+ * BENCH_RADSEC_CONNECTIONS (4: TLS connections of the RadSec rows), BENCH_RESULTS (output
+ * file; "" to write none).
  *
  * How a number is made: each run ends after BENCH_SECONDS or BENCH_MAX_REQUESTS requests,
  * whichever comes first (≥ 5 s or ≥ 50,000 requests keeps the 10 ms /proc tick below 2 %
@@ -36,6 +37,8 @@ import { describeMachine } from './proc-stats.js';
 import { comparisonTable, formatInteger, resultsTable, targetsTable, type Row } from './report.js';
 import { startCodeLevels } from './scale.js';
 import { CodeLogins, StatusChecks, TotpLogins, WrongTokencodes } from './scenarios.js';
+import { radsecVersusUdpTable } from './radsec-report.js';
+import { makeBenchRadsec, RADSEC_SECRET } from './radsec-setup.js';
 import { runSmoke } from './smoke.js';
 import { TEST_SECRET } from '../test/support/packets.js';
 import { startBenchStack, type BenchStack } from './stack.js';
@@ -73,6 +76,8 @@ const options = {
   usersLoadSeconds: numberFrom('BENCH_USERS_LOAD_SECONDS', 300, 1),
   usersRssMb: numberFrom('BENCH_USERS_RSS_MB', 8192, 64),
   totpUsers: numberFrom('BENCH_TOTP_USERS', 100_000, 100),
+  /** TLS connections the RadSec rows' generator spreads its in-flight requests over. */
+  radsecConnections: numberFrom('BENCH_RADSEC_CONNECTIONS', 4, 1),
   freeradius: process.env.BENCH_FREERADIUS !== '0',
   timeoutMs: numberFrom('BENCH_TIMEOUT_MS', 2000, 100),
   results: process.env.BENCH_RESULTS ?? resolve(process.cwd(), 'bench/results/e2e-latest.md'),
@@ -130,11 +135,18 @@ async function runFull(): Promise<void> {
       { label: 'Status-Server', workload: new StatusChecks(), baseline: 'status' },
     ];
 
+    // Each gateway also listens for RADIUS over TLS: its RadSec rows (the two login
+    // scenarios) are the same process and Redis as its UDP rows, so CPU compares directly.
+    const radsec = makeBenchRadsec(main.stack.directory);
+    const radsecTarget = { secret: RADSEC_SECRET, requireReplyMessageAuthenticator: true, tls: { connections: options.radsecConnections, options: radsec.tls } };
+    const radsecScenarios = radgateScenarios.filter((scenario) => scenario.label === 'PIN + TOTP' || scenario.label === 'PIN + emergency tokencode');
     const workerSettings = options.workers;
     const radgateServers: Server[] = [];
+    const radsecServers: Server[] = [];
     for (const workers of workerSettings) {
-      const instance = await main.startRadgate(`radgate-workers-${workers}`, workers);
+      const instance = await main.startRadgate(`radgate-workers-${workers}`, workers, undefined, { section: radsec.section, target: radsecTarget });
       radgateServers.push(radgateServer(workersLabel(workers), main, instance));
+      radsecServers.push(radgateServer(`${workersLabel(workers)}, RadSec (${options.radsecConnections} TLS connections)`, main, { pids: () => instance.pids(), target: instance.radsecTarget! }));
     }
 
     // FreeRADIUS: files-PAP, and + rlm_redis (one Redis round trip per request).
@@ -164,6 +176,7 @@ async function runFull(): Promise<void> {
     };
     for (const inFlight of options.inFlight) {
       for (const server of radgateServers) for (const scenario of radgateScenarios) addCell(server, scenario, inFlight);
+      for (const server of radsecServers) for (const scenario of radsecScenarios) addCell(server, scenario, inFlight);
       for (const baseline of baselines) for (const scenario of Object.values(baseline.scenarios)) addCell(baseline.server, scenario, inFlight);
     }
     const scaleCells = [...scaleLevels.map((level) => level.cell), ...(userLevel?.cell === undefined ? [] : [userLevel.cell])];
@@ -218,7 +231,18 @@ async function runFull(): Promise<void> {
     // Table order: scenario by scenario, each with its servers and in-flight counts, then
     // FreeRADIUS files-PAP, FreeRADIUS + rlm_redis, then scaling.
     const ordered: Row[] = [];
-    for (const scenario of radgateScenarios) for (const server of radgateServers) for (const inFlight of options.inFlight) ordered.push(rowOf(cellOf.get(keyOf(server, scenario, inFlight))!));
+    const radsecPairs: { udp: Row; radsec: Row }[] = [];
+    for (const scenario of radgateScenarios) {
+      for (const server of radgateServers) for (const inFlight of options.inFlight) ordered.push(rowOf(cellOf.get(keyOf(server, scenario, inFlight))!));
+      if (!radsecScenarios.includes(scenario)) continue;
+      radgateServers.forEach((udpServer, i) => {
+        for (const inFlight of options.inFlight) {
+          const pair = { udp: rowOf(cellOf.get(keyOf(udpServer, scenario, inFlight))!), radsec: rowOf(cellOf.get(keyOf(radsecServers[i]!, scenario, inFlight))!) };
+          ordered.push(pair.radsec);
+          radsecPairs.push(pair);
+        }
+      });
+    }
     for (const baseline of baselines) for (const scenario of Object.values(baseline.scenarios)) for (const inFlight of options.inFlight) ordered.push(rowOf(cellOf.get(keyOf(baseline.server, scenario, inFlight))!));
     for (const cell of scaleCells) ordered.push(rowOf(cell));
 
@@ -250,6 +274,10 @@ async function runFull(): Promise<void> {
       '### Against both FreeRADIUS rows (32 in flight; CPU per request incl. Redis, and req/s)',
       '',
       comparisonTable(ordered),
+      '',
+      `### RadSec ÷ UDP (issue 16): the same gateway over RADIUS/TLS, ${options.radsecConnections} connections (RFC 6614 framing, secret radsec, certificate from src/certs), CPU per login incl. Redis`,
+      '',
+      radsecVersusUdpTable(radsecPairs),
       '',
       `### Targets (issue 15): ${workersLabel(workerSettings[0]!)} against FreeRADIUS files-PAP and FreeRADIUS + rlm_redis, same run, same generator`,
       '',

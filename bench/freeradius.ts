@@ -2,15 +2,12 @@
  * The baseline: FreeRADIUS 3.2 answering PAP from its `files` module, run from a private
  * copy of the system configuration (each edit says why):
  *
- * - radiusd.conf: raddbdir, logdir and run_dir point into the copy; no `user`/`group`
- *   (it would drop to freerad, which cannot read a private temp directory);
- *   `reject_delay = 0`, as radgate's reject_delay_ms, so the reject path is measured and
- *   not a sleep;
+ * - radiusd.conf, sites-enabled/inner-tunnel: the private copy of test/support/freeradius.ts
+ *   (`reject_delay = 0`, as radgate's reject_delay_ms, so the reject path is measured);
  * - clients.conf: one client, 127.0.0.1, the bench's secret, Message-Authenticator required
  *   (the same BlastRADIUS check radgate makes);
  * - mods-config/files/authorize: the bench's users with Cleartext-Password;
- * - sites-enabled/default: only the two IPv4 listen sections, on 127.0.0.1 and free ports;
- *   sites-enabled/inner-tunnel removed (EAP tunnels are not measured).
+ * - sites-enabled/default: only the two IPv4 listen sections, on 127.0.0.1 and free ports.
  *
  * With `redis` (the same-job peer of issue 15: FreeRADIUS asking Redis once per request):
  *
@@ -23,17 +20,16 @@
  * Everything else stays as Debian ships it: the default virtual server, its module list
  * and the thread pool. It runs threaded (`-f`), never `-X` (single-threaded debug mode).
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { answersStatusServer, type Target } from './load-generator.js';
+import { checkFreeradiusConfig, freeradiusAvailable, privateFreeradiusConfig, SYSTEM_FREERADIUS_CONFIG } from '../test/support/freeradius.js';
 import { freeUdpPort } from '../test/support/ports.js';
 import { startServerProcess, type ServerProcess } from '../test/support/processes.js';
 import { startTestRedis, withConnection, type TestRedis } from '../test/support/redis.js';
 import { BENCH_REDIS } from './stack.js';
 
-const SYSTEM_CONFIG = process.env.BENCH_FREERADIUS_CONFIG ?? '/etc/freeradius/3.0';
+const SYSTEM_CONFIG = SYSTEM_FREERADIUS_CONFIG;
 /** Where Debian's freeradius-redis puts the module; the bench does not install packages. */
 const RLM_REDIS = process.env.BENCH_RLM_REDIS ?? '/usr/lib/freeradius/rlm_redis.so';
 
@@ -46,18 +42,7 @@ export const redisUserKey = (name: string): string => `bench:user:${name}`;
  */
 export const REDIS_AUTHORIZE = `\tupdate control {\n\t\t&Cleartext-Password := "%{redis:HGET ${redisUserKey('%{User-Name}')} password}"\n\t}\n`;
 
-/** `freeradius -v` works and the system configuration is there to copy. */
-export function freeradiusAvailable(): { available: boolean; version: string } {
-  const result = spawnSync('freeradius', ['-v'], { encoding: 'utf8' });
-  if (result.error !== undefined || result.status !== 0) return { available: false, version: '' };
-  const version = /FreeRADIUS Version ([\d.]+)/.exec(result.stdout)?.[1] ?? 'unknown';
-  try {
-    readFileSync(join(SYSTEM_CONFIG, 'radiusd.conf'));
-  } catch {
-    return { available: false, version };
-  }
-  return { available: true, version };
-}
+export { freeradiusAvailable };
 
 /**
  * Keeps the IPv4 listen sections (on 127.0.0.1, with our ports) and drops the IPv6 ones.
@@ -135,24 +120,8 @@ export interface FreeradiusOptions {
 }
 
 export async function startFreeradius(options: FreeradiusOptions): Promise<FreeradiusInstance> {
-  const directory = mkdtempSync(join(tmpdir(), 'radgate-bench-freeradius-'));
-  const cleanUp = () => rmSync(directory, { recursive: true, force: true });
+  const { directory, cleanUp } = privateFreeradiusConfig('radgate-bench-freeradius');
   try {
-    cpSync(SYSTEM_CONFIG, directory, { recursive: true, verbatimSymlinks: true });
-    mkdirSync(join(directory, 'log'), { recursive: true });
-    mkdirSync(join(directory, 'run'), { recursive: true });
-
-    const radiusd = join(directory, 'radiusd.conf');
-    writeFileSync(
-      radiusd,
-      readFileSync(radiusd, 'utf8')
-        .replace(/^raddbdir\s*=.*$/m, `raddbdir = ${directory}`)
-        .replace(/^logdir\s*=.*$/m, `logdir = ${join(directory, 'log')}`)
-        .replace(/^run_dir\s*=.*$/m, `run_dir = ${join(directory, 'run')}`)
-        .replace(/^(\s*)(user|group)\s*=/gm, '$1#$2 =')
-        .replace(/^(\s*)reject_delay\s*=\s*\S+/m, '$1reject_delay = 0'),
-    );
-
     writeFileSync(
       join(directory, 'clients.conf'),
       `client bench-nas {\n\tipaddr = 127.0.0.1\n\tsecret = ${options.secret.toString()}\n\trequire_message_authenticator = yes\n}\n`,
@@ -167,7 +136,6 @@ export async function startFreeradius(options: FreeradiusOptions): Promise<Freer
       writeFileSync(join(directory, 'mods-enabled', 'redis'), rewriteRedisModule(module, options.redis.port));
     }
 
-    rmSync(join(directory, 'sites-enabled', 'inner-tunnel'), { force: true });
     const site = join(directory, 'sites-enabled', 'default');
     const ports = { auth: await freeUdpPort(), acct: await freeUdpPort() };
     const listening = rewriteListenSections(readFileSync(site, 'utf8'), ports);
@@ -175,8 +143,7 @@ export async function startFreeradius(options: FreeradiusOptions): Promise<Freer
     unlinkSync(site); // A symlink into sites-available: replace it with our own file.
     writeFileSync(site, rewritten);
 
-    const check = spawnSync('freeradius', ['-C', '-d', directory], { encoding: 'utf8' });
-    if (check.status !== 0) throw new Error(`freeradius -C refused the bench configuration:\n${check.stdout}${check.stderr}`);
+    checkFreeradiusConfig(directory);
 
     const server = startServerProcess('freeradius', ['-f', '-d', directory, '-l', join(directory, 'log', 'radius.log')]);
     // FreeRADIUS 3.2.1 answers without Message-Authenticator; the Response Authenticator

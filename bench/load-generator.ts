@@ -17,8 +17,10 @@
  * limit.
  */
 import { performance } from 'node:perf_hooks';
+import type { ConnectionOptions } from 'node:tls';
 import { RadiusClient, type Exchange } from '../src/client/radius-client.js';
 import { AttributeType, PacketCode, type RawAttribute } from '../src/protocol/index.js';
+import { RadsecLoadClient } from './radsec-load-client.js';
 
 export type ReplyKind = 'accept' | 'reject' | 'challenge';
 
@@ -38,6 +40,8 @@ export interface Target {
   readonly secret: Buffer;
   /** Count a reply without Message-Authenticator as invalid (radgate always sends one; FreeRADIUS 3.2.1 may not). */
   readonly requireReplyMessageAuthenticator: boolean;
+  /** RADIUS over TLS (RFC 6614) instead of UDP: this many connections, with these TLS options (`secret` is then `radsec`). */
+  readonly tls?: { readonly connections: number; readonly options: ConnectionOptions };
 }
 
 export interface RunOptions {
@@ -109,16 +113,19 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   const maxRequests = options.maxRequests ?? Infinity;
   if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 4096) throw new RangeError('inFlight must be 1 to 4096');
 
-  const client = await RadiusClient.open({
-    host: target.host,
-    port: target.port,
-    secret: target.secret,
-    sockets: Math.ceil(inFlight / IN_FLIGHT_PER_SOCKET),
-    retransmitMs: timeoutMs,
-    transmissions: 1,
-    quarantineMs: QUARANTINE_MS,
-    requireMessageAuthenticator: target.requireReplyMessageAuthenticator,
-  });
+  const client =
+    target.tls === undefined
+      ? await RadiusClient.open({
+          host: target.host,
+          port: target.port,
+          secret: target.secret,
+          sockets: Math.ceil(inFlight / IN_FLIGHT_PER_SOCKET),
+          retransmitMs: timeoutMs,
+          transmissions: 1,
+          quarantineMs: QUARANTINE_MS,
+          requireMessageAuthenticator: target.requireReplyMessageAuthenticator,
+        })
+      : await RadsecLoadClient.open({ host: target.host, port: target.port, secret: target.secret, connections: target.tls.connections, tls: target.tls.options, timeoutMs });
   const counts = { accept: 0, reject: 0, challenge: 0, timeout: 0, unexpected: 0 };
   let latencies = new Float64Array(1 << 16);
   let answered = 0;

@@ -12,6 +12,8 @@ import type { Target } from './load-generator.js';
 
 export interface RadgateInstance {
   readonly target: Target;
+  /** The same process over RADIUS/TLS, when started with `radsec`. */
+  readonly radsecTarget?: Target;
   /** Its ops listener (/metrics), on a port picked for it. */
   readonly opsPort: number;
   /** The primary and its cluster workers. */
@@ -30,8 +32,11 @@ export interface BenchStack {
   readonly stack: Stack;
   /** The helpdesk's access, to enrol the bench's users. */
   readonly admin: Stack['admin'];
-  /** Starts `radgate serve` on this stack (workers: a count, `auto`, or the schema default). */
-  startRadgate(name: string, workers: 'auto' | number | undefined, nodeArgs?: readonly string[]): Promise<RadgateInstance>;
+  /**
+   * Starts `radgate serve` on this stack (workers: a count, `auto`, or the schema default);
+   * with `radsec`, also listening for RADIUS over TLS (its `radsecTarget`).
+   */
+  startRadgate(name: string, workers: 'auto' | number | undefined, nodeArgs?: readonly string[], radsec?: { readonly section: (port: number) => string; readonly target: Omit<Target, 'port' | 'host'> }): Promise<RadgateInstance>;
   close(): Promise<void>;
 }
 
@@ -43,50 +48,58 @@ export interface BenchStack {
 export const BENCH_REDIS: TestRedisOptions = { appendfsync: 'everysec', extraArgs: ['--auto-aof-rewrite-percentage', '0'] };
 
 export async function startBenchStack(name: string, options: { extraYaml?: string; logLevel?: string; maxUsers?: number }): Promise<BenchStack> {
+  // Above every population the bench enrols (about 102,000 users in the main stack): a
+  // user without a copy would cost a second round trip.
+  const extra = `user_cache:\n  max_users: ${options.maxUsers ?? 1_000_000}\n${options.extraYaml ?? ''}`;
   const stack = await startStack({
     redisServer: BENCH_REDIS,
     // The reject path is measured, not the reject delay (FreeRADIUS gets reject_delay = 0 too).
     policy: '  reject_delay_ms: 0\n  max_failures: 100\n',
     // radgate's log level: warn writes no line per request; info adds the decision line.
     logLevel: options.logLevel ?? 'warn',
-    // Above every population the bench enrols (about 102,000 users in the main stack): a
-    // user without a copy would cost a second round trip.
-    extra: `user_cache:\n  max_users: ${options.maxUsers ?? 1_000_000}\n${options.extraYaml ?? ''}`,
+    extra,
     captureLevel: 'warn',
   });
   return {
     name,
     stack,
     admin: stack.admin,
-    async startRadgate(instanceName, workers, nodeArgs) {
+    async startRadgate(instanceName, workers, nodeArgs, radsec) {
       const count = workers === undefined || workers === 'auto' ? availableParallelism() : workers;
       // One process, or the primary and its workers.
       const processes = count > 1 ? count + 1 : 1;
       const logFile = `${stack.directory}/${instanceName}.log`;
-      const start = async (): Promise<{ serve: ServeProcess; opsPort: number }> => {
+      const start = async (): Promise<{ serve: ServeProcess; opsPort: number; radsecPort: number | undefined }> => {
         // An explicit port: the bench's log level (warn) hides the line that names the port.
         const port = await freeUdpPort();
         const opsPort = await freeTcpPort();
+        const radsecPort = radsec === undefined ? undefined : await freeTcpPort();
         const serve = await stack.startServe({
-          config: { workers: workers ?? 'auto', listen: `127.0.0.1:${port}`, ops: `  listen: "127.0.0.1:${opsPort}"\n` },
+          config: {
+            workers: workers ?? 'auto',
+            listen: `127.0.0.1:${port}`,
+            ops: `  listen: "127.0.0.1:${opsPort}"\n`,
+            ...(radsec === undefined ? {} : { extra: `${extra}${radsec.section(radsecPort!)}` }),
+          },
           readyWhen: { port, processes },
           nodeArgs: nodeArgs ?? [],
           keepLines: false,
           logFile,
         });
-        return { serve, opsPort };
+        return { serve, opsPort, radsecPort };
       };
       // Another process may take the port between the pick and the bind: pick again.
-      let started: { serve: ServeProcess; opsPort: number } | undefined;
+      let started: Awaited<ReturnType<typeof start>> | undefined;
       for (let attempt = 1; started === undefined; attempt++) {
         started = await start().catch((error: unknown) => {
           if (attempt < 3 && error instanceof Error && error.message.includes('EADDRINUSE')) return undefined;
           throw error;
         });
       }
-      const { serve, opsPort } = started;
+      const { serve, opsPort, radsecPort } = started;
       return {
         target: { host: '127.0.0.1', port: serve.port, secret: TEST_SECRET, requireReplyMessageAuthenticator: true },
+        ...(radsec === undefined ? {} : { radsecTarget: { ...radsec.target, host: '127.0.0.1', port: radsecPort! } }),
         opsPort,
         pids: () => serve.pids(),
         logFile,
