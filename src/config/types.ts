@@ -156,6 +156,29 @@ export interface OpsConfig {
   readonly credentials: Buffer | undefined;
 }
 
+/** The helpdesk console's HTTPS listener (README "Helpdesk console"). */
+export interface ConsoleConfig {
+  /** Where it listens; undefined when `console.listen` is `off`. */
+  readonly listen: ListenAddress | undefined;
+  /** PEM bytes of the certificate chain and of its private key (never logged). */
+  readonly certificate: Buffer;
+  readonly key: Buffer;
+  readonly certificateFile: string;
+  readonly keyFile: string;
+  /** A session unused this long ends (idle timeout). */
+  readonly sessionIdleSeconds: number;
+  /** A session ends this long after sign-in, however busy. */
+  readonly sessionMaxSeconds: number;
+  /** Consecutive failed sign-ins (password or TOTP) that lock an operator account. */
+  readonly loginMaxFailures: number;
+  /** How long such a lock lasts; 0: until an admin unlocks the operator. */
+  readonly loginLockoutSeconds: number;
+  /** Sign-in attempts per minute from one address. */
+  readonly loginAttemptsPerSourcePerMinute: number;
+  /** An SSO reverse proxy whose header names the operator; undefined: local sign-in only. */
+  readonly trustedProxy: { readonly address: string; readonly header: string } | undefined;
+}
+
 export interface RadgateConfig {
   /** Absolute path of the file this came from, or a label such as "<inline>". */
   readonly source: string;
@@ -188,6 +211,8 @@ export interface RadgateConfig {
   /** Gateway processes sharing the listeners (Node cluster); `auto` in the file means one per core. */
   readonly workers: number;
   readonly ops: OpsConfig;
+  /** The helpdesk console; undefined when the file has no `console` section. */
+  readonly console: ConsoleConfig | undefined;
   /**
    * Where `serve` writes its pid, for `radgate reload` (config/pid-file.ts): `pid_file`, or
    * radgate.pid in the embedded Redis's data directory; undefined with redis.url and no

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { RadgateConfig } from '../config/types.js';
+import { systemClock, type Clock } from '../credentials/clock.js';
+import { ConsoleListener } from '../console/server.js';
+import { openAdmin } from './admin-access.js';
+
+/** A running console: its address, and how to stop it (listener first, then its store connection). */
+export interface RunningConsole {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The helpdesk console's wiring (README "Helpdesk console"): its own admin access (the
+ * CLI's services, on a connection of its own, so the RADIUS path shares nothing with it)
+ * and its HTTPS listener. Undefined when the config has no console or `console.listen: off`.
+ * `serve` runs it in the process that owns the listeners (the primary of several workers),
+ * `radgate console` on its own.
+ */
+export async function startConsole(config: RadgateConfig, logger: Logger, options: { readonly connectTimeoutMs: number; readonly clock?: Clock }): Promise<RunningConsole | undefined> {
+  const settings = config.console;
+  if (settings?.listen === undefined) return undefined;
+  const clock = options.clock ?? systemClock;
+  const admin = await openAdmin(config, logger, { connectTimeoutMs: options.connectTimeoutMs, clock });
+  try {
+    const listener = await ConsoleListener.start({
+      backend: { service: admin.service, audit: admin.audit, operators: admin.operators, operatorStore: admin.store.operators },
+      config,
+      console: settings,
+      clock,
+      logger: logger.child({ component: 'console' }),
+    });
+    return {
+      port: listener.address.port,
+      close: async () => {
+        await listener.close();
+        await admin.close();
+      },
+    };
+  } catch (error) {
+    await admin.close();
+    throw error;
+  }
+}
