@@ -63,16 +63,17 @@ export class Access {
   }
 
   /** The preHandler of every route: refuses (401, 403) before the handler runs. */
-  readonly check = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  readonly check = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const allow = request.routeOptions.config.allow;
-    if (allow === undefined) return;
+    if (allow === undefined) return undefined;
     const operator = await this.signedIn(request);
     if (operator === undefined) {
-      if (request.method === 'GET') return void (await reply.redirect('/login', 303));
+      if (request.method === 'GET') return reply.redirect('/login', 303);
       throw new ConsoleRefusal(401, 'You are not signed in (your session ended, or you signed out in another tab). Sign in again.');
     }
     if (!allows(operator.role, allow)) throw new ConsoleRefusal(403, `Your role (${operator.role}) does not allow this.`);
     request.operator = operator;
+    return undefined;
   };
 
   private fromProxy(request: FastifyRequest): string | undefined {

@@ -100,11 +100,12 @@ export async function buildConsole(context: ConsoleContext): Promise<FastifyInst
   });
 
   const access = new Access({ operators: context.backend.operators, console: settings, clock: context.clock, logger });
+  // Who first, so a request from a signed-out tab hears that it is signed out; then its CSRF token.
+  app.addHook('preHandler', access.check);
   app.addHook('preHandler', (request, reply, done) => {
     if (request.method === 'GET' || request.method === 'HEAD') return done();
     app.csrfProtection(request, reply, done);
   });
-  app.addHook('preHandler', access.check);
   app.addHook('onSend', async (request, reply) => {
     // Pages hold personal data and, once, secrets: never kept by a browser or a proxy.
     if (!request.url.startsWith('/assets/')) reply.header('Cache-Control', 'no-store');
