@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'RADGATE_SERVE_CONSOLE_LISTEN_FAILED',
   'RADGATE_SERVE_LISTEN_FAILED',
   'RADGATE_SERVE_NOT_RUNNING',
+  // The helpdesk console (console/).
+  'RADGATE_CONSOLE_REFUSED',
   // The command line (cli/).
   'RADGATE_CLI_USAGE',
   'RADGATE_CLI_NO_CONFIG',

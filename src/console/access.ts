@@ -5,6 +5,7 @@ import { cidrContains, parseCidr, peerAddressBytes } from '../config/cidr.js';
 import type { ConsoleConfig } from '../config/types.js';
 import type { Clock } from '../credentials/clock.js';
 import type { OperatorRecord, OperatorRole } from '../credentials/operator-records.js';
+import { RadgateError } from '../errors.js';
 
 /** What a route needs: to read (every role), the helpdesk's actions, or an admin's. */
 export type Permission = 'read' | 'helpdesk' | 'admin';
@@ -38,13 +39,15 @@ export interface AccessOptions {
   readonly logger: Logger;
 }
 
-/** Refusals the error handler renders as pages (console/server.ts). */
-export class ConsoleRefusal extends Error {
+/** Refusals the error handler renders as pages (console/server.ts), with their HTTP status. */
+export class ConsoleRefusal extends RadgateError {
+  override readonly name = 'ConsoleRefusal';
+
   constructor(
     readonly statusCode: 400 | 401 | 403 | 404,
     message: string,
   ) {
-    super(message);
+    super('RADGATE_CONSOLE_REFUSED', message);
   }
 }
 

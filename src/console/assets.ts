@@ -43,7 +43,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px;
 dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 4px; font-weight: 700; background: var(--soft); }
 .badge.bad { background: var(--danger); color: #fff; } .badge.good { background: var(--ok); color: #fff; }
-.code { font: 700 2.2rem/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; letter-spacing: .12em; word-spacing: .4em; padding: 8px 0; overflow-wrap: anywhere; }
+.code { font: 700 clamp(1.4rem, 6.5vw, 2.2rem)/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; letter-spacing: .12em; word-spacing: .4em; padding: 8px 0; overflow-wrap: anywhere; }
 .codes { list-style: none; padding: 0; }
 .key { font: 700 1.1rem ui-monospace, "DejaVu Sans Mono", Menlo, monospace; letter-spacing: .08em; overflow-wrap: anywhere; }
 .slip { border: 2px dashed var(--line); padding: 16px; margin: 16px 0; }

@@ -153,12 +153,15 @@ test('an operator signs in with password and TOTP, issues an emergency tokencode
   await screenshot(small, 'issued', 'phone');
   await small.goto(`${base}/audit?since=all`);
   await screenshot(small, 'audit', 'phone');
-  await phone.close();
 
-  // Signing out ends the session for the phone too.
+  // Signing out in one window ends the session in the other too.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${base}/login`);
-  await screenshot(page, 'login', 'phone');
+  await small.goto(`${base}/users/alice`);
+  t.is(small.url(), `${base}/login`);
+  await screenshot(small, 'login', 'phone');
+  t.deepEqual((small as Page & { errors: string[] }).errors, [], 'no CSP violation or script error on a phone');
+  await phone.close();
   await context.close();
 });
 
