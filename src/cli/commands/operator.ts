@@ -10,7 +10,7 @@ type NameArgs = GlobalOptions & { name: string };
 
 const SHOWN_ONCE = 'Give it to the operator privately; it is shown only now. At first sign-in they enrol a TOTP authenticator.';
 
-const add: CommandModule<GlobalOptions, NameArgs & { role: OperatorRole; password: string | undefined; sso: boolean }> = {
+const add: CommandModule<GlobalOptions, NameArgs & { role: OperatorRole; password: string | undefined; sso: boolean | undefined }> = {
   command: 'add <name>',
   describe: 'Add a helpdesk console operator (a password is generated and shown once, unless given or --sso)',
   builder: (yargs) =>
@@ -18,15 +18,16 @@ const add: CommandModule<GlobalOptions, NameArgs & { role: OperatorRole; passwor
       .positional('name', { type: 'string', demandOption: true })
       .option('role', { choices: OPERATOR_ROLES, demandOption: true, describe: 'helpdesk: issue, revoke, unlock, answer challenges; admin: also users, tokens, operators; auditor: read only' })
       .option('password', { type: 'string', requiresArg: true, describe: 'The password; "-" reads it from standard input (default: a generated one)' })
-      .option('sso', { type: 'boolean', default: false, describe: 'No password: signs in only through the trusted proxy (console.trusted_proxy)' })
+      // No default: yargs counts a defaulted option as given, and --password conflicts with it.
+      .option('sso', { type: 'boolean', describe: 'No password: signs in only through the trusted proxy (console.trusted_proxy)' })
       .conflicts('password', 'sso')
       .example('$0 operator add dana --role helpdesk --reason INC-12', 'a helpdesk operator; prints a password to hand over') as never,
   handler: async (argv) => {
     const actor = actorOf(argv);
     const password = argv.password === undefined ? undefined : await secretArgument(argv.password, 'password');
-    const added = await withService(argv, (_service, admin) => admin.operators.add(argv.name, argv.role, { ...(password === undefined ? {} : { password }), sso: argv.sso }, actor));
+    const added = await withService(argv, (_service, admin) => admin.operators.add(argv.name, argv.role, { ...(password === undefined ? {} : { password }), sso: argv.sso === true }, actor));
     print(argv, { ...added.view, ...(added.password === undefined ? {} : { password: added.password }) }, () => [
-      `added ${argv.role} operator ${argv.name}${argv.sso ? ' (signs in through the trusted proxy only)' : ''}`,
+      `added ${argv.role} operator ${argv.name}${argv.sso === true ? ' (signs in through the trusted proxy only)' : ''}`,
       ...(added.password === undefined ? [] : ['', `    password: ${added.password}`, '', SHOWN_ONCE]),
     ]);
   },
