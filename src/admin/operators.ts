@@ -195,15 +195,25 @@ export class OperatorService {
     return right ? { ok: true, operator: record } : this.failed(name, limits, source);
   }
 
-  /** The second factor: a code from the enrolled secret, accepted once (a replay fails), counted with the password's failures. */
-  async checkTotp(name: string, code: string, limits: SignInLimits, source: string): Promise<SignInCheck> {
+  /**
+   * A TOTP code from one of the operator's secrets (the enrolled one, or the one being
+   * enrolled), accepted once (a replay fails) and counted with the password's failures.
+   */
+  private async checkCode(name: string, which: 'totpSecret' | 'totpPending', code: string, limits: SignInLimits, source: string): Promise<SignInCheck> {
     const record = await this.require(name);
     if (operatorLocked(record, this.options.clock())) return { ok: false, why: 'locked' };
-    const secret = record.totpSecret === undefined ? undefined : this.options.keyring.decryptTokenSecret(secretOwner(name), record.totpSecret);
+    const sealed = record[which];
+    const secret = sealed === undefined ? undefined : this.options.keyring.decryptTokenSecret(secretOwner(name), sealed);
     const step = secret === undefined ? undefined : matchingTotpStep(secret, code, this.options.clock(), TOTP);
     if (step === undefined || !(await this.repository.acceptTotpStep(name, step))) return this.failed(name, limits, source);
-    await this.options.audit.record('console.sign-in', undefined, { operator: name, reason: undefined }, { source });
     return { ok: true, operator: record };
+  }
+
+  /** The second factor, with the enrolled secret. */
+  async checkTotp(name: string, code: string, limits: SignInLimits, source: string): Promise<SignInCheck> {
+    const check = await this.checkCode(name, 'totpSecret', code, limits, source);
+    if (check.ok) await this.options.audit.record('console.sign-in', undefined, { operator: name, reason: undefined }, { source });
+    return check;
   }
 
   /**
@@ -220,14 +230,11 @@ export class OperatorService {
 
   /** Confirms the pending secret with a code from it: it becomes the operator's second factor, and this is their sign-in. */
   async completeEnrolment(name: string, code: string, limits: SignInLimits, source: string): Promise<SignInCheck> {
-    const record = await this.require(name);
-    if (operatorLocked(record, this.options.clock())) return { ok: false, why: 'locked' };
-    const secret = record.totpPending === undefined ? undefined : this.options.keyring.decryptTokenSecret(secretOwner(name), record.totpPending);
-    const step = secret === undefined ? undefined : matchingTotpStep(secret, code, this.options.clock(), TOTP);
-    if (step === undefined || !(await this.repository.acceptTotpStep(name, step))) return this.failed(name, limits, source);
-    await this.change(record, { totpSecret: record.totpPending, totpPending: null });
+    const check = await this.checkCode(name, 'totpPending', code, limits, source);
+    if (!check.ok) return check;
+    await this.change(check.operator, { totpSecret: check.operator.totpPending, totpPending: null });
     await this.options.audit.record('operator.enrol-totp', undefined, { operator: name, reason: undefined }, { source });
     await this.options.audit.record('console.sign-in', undefined, { operator: name, reason: undefined }, { source });
-    return { ok: true, operator: record };
+    return check;
   }
 }
