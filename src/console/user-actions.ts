@@ -159,6 +159,30 @@ export function userActionRoutes(app: FastifyInstance, context: ConsoleContext):
     return `${user} enabled.`;
   });
 
+  action('pin', 'admin', async (user, actor, form) => {
+    await service.setPin(user, form.pin ?? '', actor);
+    return `PIN set for ${user}.`;
+  });
+
+  action('challenge', 'admin', async (user, actor, form) => {
+    if (form.challenge !== 'on' && form.challenge !== 'off') throw new ConsoleRefusal(400, 'Choose on or off.');
+    await service.setChallenge(user, form.challenge === 'on', actor);
+    return `Challenge access ${form.challenge} for ${user}.`;
+  });
+
+  // A typo must not delete a user and their codes: the name is typed again, as `user delete` asks on a terminal.
+  app.post('/users/:name/delete', { config: { allow: 'admin' } }, async (request, reply) => {
+    const user = userNamed((request.params as { name: string }).name, context.config.policy);
+    const actor = actorOf(request);
+    if ((formOf(request).confirm ?? '').trim() !== user) {
+      request.session.flash = { problem: `Not deleted: type ${user} to confirm.` };
+      return reply.redirect(userPath(user), 303);
+    }
+    await service.deleteUser(user, actor);
+    request.session.flash = { notice: `Deleted ${user}, with their token and codes.` };
+    return reply.redirect('/users', 303);
+  });
+
   app.post('/users', { config: { allow: 'admin' } }, async (request, reply) => {
     const form = formOf(request);
     const user = userNamed(form.user ?? '', context.config.policy);

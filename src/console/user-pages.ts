@@ -173,7 +173,10 @@ ${form(
   token === undefined ? 'Assign a TOTP token' : 'Replace with a new TOTP token',
   token !== undefined,
 )}
-${user.status === 'active' ? form('disable', 'Disable the user', html``, 'Disable', true) : form('enable', 'Enable the user', html``, 'Enable')}`
+${user.status === 'active' ? form('disable', 'Disable the user', html``, 'Disable', true) : form('enable', 'Enable the user', html``, 'Enable')}
+${form('pin', user.pinSet ? 'Replace the PIN' : 'Set a PIN', html`<label for="new-pin">New PIN</label><input id="new-pin" name="pin" type="password" inputmode="numeric" required autocomplete="new-password">`, 'Set the PIN')}
+${form('challenge', 'Challenge access', html`<p class="hint">Now ${user.challenge}. Off also ends temporary access.</p><input type="hidden" name="challenge" value="${user.challenge === 'on' ? 'off' : 'on'}">`, user.challenge === 'on' ? 'Turn challenge access off' : 'Turn challenge access on')}
+${form('delete', 'Delete the user', html`<label for="confirm-name">Type the user name to confirm</label><input id="confirm-name" name="confirm" required autocomplete="off" autocapitalize="none" spellcheck="false">`, 'Delete with token and codes', true)}`
     : '';
   return html`<h2>Actions</h2><div class="actions">${helpdesk}${admin}</div>`;
 }

@@ -105,4 +105,13 @@ test('an admin adds a user and an operator in the console', async (t) => {
   t.is(added.status, 200);
   t.regex(added.body, /<li class="code">[A-Za-z0-9_-]{20}<\/li>/);
   t.like(await h.stack.admin.operators.find('new-helper'), { role: 'auditor' });
+  await client.get('/users/gina');
+  t.is((await client.post('/users/gina/challenge', { challenge: 'off', reason: 'INC-16' })).status, 303);
+  t.is((await h.stack.admin.service.showUser('gina')).challenge, 'off');
+  t.is((await client.post('/users/gina/pin', { pin: '12', reason: 'INC-17' })).status, 303);
+  t.regex((await client.get('/users/gina')).body, /role="alert">[^<]*PIN/, 'the PIN policy refuses it, and says so');
+  await client.post('/users/gina/delete', { confirm: 'ginaa', reason: 'INC-18' });
+  t.truthy(await h.stack.admin.service.showUser('gina'), 'not deleted without the name typed again');
+  t.is((await client.post('/users/gina/delete', { confirm: 'gina', reason: 'INC-18 left' })).headers.location, '/users');
+  await t.throwsAsync(h.stack.admin.service.showUser('gina'), { message: /no user named "gina"/ });
 });
