@@ -24,6 +24,13 @@ const LIVE_SETTINGS: ReadonlySet<string> = new Set<keyof RadgateConfig>([
 /** Paths inside live sections that are fixed at start all the same: the log's destination is chosen once. */
 const FIXED_PATHS: ReadonlySet<string> = new Set(['log.format']);
 
+/**
+ * Paths inside fixed sections that a reload applies all the same: the console's certificate
+ * and key (SPEC "Observability and operations": SIGHUP reloads certificates), so a renewed
+ * certificate needs no restart of the RADIUS listeners.
+ */
+const LIVE_PATHS: ReadonlySet<string> = new Set(['console.certificate', 'console.key', 'console.certificateFile', 'console.keyFile']);
+
 /** Not compared: the file's own path, and the dictionaries, which are re-read on every reload anyway. */
 const NOT_COMPARED: ReadonlySet<string> = new Set<keyof RadgateConfig>(['source', 'dictionary']);
 
@@ -32,6 +39,10 @@ const FILE_KEYS: Readonly<Record<string, string>> = {
   'redis.embeddedDataDir': 'redis.embedded.data_dir',
   tokenIssuer: 'tokens.issuer',
   pidFile: 'pid_file',
+  'console.certificate': 'console.certificate_file',
+  'console.key': 'console.key_file',
+  'console.certificateFile': 'console.certificate_file',
+  'console.keyFile': 'console.key_file',
 };
 
 export interface ConfigChanges {
@@ -56,7 +67,9 @@ export function compareConfigs(running: RadgateConfig, started: RadgateConfig, n
     const after = (next as unknown as Record<string, unknown>)[key];
     const sinceStart = changedPaths((started as unknown as Record<string, unknown>)[key], after, key, 2);
     if (!LIVE_SETTINGS.has(key)) {
-      needRestart.push(...sinceStart.map(fileKey));
+      needRestart.push(...sinceStart.filter((path) => !LIVE_PATHS.has(path)).map(fileKey));
+      const live = changedPaths((running as unknown as Record<string, unknown>)[key], after, key, 2).filter((path) => LIVE_PATHS.has(path));
+      applied.push(...live.map(fileKey));
       continue;
     }
     const sinceRunning = changedPaths((running as unknown as Record<string, unknown>)[key], after, key, 2);

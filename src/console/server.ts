@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -73,7 +75,7 @@ const CSP = {
 export async function buildConsole(context: ConsoleContext): Promise<FastifyInstance> {
   const { console: settings, logger } = context;
   const app = Fastify({
-    https: { cert: settings.certificate, key: settings.key, minVersion: 'TLSv1.2' },
+    https: tlsOptions(settings),
     // The console logs its own lines (below), never a request's body, cookies or query.
     logger: false,
     bodyLimit: 16 * 1024,
@@ -148,6 +150,10 @@ function errorPage(error: FastifyError | Error, request: FastifyRequest, reply: 
   return reply.status(status).type('text/html; charset=utf-8').send(page({ title: status === 401 ? 'Signed out' : status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Error', problem: message }, back));
 }
 
+function tlsOptions(settings: Pick<ConsoleConfig, 'certificate' | 'key'>): { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' } {
+  return { cert: settings.certificate, key: settings.key, minVersion: 'TLSv1.2' };
+}
+
 /** The console's HTTPS listener, as `serve` and `radgate console` run it. */
 export class ConsoleListener {
   private constructor(
@@ -169,6 +175,19 @@ export class ConsoleListener {
     const address = app.server.address() as AddressInfo;
     context.logger.info({ address: address.address, port: address.port }, 'listening for the helpdesk console (HTTPS)');
     return new ConsoleListener(app, address);
+  }
+
+  /**
+   * A renewed certificate and key (a reload): checked first (a key that does not match the
+   * certificate is a problem, and nothing changes), then used for every new connection.
+   */
+  certificateChange(settings: Pick<ConsoleConfig, 'certificate' | 'key'>): { readonly problem: string } | { readonly apply: () => void } {
+    try {
+      createSecureContext(tlsOptions(settings));
+    } catch (error) {
+      return { problem: `console.certificate_file and key_file cannot be used together: ${(error as Error).message}` };
+    }
+    return { apply: () => (this.app.server as HttpsServer).setSecureContext(tlsOptions(settings)) };
   }
 
   /** Stops accepting, ends keep-alive connections, and waits for the requests in progress. */

@@ -7,6 +7,11 @@ import { openAdmin } from './admin-access.js';
 /** A running console: its address, and how to stop it (listener first, then its store connection). */
 export interface RunningConsole {
   readonly port: number;
+  /**
+   * What a reload does to the console: a new certificate and key, checked now and used
+   * once `apply` is called (after the rest of the reload succeeded), or why not.
+   */
+  reloading(config: RadgateConfig): { readonly problem: string } | { readonly apply: () => void };
   close(): Promise<void>;
 }
 
@@ -30,8 +35,23 @@ export async function startConsole(config: RadgateConfig, logger: Logger, option
       clock,
       logger: logger.child({ component: 'console' }),
     });
+    let current = settings;
     return {
       port: listener.address.port,
+      reloading: (next) => {
+        // A console added, removed or moved needs a restart, as reload-diff.ts reports.
+        const renewed = next.console;
+        if (renewed === undefined || (renewed.certificate.equals(current.certificate) && renewed.key.equals(current.key))) return { apply: () => undefined };
+        const change = listener.certificateChange(renewed);
+        if ('problem' in change) return change;
+        return {
+          apply: () => {
+            change.apply();
+            current = renewed;
+            logger.info({ certificate: renewed.certificateFile }, 'console: new certificate in use');
+          },
+        };
+      },
       close: async () => {
         await listener.close();
         await admin.close();

@@ -66,7 +66,10 @@ async function serveInOneProcess(config: RadgateConfig, logger: Logger, options:
   const metrics = ops.serving(gateway);
   const running = gateway;
   ready(async (read) => {
+    const consoleChange = helpdeskConsole?.reloading(read.config);
+    if (consoleChange !== undefined && 'problem' in consoleChange) return consoleChange.problem;
     running.config.replace(read.config);
+    consoleChange?.apply();
     logger.level = read.config.log.level;
     return undefined;
   });
@@ -122,9 +125,13 @@ async function serveWithWorkers(read: ReadConfig, logger: Logger, options: Serve
   }
   const running = workers;
   ready(async (read) => {
+    const consoleChange = helpdeskConsole?.reloading(read.config);
+    if (consoleChange !== undefined && 'problem' in consoleChange) return consoleChange.problem;
     const problem = await running.reload(read);
-    if (problem === undefined) logger.level = read.config.log.level;
-    return problem;
+    if (problem !== undefined) return problem;
+    consoleChange?.apply();
+    logger.level = read.config.log.level;
+    return undefined;
   });
   logger.info({ listen: workers.addresses, workers: config.workers, console: helpdeskConsole?.port }, 'ready');
   const signal = await shutdownSignal();
