@@ -10,7 +10,7 @@ import { CpuMeter, machineBusySeconds } from './proc-stats.js';
 import { sleep } from '../test/support/until.js';
 import { formatFixed, formatInteger, type Sample } from './report.js';
 import type { TotpLogins } from './scenarios.js';
-import type { BenchStack } from './stack.js';
+import type { BenchStack, RadgateInstance } from './stack.js';
 
 /** Other processes' CPU (cores) above which a run is flagged as disturbed; below it is measurement noise. */
 export const FOREIGN_CORES_NOTED = 0.3;
@@ -108,11 +108,12 @@ export function workersLabel(workers: 'auto' | number): string {
   return workers === 'auto' ? `radgate, workers: auto (${availableParallelism()})` : `radgate, workers: ${workers}`;
 }
 
-
 export interface ScaleLevel {
   readonly codes: number;
   readonly cell: Cell;
   readonly stack: BenchStack;
+  /** Its gateway, for the memory figures of the many-users level to compare with. */
+  readonly instance: RadgateInstance;
   readonly bytesPerCode: number | undefined;
   readonly bytesPerUser: number | undefined;
   readonly loadSeconds: number;

@@ -11,8 +11,11 @@
  * Knobs (environment): BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_MAX_REQUESTS (60000
  * per run), BENCH_WARMUP_SECONDS (1.5), BENCH_IN_FLIGHT ("32,16"), BENCH_WORKERS
  * ("auto,1"; the first is the configuration the targets are judged on), BENCH_SCALE_MAX
- * (1000000; 100000 skips the million-code load, 0 skips scaling), BENCH_SCALE_WORKERS (1),
- * BENCH_TOTP_USERS (100000), BENCH_FREERADIUS (1; 0 skips the baseline), BENCH_TIMEOUT_MS
+ * (1000000; 100000 skips the million-code and the million-user loads, 0 skips scaling),
+ * BENCH_SCALE_WORKERS (1), BENCH_SCALE_USERS (1000000: the many-users level, run when
+ * ≤ BENCH_SCALE_MAX; 0 skips it), BENCH_USERS_LOAD_SECONDS (300) and BENCH_USERS_RSS_MB
+ * (8192), the bounds on its gateway's start-up, BENCH_TOTP_USERS (100000), BENCH_FREERADIUS
+ * (1; 0 skips both FreeRADIUS baselines, files-PAP and + rlm_redis), BENCH_TIMEOUT_MS
  * (2000), BENCH_LOG_LEVEL (radgate's log.level, warn; info adds an audit line per decision),
  * BENCH_RESULTS (output file; "" to write none).
  *
@@ -26,16 +29,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, release } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { measure, radgateServer, totpPreparation, workersLabel, type Baseline, type Cell, type ScaleLevel, type Scenario, type Server } from './cells.js';
-import { freeradiusAvailable, startFreeradius, type FreeradiusInstance } from './freeradius.js';
-import { bulkCreateTokenUsers, bulkIssueCodes, enrolTokenUsers, issueEmergencyCodes, redisUsedMemory, unlockUsers, type TokenUser } from './population.js';
-import { CpuMeter, describeMachine } from './proc-stats.js';
-import { formatInteger, resultsTable, targetsTable, type Row } from './report.js';
-import { CodeLogins, FixedLogin, StatusChecks, TotpLogins, WrongTokencodes } from './scenarios.js';
+import { startBaselines, type BaselineKind, type FreeradiusBaseline } from './baselines.js';
+import { measure, radgateServer, totpPreparation, workersLabel, type Cell, type Scenario, type Server } from './cells.js';
+import { enrolTokenUsers, issueEmergencyCodes, unlockUsers, type TokenUser } from './population.js';
+import { describeMachine } from './proc-stats.js';
+import { comparisonTable, formatInteger, resultsTable, targetsTable, type Row } from './report.js';
+import { startCodeLevels } from './scale.js';
+import { CodeLogins, StatusChecks, TotpLogins, WrongTokencodes } from './scenarios.js';
 import { runSmoke } from './smoke.js';
 import { TEST_SECRET } from '../test/support/packets.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { evaluateTargets, notes } from './targets.js';
+import { startUserLevel } from './user-scale.js';
 
 // --- options --------------------------------------------------------------------------
 
@@ -60,6 +65,13 @@ const options = {
   workers: listFrom('BENCH_WORKERS', 'auto,1').map((text): 'auto' | number => (text === 'auto' ? 'auto' : Number(text))),
   scaleMax: numberFrom('BENCH_SCALE_MAX', 1_000_000, 0),
   scaleWorkers: numberFrom('BENCH_SCALE_WORKERS', 1, 1),
+  /** The many-users level: this many users with a token and as many codes, all copied into its gateway. */
+  scaleUsers: ((users) => {
+    if (users !== 0 && users < 2000) throw new Error(`BENCH_SCALE_USERS must be 0 or ≥ 2000 (1,000 of them log in), not ${users}`);
+    return users;
+  })(numberFrom('BENCH_SCALE_USERS', 1_000_000, 0)),
+  usersLoadSeconds: numberFrom('BENCH_USERS_LOAD_SECONDS', 300, 1),
+  usersRssMb: numberFrom('BENCH_USERS_RSS_MB', 8192, 64),
   totpUsers: numberFrom('BENCH_TOTP_USERS', 100_000, 100),
   freeradius: process.env.BENCH_FREERADIUS !== '0',
   timeoutMs: numberFrom('BENCH_TIMEOUT_MS', 2000, 100),
@@ -85,7 +97,7 @@ async function runFull(): Promise<void> {
   // Other work on the machine skews every figure: say how busy it was when we started.
   const loadAtStart = loadavg()[0]!;
   const stacks: BenchStack[] = [];
-  let freeradius: FreeradiusInstance | undefined;
+  let baselines: FreeradiusBaseline[] = [];
   try {
     // Main stack: the scenario users, and one radgate per `workers` setting on the same Redis.
     progress(`main stack: enrolling ${formatInteger(options.totpUsers)} TOTP users and the other scenarios' users through CredentialService`);
@@ -125,73 +137,37 @@ async function runFull(): Promise<void> {
       radgateServers.push(radgateServer(workersLabel(workers), main, instance));
     }
 
-    // FreeRADIUS, files-PAP.
-    const fr = freeradiusAvailable();
-    const papPassword = 'Correct-Horse-Battery-7';
-    const freeradiusScenarios: Record<Baseline, Scenario> = {
-      pap: { label: 'files PAP (accept)', workload: new FixedLogin('bench', papPassword, 'accept'), baseline: 'pap' },
-      'pap-wrong': { label: 'files PAP, wrong password (reject)', workload: new FixedLogin('bench', 'not-the-password', 'reject'), baseline: 'pap-wrong' },
-      status: { label: 'Status-Server', workload: new StatusChecks(), baseline: 'status' },
-    };
-    let freeradiusServer: Server | undefined;
-    if (options.freeradius && fr.available) {
-      freeradius = await startFreeradius({ secret: TEST_SECRET, users: [{ name: 'bench', password: papPassword }] });
-      const pid = freeradius.process.pid;
-      freeradiusServer = { label: `FreeRADIUS ${fr.version}`, target: freeradius.target, gateway: new CpuMeter(() => [pid]), redis: undefined };
-    } else {
-      progress(options.freeradius ? 'freeradius is not installed: no baseline, no ratios' : 'BENCH_FREERADIUS=0: no baseline');
-    }
+    // FreeRADIUS: files-PAP, and + rlm_redis (one Redis round trip per request).
+    const started = await startBaselines({ secret: TEST_SECRET, enabled: options.freeradius, progress });
+    baselines = started.baselines;
 
-    // Scaling: the tokencode scenario on Redis holding 1k, 100k and 1M issued codes — one
-    // stack each, so their rounds can be interleaved like the rest.
-    const scaleLevels: ScaleLevel[] = [];
-    for (const codes of [1_000, 100_000, 1_000_000].filter((level) => level <= options.scaleMax)) {
-      const loadStarted = Date.now();
-      progress(`scale stack: ${formatInteger(codes)} issued codes`);
-      const stack = await startBenchStack(`scale-${codes}`, { logLevel: options.logLevel });
-      stacks.push(stack);
-      // The 1,000 users who log in, each with one multi-use emergency tokencode (1,000 codes)...
-      const loginUsers = await issueEmergencyCodes(stack.admin, await enrolTokenUsers(stack.admin, 'login-', 1000), 'emergency-tokencode');
-      // ...and filler users with a token and a set of 10 one-time codes each, loaded in
-      // bulk; used_memory is read around each step for the memory figures.
-      const fillerUsers = (codes - 1000) / 10;
-      let bytesPerUser: number | undefined;
-      let bytesPerCode: number | undefined;
-      if (fillerUsers > 0) {
-        const before = await redisUsedMemory(stack.admin);
-        const names = await bulkCreateTokenUsers(stack.admin, 'filler-', fillerUsers);
-        const withUsers = await redisUsedMemory(stack.admin);
-        const issued = await bulkIssueCodes(stack.admin, names, 10);
-        const withCodes = await redisUsedMemory(stack.admin);
-        bytesPerUser = (withUsers - before) / fillerUsers;
-        bytesPerCode = (withCodes - withUsers) / issued;
-      }
-      const loadSeconds = (Date.now() - loadStarted) / 1000;
-      progress(
-        `  loaded in ${loadSeconds.toFixed(1)} s` +
-          (bytesPerCode === undefined ? '' : `: ${formatInteger(bytesPerUser!)} B per user with a token, ${formatInteger(bytesPerCode)} B per issued code`),
-      );
-      const instance = await stack.startRadgate(`radgate-scale-${codes}`, options.scaleWorkers);
-      const server = radgateServer(`${workersLabel(options.scaleWorkers)}, a Redis of its own`, stack, instance);
-      const scenario: Scenario = { label: `PIN + emergency tokencode, ${formatInteger(codes)} codes`, workload: new CodeLogins(loginUsers, true), baseline: 'pap' };
-      scaleLevels.push({ codes, stack, bytesPerCode, bytesPerUser, loadSeconds, cell: { server, scenario, inFlight: 32, samples: [], bestRate: 0 } });
-    }
+    // Scaling: the tokencode scenario on Redis holding 1k, 100k and 1M issued codes, and on
+    // one holding 1M users (all copied into its gateway) — one stack each, so their rounds
+    // can be interleaved like the rest.
+    const scale = { scaleMax: options.scaleMax, workers: options.scaleWorkers, logLevel: options.logLevel, progress };
+    const scaleLevels = await startCodeLevels(scale, stacks);
+    const userLevel =
+      options.scaleUsers > 0 && options.scaleUsers <= options.scaleMax
+        ? await startUserLevel({ ...scale, users: options.scaleUsers, loadBoundSeconds: options.usersLoadSeconds, rssBoundBytes: options.usersRssMb * 2 ** 20 }, stacks, scaleLevels[0]?.instance)
+        : undefined;
+    if (userLevel === undefined) progress(`no many-users level: BENCH_SCALE_USERS=${options.scaleUsers} is 0 or above BENCH_SCALE_MAX=${options.scaleMax}`);
 
     // The cells, in the order they run in each round. Consecutive TOTP runs are spread
     // apart (every other scenario runs in between) so one 30-s step rarely has to serve two.
     const cells: Cell[] = [];
     const cellOf = new Map<string, Cell>();
-    const addCell = (server: Server, scenario: Scenario, inFlight: number): Cell => {
+    const keyOf = (server: Server, scenario: Scenario, inFlight: number): string => `${server.label}|${scenario.label}|${inFlight}`;
+    const addCell = (server: Server, scenario: Scenario, inFlight: number): void => {
       const cell: Cell = { server, scenario, inFlight, samples: [], bestRate: 0 };
       cells.push(cell);
-      cellOf.set(`${server.label}|${scenario.label}|${inFlight}`, cell);
-      return cell;
+      cellOf.set(keyOf(server, scenario, inFlight), cell);
     };
     for (const inFlight of options.inFlight) {
       for (const server of radgateServers) for (const scenario of radgateScenarios) addCell(server, scenario, inFlight);
-      if (freeradiusServer !== undefined) for (const scenario of Object.values(freeradiusScenarios)) addCell(freeradiusServer, scenario, inFlight);
+      for (const baseline of baselines) for (const scenario of Object.values(baseline.scenarios)) addCell(baseline.server, scenario, inFlight);
     }
-    const allCells = [...cells, ...scaleLevels.map((level) => level.cell)];
+    const scaleCells = [...scaleLevels.map((level) => level.cell), ...(userLevel?.cell === undefined ? [] : [userLevel.cell])];
+    const allCells = [...cells, ...scaleCells];
 
     progress(`warm-up: ${options.warmupSeconds} s per server and scenario`);
     const warmed = new Set<string>();
@@ -207,26 +183,32 @@ async function runFull(): Promise<void> {
     }
 
     // --- report ---------------------------------------------------------------------
-    const rgRss = new Map<Server, number>();
+    const gatewayRss = new Map<Server, number>();
     const redisRss = new Map<Server, number>();
     for (const cell of allCells) {
-      rgRss.set(cell.server, cell.server.gateway.peakRss());
+      gatewayRss.set(cell.server, cell.server.gateway.peakRss());
       redisRss.set(cell.server, cell.server.redis?.peakRss() ?? 0);
     }
-    const baselineCell = (scenario: Scenario, inFlight: number): Cell | undefined =>
-      freeradiusServer === undefined ? undefined : cellOf.get(`${freeradiusServer.label}|${freeradiusScenarios[scenario.baseline].label}|${inFlight}`);
+    const baselineServers = new Set(baselines.map((baseline) => baseline.server));
+    /** The cell of a baseline's scenario matching `cell` (accept, reject or Status-Server), unless `cell` is that baseline's own. */
+    const baselineCell = (kind: BaselineKind, cell: Cell): Cell | undefined => {
+      const baseline = baselines.find((candidate) => candidate.kind === kind);
+      if (baseline === undefined || cell.server === baseline.server || (kind === 'redis' && baselineServers.has(cell.server))) return undefined;
+      return cellOf.get(keyOf(baseline.server, baseline.scenarios[cell.scenario.baseline], cell.inFlight));
+    };
     const rows = new Map<Cell, Row>();
     const rowOf = (cell: Cell): Row => {
       let row = rows.get(cell);
       if (row === undefined) {
-        const base = cell.server === freeradiusServer ? undefined : baselineCell(cell.scenario, cell.inFlight);
+        const files = baselineCell('files', cell);
+        const redis = baselineCell('redis', cell);
         row = {
           scenario: cell.scenario.label,
           server: cell.server.label,
           inFlight: cell.inFlight,
-          baseline: base === undefined ? undefined : rowOf(base),
+          baselines: { files: files === undefined ? undefined : rowOf(files), redis: redis === undefined ? undefined : rowOf(redis) },
           samples: cell.samples,
-          gatewayRssBytes: rgRss.get(cell.server) ?? 0,
+          gatewayRssBytes: gatewayRss.get(cell.server) ?? 0,
           redisRssBytes: redisRss.get(cell.server) ?? 0,
         };
         rows.set(cell, row);
@@ -234,40 +216,46 @@ async function runFull(): Promise<void> {
       return row;
     };
     // Table order: scenario by scenario, each with its servers and in-flight counts, then
-    // FreeRADIUS, then scaling.
+    // FreeRADIUS files-PAP, FreeRADIUS + rlm_redis, then scaling.
     const ordered: Row[] = [];
-    for (const scenario of radgateScenarios) for (const server of radgateServers) for (const inFlight of options.inFlight) ordered.push(rowOf(cellOf.get(`${server.label}|${scenario.label}|${inFlight}`)!));
-    if (freeradiusServer !== undefined) for (const scenario of Object.values(freeradiusScenarios)) for (const inFlight of options.inFlight) ordered.push(rowOf(cellOf.get(`${freeradiusServer.label}|${scenario.label}|${inFlight}`)!));
-    for (const level of scaleLevels) ordered.push(rowOf(level.cell));
+    for (const scenario of radgateScenarios) for (const server of radgateServers) for (const inFlight of options.inFlight) ordered.push(rowOf(cellOf.get(keyOf(server, scenario, inFlight))!));
+    for (const baseline of baselines) for (const scenario of Object.values(baseline.scenarios)) for (const inFlight of options.inFlight) ordered.push(rowOf(cellOf.get(keyOf(baseline.server, scenario, inFlight))!));
+    for (const cell of scaleCells) ordered.push(rowOf(cell));
 
-    const targets = evaluateTargets({ radgateServers, radgateScenarios, freeradiusServer, freeradiusScenarios, scaleLevels, cellOf, rowOf, allCells, scaleMax: options.scaleMax });
+    const targets = evaluateTargets({ radgateServers, radgateScenarios, baselines, scaleLevels, userLevel, rowOf, cellOf: (server, scenario, inFlight) => cellOf.get(keyOf(server, scenario, inFlight)), allCells, scaleMax: options.scaleMax, scaleUsers: options.scaleUsers });
     const redisVersion = versionOf('redis-server', ['--version'], /v=([\d.]+)/);
     // Others commit while benches run: name the code that was measured.
     const commit = versionOf('git', ['describe', '--always', '--dirty'], /^(\S+)/);
+    const frText =
+      baselines.length === 0 ? 'FreeRADIUS not run' : `FreeRADIUS ${started.version} (${baselines.map((b) => (b.kind === 'files' ? 'files PAP' : '+ rlm_redis, one HGET per request')).join('; ')}; threaded)`;
     const lines = [
       '## radgate end-to-end benchmark',
       '',
       `Command: \`npm run bench:e2e\` · code: ${commit} · date: ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC · machine: ${machine.cores} × ${machine.cpuModel}, ` +
         `Linux ${release()}, Node ${machine.node} · redis-server ${redisVersion} (AOF, fsync every second, TCP on 127.0.0.1) · ` +
-        `${fr.available ? `FreeRADIUS ${fr.version} (files PAP, threaded)` : 'FreeRADIUS not installed'} · load average ${loadAtStart.toFixed(2)} before the bench started · ` +
+        `${frText} · load average ${loadAtStart.toFixed(2)} before the bench started · ` +
         `radgate log.level ${options.logLevel} · wall time ${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min`,
       '',
       `Each figure is the median of ${options.rounds} rounds; a run lasts ${options.seconds} s or ${formatInteger(options.maxRequests)} requests, whichever comes first, ` +
         `after a ${options.warmupSeconds} s warm-up per server and scenario. Every request has a fresh Request Authenticator and a Message-Authenticator; ` +
         `every reply's Response Authenticator is verified (and its Message-Authenticator, always present in radgate's replies). ` +
-        `CPU is utime+stime from /proc of all server processes (radgate's primary and workers; redis-server) per answered request; ` +
-        `"÷ FR" compares with FreeRADIUS's files-PAP row at the same in-flight count (accept, reject or Status-Server to match). ` +
+        `CPU is utime+stime from /proc of all server processes (radgate's primary and workers and its redis-server; freeradius, and for + rlm_redis its own redis-server) per answered request; ` +
+        `"÷ FR files" compares with FreeRADIUS's files-PAP row and "÷ FR+redis" with FreeRADIUS + rlm_redis at the same in-flight count (accept, reject or Status-Server to match). ` +
         `Counts (accept / reject / challenge, timeouts, bad replies = unexpected code or failed verification) are totals over the rounds. ` +
         `The generator column is the load generator's own CPU per request and how busy its event loop was (100 % would make it the bottleneck); ` +
         `it shares the ${machine.cores} cores with the servers.`,
       '',
       resultsTable(ordered),
       '',
-      `### Targets: ${workersLabel(workerSettings[0]!)} against FreeRADIUS files PAP, same run, same generator`,
+      '### Against both FreeRADIUS rows (32 in flight; CPU per request incl. Redis, and req/s)',
+      '',
+      comparisonTable(ordered),
+      '',
+      `### Targets (issue 15): ${workersLabel(workerSettings[0]!)} against FreeRADIUS files-PAP and FreeRADIUS + rlm_redis, same run, same generator`,
       '',
       targetsTable(targets),
       '',
-      ...notes(scaleLevels, allCells, freeradiusServer),
+      ...notes({ scaleLevels, userLevel, cells: allCells, freeradiusServers: baselineServers }),
     ];
     const report = lines.join('\n');
     process.stdout.write(`${report}\n`);
@@ -278,7 +266,7 @@ async function runFull(): Promise<void> {
     }
   } finally {
     progress('stopping servers');
-    await freeradius?.stop();
+    for (const baseline of baselines) await baseline.stop();
     for (const stack of stacks.reverse()) await stack.close();
   }
 }

@@ -12,6 +12,14 @@
  * - sites-enabled/default: only the two IPv4 listen sections, on 127.0.0.1 and free ports;
  *   sites-enabled/inner-tunnel removed (EAP tunnels are not measured).
  *
+ * With `redis` (the same-job peer of issue 15: FreeRADIUS asking Redis once per request):
+ *
+ * - mods-enabled/redis: Debian's rlm_redis configuration (package freeradius-redis) with
+ *   `server` and `port` pointing at the bench's own redis-server;
+ * - sites-enabled/default: in `authorize`, just before `pap`, one `%{redis:HGET …}` that sets
+ *   control:Cleartext-Password from the user's hash — one Redis round trip per request;
+ * - mods-config/files/authorize: empty, so the password can only come from Redis.
+ *
  * Everything else stays as Debian ships it: the default virtual server, its module list
  * and the thread pool. It runs threaded (`-f`), never `-X` (single-threaded debug mode).
  */
@@ -22,8 +30,21 @@ import { join } from 'node:path';
 import { answersStatusServer, type Target } from './load-generator.js';
 import { freeUdpPort } from '../test/support/ports.js';
 import { startServerProcess, type ServerProcess } from '../test/support/processes.js';
+import { startTestRedis, withConnection, type TestRedis } from '../test/support/redis.js';
+import { BENCH_REDIS } from './stack.js';
 
 const SYSTEM_CONFIG = process.env.BENCH_FREERADIUS_CONFIG ?? '/etc/freeradius/3.0';
+/** Where Debian's freeradius-redis puts the module; the bench does not install packages. */
+const RLM_REDIS = process.env.BENCH_RLM_REDIS ?? '/usr/lib/freeradius/rlm_redis.so';
+
+/** The Redis hash holding a user's password for the rlm_redis baseline. */
+export const redisUserKey = (name: string): string => `bench:user:${name}`;
+
+/**
+ * What authorize runs before `pap` in the rlm_redis baseline: one HGET, its answer the
+ * known-good password. (The bench's user names hold no spaces or quotes: no escaping needed.)
+ */
+export const REDIS_AUTHORIZE = `\tupdate control {\n\t\t&Cleartext-Password := "%{redis:HGET ${redisUserKey('%{User-Name}')} password}"\n\t}\n`;
 
 /** `freeradius -v` works and the system configuration is there to copy. */
 export function freeradiusAvailable(): { available: boolean; version: string } {
@@ -70,6 +91,34 @@ export function rewriteListenSections(text: string, ports: { auth: number; acct:
   return out.join('\n');
 }
 
+/** rlm_redis is installed (Debian: `apt-get install freeradius-redis`) and its configuration is there to copy. */
+export function rlmRedisAvailable(): boolean {
+  try {
+    readFileSync(RLM_REDIS);
+    readFileSync(join(SYSTEM_CONFIG, 'mods-available', 'redis'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Inserts `lines` before the `pap` of the `authorize` section (and nowhere else: `authenticate` has its own `pap`). */
+export function insertBeforeAuthorizePap(text: string, lines: string): string {
+  const section = /^authorize \{$/m.exec(text);
+  if (section === null) throw new Error('sites-enabled/default has no authorize section');
+  const pap = /^\tpap[ \t]*$/m.exec(text.slice(section.index));
+  if (pap === null) throw new Error('the authorize section of sites-enabled/default has no pap line');
+  const at = section.index + pap.index;
+  return `${text.slice(0, at)}${lines}${text.slice(at)}`;
+}
+
+/** Debian's rlm_redis configuration, pointed at the bench's redis-server. */
+export function rewriteRedisModule(text: string, port: number): string {
+  const rewritten = text.replace(/^(\s*)server\s*=.*$/m, '$1server = 127.0.0.1').replace(/^(\s*)port\s*=.*$/m, `$1port = ${port}`);
+  if (!rewritten.includes(`port = ${port}`)) throw new Error('mods-available/redis has no port setting to point at the bench Redis');
+  return rewritten;
+}
+
 export interface FreeradiusInstance {
   readonly target: Target;
   readonly process: ServerProcess;
@@ -77,7 +126,15 @@ export interface FreeradiusInstance {
   stop(): Promise<void>;
 }
 
-export async function startFreeradius(options: { secret: Buffer; users: readonly { name: string; password: string }[] }): Promise<FreeradiusInstance> {
+export interface FreeradiusOptions {
+  readonly secret: Buffer;
+  /** `files` users (Cleartext-Password); with `redis`, none: the passwords are in Redis. */
+  readonly users: readonly { name: string; password: string }[];
+  /** Look passwords up in this Redis (rlm_redis, one HGET per request) instead of `files`. */
+  readonly redis?: { readonly port: number };
+}
+
+export async function startFreeradius(options: FreeradiusOptions): Promise<FreeradiusInstance> {
   const directory = mkdtempSync(join(tmpdir(), 'radgate-bench-freeradius-'));
   const cleanUp = () => rmSync(directory, { recursive: true, force: true });
   try {
@@ -103,12 +160,18 @@ export async function startFreeradius(options: { secret: Buffer; users: readonly
 
     const authorize = join(directory, 'mods-config', 'files', 'authorize');
     rmSync(authorize, { force: true });
-    writeFileSync(authorize, options.users.map((user) => `${user.name} Cleartext-Password := ${JSON.stringify(user.password)}\n`).join(''));
+    const filesUsers = options.redis === undefined ? options.users : [];
+    writeFileSync(authorize, filesUsers.map((user) => `${user.name} Cleartext-Password := ${JSON.stringify(user.password)}\n`).join(''));
+    if (options.redis !== undefined) {
+      const module = readFileSync(join(directory, 'mods-available', 'redis'), 'utf8');
+      writeFileSync(join(directory, 'mods-enabled', 'redis'), rewriteRedisModule(module, options.redis.port));
+    }
 
     rmSync(join(directory, 'sites-enabled', 'inner-tunnel'), { force: true });
     const site = join(directory, 'sites-enabled', 'default');
     const ports = { auth: await freeUdpPort(), acct: await freeUdpPort() };
-    const rewritten = rewriteListenSections(readFileSync(site, 'utf8'), ports);
+    const listening = rewriteListenSections(readFileSync(site, 'utf8'), ports);
+    const rewritten = options.redis === undefined ? listening : insertBeforeAuthorizePap(listening, REDIS_AUTHORIZE);
     unlinkSync(site); // A symlink into sites-available: replace it with our own file.
     writeFileSync(site, rewritten);
 
@@ -138,6 +201,35 @@ export async function startFreeradius(options: { secret: Buffer; users: readonly
     };
   } catch (error) {
     cleanUp();
+    throw error;
+  }
+}
+
+export interface FreeradiusWithRedis {
+  readonly freeradius: FreeradiusInstance;
+  /** Its own redis-server, with the persistence settings of radgate's bench Redis. */
+  readonly redis: TestRedis;
+  stop(): Promise<void>;
+}
+
+/** A redis-server of its own holding the users' passwords, and FreeRADIUS asking it once per request. */
+export async function startFreeradiusWithRedis(options: Omit<FreeradiusOptions, 'redis'>): Promise<FreeradiusWithRedis> {
+  const redis = await startTestRedis(BENCH_REDIS);
+  try {
+    await withConnection(redis, async (client) => {
+      for (const user of options.users) await client.hset(redisUserKey(user.name), 'password', user.password);
+    });
+    const freeradius = await startFreeradius({ ...options, redis: { port: redis.port } });
+    return {
+      freeradius,
+      redis,
+      stop: async () => {
+        await freeradius.stop();
+        await redis.stop();
+      },
+    };
+  } catch (error) {
+    await redis.stop();
     throw error;
   }
 }

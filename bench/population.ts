@@ -37,13 +37,21 @@ export interface CodeUser extends PoolUser {
   readonly code: string;
 }
 
-/** Runs `task` over `items` with at most `limit` running at once (Redis round trips overlap). */
-export async function forEachConcurrently<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+/** How often a long bulk load says how far it got. */
+const PROGRESS_EVERY = 100_000;
+
+/**
+ * Runs `task` over `items` with at most `limit` running at once (Redis round trips overlap);
+ * `progress` hears every 100,000 items done, so a million-user load does not look hung.
+ */
+export async function forEachConcurrently<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>, progress?: (done: number) => void): Promise<void> {
   let next = 0;
+  let done = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const index = next++;
       await task(items[index]!, index);
+      if (++done % PROGRESS_EVERY === 0) progress?.(done);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
@@ -95,7 +103,7 @@ export async function issueEmergencyCodes(credentials: AdminAccess, users: reado
  * Filler users with a PIN and a TOTP token, written as CredentialService.addUser and
  * assignToken write them (same fields, same keyring), pipelined. Returns their names.
  */
-export async function bulkCreateTokenUsers(credentials: AdminAccess, prefix: string, count: number, concurrency = 512): Promise<string[]> {
+export async function bulkCreateTokenUsers(credentials: AdminAccess, prefix: string, count: number, progress?: (done: number) => void, concurrency = 512): Promise<string[]> {
   const { keyring } = credentials;
   const { repository } = credentials.store;
   const names = userNames(prefix, count);
@@ -107,7 +115,7 @@ export async function bulkCreateTokenUsers(credentials: AdminAccess, prefix: str
       digits: 6, period: 30, algorithm: 'sha1' as const, state: 'active' as const, expiresAt: 0, lastStep: -1, assignedAt: now,
     };
     if (!(await repository.updateUser(name, { token }))) throw new Error(`filler user ${name} vanished`);
-  });
+  }, progress);
   return names;
 }
 
@@ -116,7 +124,7 @@ export async function bulkCreateTokenUsers(credentials: AdminAccess, prefix: str
  * codes per user in one store call, each record and lookup hash built as
  * CredentialService.issueCodes builds them.
  */
-export async function bulkIssueCodes(credentials: AdminAccess, names: readonly string[], perUser: number, concurrency = 256): Promise<number> {
+export async function bulkIssueCodes(credentials: AdminAccess, names: readonly string[], perUser: number, progress?: (users: number) => void, concurrency = 256): Promise<number> {
   const { keyring, store } = credentials;
   const now = Date.now();
   // The SPEC's default format of an emergency tokencode (8 of the unambiguous alphabet).
@@ -131,7 +139,7 @@ export async function bulkIssueCodes(credentials: AdminAccess, names: readonly s
   await forEachConcurrently(names, concurrency, async (name) => {
     const { stored } = newCodes(plan, { user: name, settings, keyring, actor, now });
     if (!(await store.repository.issueCodes(name, stored, now))) throw new Error(`filler user ${name} does not exist`);
-  });
+  }, progress);
   return names.length * perUser;
 }
 

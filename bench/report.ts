@@ -25,11 +25,22 @@ export interface Row {
   readonly scenario: string;
   readonly server: string;
   readonly inFlight: number;
-  /** The FreeRADIUS row this one is compared with (undefined for FreeRADIUS rows or without FreeRADIUS). */
-  readonly baseline: Row | undefined;
+  /**
+   * The FreeRADIUS rows this one is compared with (same reply kind, same in-flight count):
+   * files-PAP and FreeRADIUS + rlm_redis; undefined where that baseline did not run or the
+   * row is itself that baseline.
+   */
+  readonly baselines: Baselines;
   readonly samples: readonly Sample[];
   readonly gatewayRssBytes: number;
   readonly redisRssBytes: number;
+}
+
+export interface Baselines {
+  /** FreeRADIUS files-PAP: no store round trip at all. */
+  readonly files: Row | undefined;
+  /** FreeRADIUS + rlm_redis: one Redis round trip per request, the same job's peer. */
+  readonly redis: Row | undefined;
 }
 
 export function median(values: readonly number[]): number {
@@ -91,15 +102,21 @@ const fixed = (value: number, digits: number): string => (Number.isFinite(value)
 const ratio = (value: number, base: number | undefined): string => (base === undefined || !Number.isFinite(value / base) ? '–' : `${(value / base).toFixed(2)}×`);
 const megabytes = (bytes: number): string => (bytes > 0 ? integer(bytes / 2 ** 20) : '–');
 
+const baselineSummaries = (row: Row): { files: Summary | undefined; redis: Summary | undefined } => ({
+  files: row.baselines.files === undefined ? undefined : summarize(row.baselines.files),
+  redis: row.baselines.redis === undefined ? undefined : summarize(row.baselines.redis),
+});
+
 export function resultsTable(rows: readonly Row[]): string {
   const header = [
     'scenario', 'server', 'in flight', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'accept / reject / challenge', 'timeouts', 'bad replies',
-    'server µs/req', 'redis µs/req', 'total µs/req', 'CPU ÷ FR', 'req/s ÷ FR', 'p99 ÷ FR', 'generator µs/req (busy)', 'peak RSS MB server / redis',
+    'server µs/req', 'redis µs/req', 'total µs/req', 'CPU ÷ FR files', 'CPU ÷ FR+redis', 'req/s ÷ FR files', 'req/s ÷ FR+redis', 'p99 ÷ FR files',
+    'generator µs/req (busy)', 'peak RSS MB server / redis',
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 3 ? '---' : '---:')).join('|')}|`];
   for (const row of rows) {
     const s = summarize(row);
-    const base = row.baseline === undefined ? undefined : summarize(row.baseline);
+    const { files, redis } = baselineSummaries(row);
     lines.push(
       `| ${[
         row.scenario,
@@ -115,12 +132,36 @@ export function resultsTable(rows: readonly Row[]): string {
         fixed(s.gatewayUs, 1),
         row.redisRssBytes > 0 ? fixed(s.redisUs, 1) : '–',
         fixed(s.totalUs, 1),
-        ratio(s.totalUs, base?.totalUs),
-        ratio(s.requestsPerSecond, base?.requestsPerSecond),
-        ratio(s.p99, base?.p99),
+        ratio(s.totalUs, files?.totalUs),
+        ratio(s.totalUs, redis?.totalUs),
+        ratio(s.requestsPerSecond, files?.requestsPerSecond),
+        ratio(s.requestsPerSecond, redis?.requestsPerSecond),
+        ratio(s.p99, files?.p99),
         `${fixed(s.generatorUs, 1)} (${Math.round(s.generatorBusy * 100)} %)`,
         `${megabytes(row.gatewayRssBytes)} / ${megabytes(row.redisRssBytes)}`,
       ].join(' | ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The comparison at a glance, as the README shows it: each row with both baselines (32 in
+ * flight), CPU per request incl. Redis and req/s, against FreeRADIUS files-PAP and
+ * FreeRADIUS + rlm_redis.
+ */
+export function comparisonTable(rows: readonly Row[]): string {
+  const lines = [
+    '| scenario | server | total µs/req | ÷ FR files | ÷ FR+redis | req/s | ÷ FR files | ÷ FR+redis |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of rows) {
+    if (row.inFlight !== 32 || (row.baselines.files === undefined && row.baselines.redis === undefined)) continue;
+    const s = summarize(row);
+    const { files, redis } = baselineSummaries(row);
+    lines.push(
+      `| ${row.scenario} | ${row.server} | ${fixed(s.totalUs, 1)} | ${ratio(s.totalUs, files?.totalUs)} | ${ratio(s.totalUs, redis?.totalUs)} | ` +
+        `${integer(s.requestsPerSecond)} | ${ratio(s.requestsPerSecond, files?.requestsPerSecond)} | ${ratio(s.requestsPerSecond, redis?.requestsPerSecond)} |`,
     );
   }
   return lines.join('\n');
@@ -130,7 +171,7 @@ export interface Target {
   readonly figure: string;
   readonly target: string;
   readonly measured: string;
-  /** undefined: could not be measured in this run (e.g. no FreeRADIUS). */
+  /** undefined: not judged in this run (e.g. no FreeRADIUS, or a level below the one the target names). */
   readonly met: boolean | undefined;
   /** How far from the target, in words ("42 % over"). */
   readonly margin: string;
@@ -138,7 +179,7 @@ export interface Target {
 
 /** "met (12 % under)" / "NOT met (2.3× the limit)". */
 export function verdict(met: boolean | undefined, margin: string): string {
-  if (met === undefined) return 'not measured';
+  if (met === undefined) return 'not judged';
   return `${met ? 'met' : '**not met**'}${margin === '' ? '' : ` (${margin})`}`;
 }
 

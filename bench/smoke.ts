@@ -2,16 +2,18 @@
  * The bench's smoke run (`npm run bench:smoke`, and test/bench/smoke.test.ts in CI, which
  * runs it as a subprocess): every
  * scenario of the end-to-end bench, a few hundred requests each, against a real radgate
- * process on a real private redis-server — and FreeRADIUS too when it is installed.
+ * process on a real private redis-server — and FreeRADIUS too when it is installed, from
+ * `files` and, with rlm_redis installed, from a redis-server of its own.
  * Correctness only: zero timeouts, every reply verified, and exactly the expected number
  * of Accepts, Rejects and Challenges. Timings belong to `npm run bench:e2e`.
  */
-import { freeradiusAvailable, startFreeradius } from './freeradius.js';
+import { freeradiusAvailable, rlmRedisAvailable, startFreeradius, startFreeradiusWithRedis } from './freeradius.js';
 import { runLoad, type RunResult, type Target, type Workload } from './load-generator.js';
 import { enrolTokenUsers, issueEmergencyCodes } from './population.js';
 import { CodeLogins, FixedLogin, PinOnly, StatusChecks, TotpLogins, TotpReplays, WrongTokencodes } from './scenarios.js';
 import { TEST_SECRET } from '../test/support/packets.js';
 import { REPLY_WAIT_MS } from '../test/support/patience.js';
+import { withConnection, type TestRedis } from '../test/support/redis.js';
 import { startBenchStack } from './stack.js';
 
 export interface SmokeCheck {
@@ -34,8 +36,14 @@ export interface SmokeOptions {
 
 const IN_FLIGHT = 16;
 
-function check(scenario: string, server: string, expected: SmokeCheck['expected'], result: RunResult): SmokeCheck {
-  const problems: string[] = [];
+/** HGETs the server has run (INFO commandstats), 0 before the first. */
+async function hgetCalls(redis: TestRedis): Promise<number> {
+  const stats = await withConnection(redis, async (client) => String(await client.call('INFO', 'commandstats')));
+  return Number(/^cmdstat_hget:calls=(\d+)/m.exec(stats)?.[1] ?? 0);
+}
+
+function check(scenario: string, server: string, expected: SmokeCheck['expected'], result: RunResult, more: readonly string[] = []): SmokeCheck {
+  const problems: string[] = [...more];
   for (const kind of ['accept', 'reject', 'challenge'] as const) {
     if (result[kind] !== expected[kind]) problems.push(`${kind}: expected ${expected[kind]}, got ${result[kind]}`);
   }
@@ -65,13 +73,18 @@ export async function runSmoke(options: SmokeOptions = {}): Promise<SmokeCheck[]
     const challengeUsers = await enrolTokenUsers(admin, 'chal-', 50);
 
     /** Runs one scenario against one server and records whether the counts came out exactly. */
-    const runAgainst = (server: string, target: Target) => async (scenario: string, workload: Workload, expected: SmokeCheck['expected']) => {
-      const total = expected.accept + expected.reject + expected.challenge;
-      const result = await runLoad({ target, workload, inFlight: IN_FLIGHT, maxRequests: total, timeoutMs: REPLY_WAIT_MS * 2 });
-      const outcome = check(scenario, server, expected, result);
-      log(`smoke: ${server} ${scenario}: ${outcome.problems.length === 0 ? 'ok' : outcome.problems.join('; ')}`);
-      checks.push(outcome);
-    };
+    /** With `lookups` (a counter of the server's store queries), also checks how many queries the run made. */
+    const runAgainst =
+      (server: string, target: Target, lookups?: () => Promise<number>) =>
+      async (scenario: string, workload: Workload, expected: SmokeCheck['expected'], expectedLookups = 0) => {
+        const total = expected.accept + expected.reject + expected.challenge;
+        const before = await lookups?.();
+        const result = await runLoad({ target, workload, inFlight: IN_FLIGHT, maxRequests: total, timeoutMs: REPLY_WAIT_MS * 2 });
+        const made = lookups === undefined ? expectedLookups : (await lookups()) - before!;
+        const outcome = check(scenario, server, expected, result, made === expectedLookups ? [] : [`store lookups: expected ${expectedLookups}, got ${made}`]);
+        log(`smoke: ${server} ${scenario}: ${outcome.problems.length === 0 ? 'ok' : outcome.problems.join('; ')}`);
+        checks.push(outcome);
+      };
 
     log('smoke: starting radgate');
     const radgate = await stack.startRadgate('radgate', 1);
@@ -97,6 +110,23 @@ export async function runSmoke(options: SmokeOptions = {}): Promise<SmokeCheck[]
         await runFr('Status-Server', new StatusChecks(), { accept: requests, reject: 0, challenge: 0 });
       } finally {
         await freeradius.stop();
+      }
+      if (rlmRedisAvailable()) {
+        log('smoke: starting FreeRADIUS + rlm_redis');
+        // The password only Redis knows: an Accept proves the HGET ran, a Reject that it is compared.
+        const withRedis = await startFreeradiusWithRedis({ secret: TEST_SECRET, users: [{ name: 'bench', password }] });
+        try {
+          // Exactly one HGET per Access-Request (none for Status-Server): the row measures one round trip.
+          const runFrRedis = runAgainst('FreeRADIUS + rlm_redis', withRedis.freeradius.target, () => hgetCalls(withRedis.redis));
+          await runFrRedis('PAP from Redis', new FixedLogin('bench', password, 'accept'), { accept: requests, reject: 0, challenge: 0 }, requests);
+          await runFrRedis('PAP from Redis, wrong password', new FixedLogin('bench', 'wrong-password', 'reject'), { accept: 0, reject: requests, challenge: 0 }, requests);
+          await runFrRedis('unknown user', new FixedLogin('nobody', password, 'reject'), { accept: 0, reject: requests, challenge: 0 }, requests);
+          await runFrRedis('Status-Server', new StatusChecks(), { accept: requests, reject: 0, challenge: 0 });
+        } finally {
+          await withRedis.stop();
+        }
+      } else {
+        log('smoke: rlm_redis is not installed (Debian: apt-get install freeradius-redis): no FreeRADIUS + rlm_redis checks');
       }
     }
   } finally {

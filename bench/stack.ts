@@ -4,15 +4,24 @@
  */
 import { availableParallelism } from 'node:os';
 import { TEST_SECRET } from '../test/support/packets.js';
-import { freeUdpPort } from '../test/support/ports.js';
+import { freeTcpPort, freeUdpPort } from '../test/support/ports.js';
 import type { ServeProcess } from '../test/support/serve-process.js';
+import type { TestRedisOptions } from '../test/support/redis.js';
 import { startStack, type Stack } from '../test/support/stack.js';
 import type { Target } from './load-generator.js';
 
 export interface RadgateInstance {
   readonly target: Target;
+  /** Its ops listener (/metrics), on a port picked for it. */
+  readonly opsPort: number;
   /** The primary and its cluster workers. */
   pids(): number[];
+  /** Resident set now (VmRSS), summed over the primary and its workers. */
+  rssBytes(): number;
+  /** Where its log goes (level BENCH_LOG_LEVEL, warn by default: a few lines). */
+  readonly logFile: string;
+  /** Settles when the primary exits (a crash, an out-of-memory kill, or stop()). */
+  readonly exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -26,18 +35,23 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startBenchStack(name: string, options: { extraYaml?: string; logLevel?: string }): Promise<BenchStack> {
+/**
+ * Every redis-server the bench measures (radgate's and FreeRADIUS + rlm_redis's): production
+ * settings (AOF, fsync every second), except that AOF rewrites are off: a rewrite forks
+ * mid-run and its CPU would land in some runs and not others.
+ */
+export const BENCH_REDIS: TestRedisOptions = { appendfsync: 'everysec', extraArgs: ['--auto-aof-rewrite-percentage', '0'] };
+
+export async function startBenchStack(name: string, options: { extraYaml?: string; logLevel?: string; maxUsers?: number }): Promise<BenchStack> {
   const stack = await startStack({
-    // Production settings (AOF, fsync every second), except that AOF rewrites are off: a
-    // rewrite forks mid-run and its CPU would land in some runs and not others.
-    redisServer: { appendfsync: 'everysec', extraArgs: ['--auto-aof-rewrite-percentage', '0'] },
+    redisServer: BENCH_REDIS,
     // The reject path is measured, not the reject delay (FreeRADIUS gets reject_delay = 0 too).
     policy: '  reject_delay_ms: 0\n  max_failures: 100\n',
     // radgate's log level: warn writes no line per request; info adds the decision line.
     logLevel: options.logLevel ?? 'warn',
     // Above every population the bench enrols (about 102,000 users in the main stack): a
     // user without a copy would cost a second round trip.
-    extra: `user_cache:\n  max_users: 1000000\n${options.extraYaml ?? ''}`,
+    extra: `user_cache:\n  max_users: ${options.maxUsers ?? 1_000_000}\n${options.extraYaml ?? ''}`,
     captureLevel: 'warn',
   });
   return {
@@ -48,28 +62,36 @@ export async function startBenchStack(name: string, options: { extraYaml?: strin
       const count = workers === undefined || workers === 'auto' ? availableParallelism() : workers;
       // One process, or the primary and its workers.
       const processes = count > 1 ? count + 1 : 1;
-      const start = async (): Promise<ServeProcess> => {
+      const logFile = `${stack.directory}/${instanceName}.log`;
+      const start = async (): Promise<{ serve: ServeProcess; opsPort: number }> => {
         // An explicit port: the bench's log level (warn) hides the line that names the port.
         const port = await freeUdpPort();
-        return stack.startServe({
-          config: { workers: workers ?? 'auto', listen: `127.0.0.1:${port}` },
+        const opsPort = await freeTcpPort();
+        const serve = await stack.startServe({
+          config: { workers: workers ?? 'auto', listen: `127.0.0.1:${port}`, ops: `  listen: "127.0.0.1:${opsPort}"\n` },
           readyWhen: { port, processes },
           nodeArgs: nodeArgs ?? [],
           keepLines: false,
-          logFile: `${stack.directory}/${instanceName}.log`,
+          logFile,
         });
+        return { serve, opsPort };
       };
       // Another process may take the port between the pick and the bind: pick again.
-      let serve: ServeProcess | undefined;
-      for (let attempt = 1; serve === undefined; attempt++) {
-        serve = await start().catch((error: unknown) => {
+      let started: { serve: ServeProcess; opsPort: number } | undefined;
+      for (let attempt = 1; started === undefined; attempt++) {
+        started = await start().catch((error: unknown) => {
           if (attempt < 3 && error instanceof Error && error.message.includes('EADDRINUSE')) return undefined;
           throw error;
         });
       }
+      const { serve, opsPort } = started;
       return {
         target: { host: '127.0.0.1', port: serve.port, secret: TEST_SECRET, requireReplyMessageAuthenticator: true },
+        opsPort,
         pids: () => serve.pids(),
+        logFile,
+        exited: serve.exited,
+        rssBytes: () => serve.rssBytes(),
         stop: async () => void (await serve.stop()),
       };
     },

@@ -5,6 +5,7 @@ import { RadgateError } from '../errors.js';
 import { RadiusError } from '../protocol/errors.js';
 import { configCommand } from './commands/config-check.js';
 import { keysCommand } from './commands/keys-init.js';
+import { certsCommand } from './commands/certs.js';
 import { auditCommand } from './commands/audit.js';
 import { authcodeCommand } from './commands/authcode.js';
 import { codeCommand } from './commands/code.js';
@@ -37,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     .command(reloadCommand)
     .command(configCommand)
     .command(keysCommand)
+    .command(certsCommand)
     .command(doctorCommand)
     .command(userCommand)
     .command(tokenCommand)

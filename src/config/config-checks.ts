@@ -18,8 +18,9 @@ import { ListenError, parseListen } from './listen.js';
 import { formatKeyPath, type KeyPath, type SourceMap } from './locate.js';
 import { parseRedisUrl, RedisUrlError } from './redis-url.js';
 import type { RawClient, RawConfig, RawReplyAttribute } from './schema.js';
+import { resolveRadsec } from './radsec-checks.js';
 import { readSecretFile, resolveSecret } from './secrets.js';
-import type { ClientConfig, ConsoleConfig, ListenAddress, OpsConfig } from './types.js';
+import type { ClientConfig, ConsoleConfig, ListenAddress, OpsConfig, RadsecConfig } from './types.js';
 
 /** The ops listener's port when `ops.listen` names only an address. */
 export const DEFAULT_OPS_PORT = 9812;
@@ -230,6 +231,12 @@ export class Resolver {
       return undefined;
     }
     return { listen, auth: raw.auth, credentials };
+  }
+
+  /** The TLS listener (radsec-checks.ts); its PSKs are compared with the UDP clients' secrets. */
+  radsec(raw: RawConfig['radsec'], baseDir: string, udpClients: readonly ClientConfig[]): RadsecConfig | undefined {
+    if (raw === undefined || !this.sound(['radsec'])) return undefined;
+    return resolveRadsec(raw, baseDir, udpClients, (code, path, problem) => this.report(code, path, problem));
   }
 
   dictionaryDir(configured: string | undefined, baseDir: string): string | undefined {

@@ -82,6 +82,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
   resolver.validities(raw.challenge);
   const timeZone = resolver.timeZone(raw.time_zone);
   const ops = resolver.ops(raw.ops, baseDir);
+  const radsec = resolver.radsec(raw.radsec, baseDir, clients);
   const helpdeskConsole = resolver.console(raw.console, baseDir);
   const issues = [...schemaErrors.map((error) => describeSchemaError(error, data, sourceMap)), ...resolver.issues];
   if (issues.length > 0 || dictionary === undefined || replies === undefined || ops === undefined) throw new ConfigError(source, inFileOrder(issues));
@@ -147,6 +148,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     timeZone,
     workers: raw.workers === 'auto' ? availableParallelism() : raw.workers,
     ops,
+    radsec,
     console: helpdeskConsole,
     pidFile: pidFilePath(raw, baseDir, redisUrl),
   } satisfies RadgateConfig);

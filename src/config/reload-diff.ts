@@ -19,10 +19,16 @@ const LIVE_SETTINGS: ReadonlySet<string> = new Set<keyof RadgateConfig>([
   'challenge',
   'timeZone',
   'log',
+  // Certificates, keys, the CRL and PSKs, clients and limits: new connections get them,
+  // established ones keep the identity they authenticated with (RFC 6614 §2.4).
+  'radsec',
 ]);
 
 /** Paths inside live sections that are fixed at start all the same: the log's destination is chosen once. */
-const FIXED_PATHS: ReadonlySet<string> = new Set(['log.format']);
+const FIXED_PATHS: ReadonlySet<string> = new Set(['log.format', 'radsec.listen']);
+
+/** Sections whose appearing or going away means a listener to open or close: a restart. */
+const LISTENER_SECTIONS: ReadonlySet<string> = new Set(['radsec']);
 
 /**
  * Paths inside fixed sections that a reload applies all the same: the console's certificate
@@ -37,6 +43,7 @@ const NOT_COMPARED: ReadonlySet<string> = new Set<keyof RadgateConfig>(['source'
 /** Key paths as the admin writes them where the config's shape differs from the file's. */
 const FILE_KEYS: Readonly<Record<string, string>> = {
   'redis.embeddedDataDir': 'redis.embedded.data_dir',
+  'radsec.idleTimeoutMs': 'radsec.idle_timeout_seconds',
   tokenIssuer: 'tokens.issuer',
   pidFile: 'pid_file',
   'console.certificate': 'console.certificate_file',
@@ -66,7 +73,8 @@ export function compareConfigs(running: RadgateConfig, started: RadgateConfig, n
     if (NOT_COMPARED.has(key)) continue;
     const after = (next as unknown as Record<string, unknown>)[key];
     const sinceStart = changedPaths((started as unknown as Record<string, unknown>)[key], after, key, 2);
-    if (!LIVE_SETTINGS.has(key)) {
+    const present = (config: RadgateConfig): boolean => (config as unknown as Record<string, unknown>)[key] !== undefined;
+    if (!LIVE_SETTINGS.has(key) || (LISTENER_SECTIONS.has(key) && present(started) !== present(next))) {
       needRestart.push(...sinceStart.filter((path) => !LIVE_PATHS.has(path)).map(fileKey));
       const live = changedPaths((running as unknown as Record<string, unknown>)[key], after, key, 2).filter((path) => LIVE_PATHS.has(path));
       applied.push(...live.map(fileKey));

@@ -15,6 +15,10 @@
  */
 import { consoleSchema, type RawConsole } from './console-schema.js';
 
+import { radsecSchema, type RawRadsec } from './radsec-schema.js';
+
+export type { RawRadsec, RawRadsecClient } from './radsec-schema.js';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
@@ -290,6 +294,7 @@ export const configSchema = {
     replies: repliesSchema,
     challenge: challengeSchema,
     ops: opsSchema,
+    radsec: radsecSchema,
     // No default: the console is off unless configured.
     console: consoleSchema,
     // An IANA name, checked by the loader against Node's ICU data. No schema default: the
@@ -334,6 +339,7 @@ export interface RawConfig {
   workers: 'auto' | number;
   challenge: { enabled: boolean; pending_seconds: number; prompt: string; validities: string[]; temporary_bypass: boolean };
   ops: { listen: string | null; auth: 'none' | 'basic' | 'bearer'; credentials_file?: string };
+  radsec?: RawRadsec;
   console?: RawConsole;
   codes: Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawCodeKind>;
   tokens: { issuer: string };
@@ -363,3 +369,4 @@ export interface RawClient {
   limit_proxy_state: boolean;
   allow_weak_secret: boolean;
 }
+

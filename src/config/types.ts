@@ -156,6 +156,47 @@ export interface OpsConfig {
   readonly credentials: Buffer | undefined;
 }
 
+/** How a RadSec peer proves who it is (README "RadSec"). */
+export type RadsecIdentity =
+  | {
+      readonly kind: 'certificate';
+      /** The PEM of the CA that must have issued the peer's certificate. */
+      readonly ca: Buffer;
+      /** That CA's SHA-256 fingerprint, as node:crypto prints it, to tell which CA issued a chain. */
+      readonly caFingerprint: string;
+      /** A name the certificate must carry, subject CN or subjectAltName; `*.` matches one label. */
+      readonly certificateName: string;
+    }
+  | {
+      readonly kind: 'psk';
+      readonly identity: string;
+      /** The pre-shared key; never logged. */
+      readonly key: Buffer;
+    };
+
+export interface RadsecClientConfig {
+  /** What the request pipeline sees: the name, and the fixed secret `radsec` (RFC 6614 §2.3). */
+  readonly radius: ClientConfig;
+  readonly identity: RadsecIdentity;
+  /** The address or network the peer must connect from; undefined: any. */
+  readonly address: string | undefined;
+}
+
+/** RADIUS over TLS (RFC 6614, draft-ietf-radext-radiusdtls-bis); see schema.ts. */
+export interface RadsecConfig {
+  readonly listen: readonly ListenAddress[];
+  /** The gateway's certificate chain and key (PEM); undefined when every client uses a PSK. */
+  readonly certificate: Buffer | undefined;
+  readonly key: Buffer | undefined;
+  readonly crl: Buffer | undefined;
+  readonly handshakeTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerClient: number;
+  readonly maxHandshakesPerAddress: number;
+  readonly clients: readonly RadsecClientConfig[];
+}
+
 /** The helpdesk console's HTTPS listener (README "Helpdesk console"). */
 export interface ConsoleConfig {
   /** Where it listens; undefined when `console.listen` is `off`. */
@@ -211,6 +252,8 @@ export interface RadgateConfig {
   /** Gateway processes sharing the listeners (Node cluster); `auto` in the file means one per core. */
   readonly workers: number;
   readonly ops: OpsConfig;
+  /** The TLS listener; undefined when the file has no `radsec` section. */
+  readonly radsec: RadsecConfig | undefined;
   /** The helpdesk console; undefined when the file has no `console` section. */
   readonly console: ConsoleConfig | undefined;
   /**

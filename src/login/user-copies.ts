@@ -1,5 +1,6 @@
 import { ABSENT_USER, type UserSnapshot } from '../store/user-snapshot.js';
 import { NO_PENDING_CHALLENGES } from '../credentials/records.js';
+import type { Keyring } from '../keys/keyring.js';
 
 /** A revision no record has (they are '' or contain a dot): decide.lua always returns the record. */
 const UNREAD: UserSnapshot = Object.freeze({ revision: 'unread', challengeRevision: 'unread', user: undefined, challenges: NO_PENDING_CHALLENGES });
@@ -24,9 +25,11 @@ const UNREAD: UserSnapshot = Object.freeze({ revision: 'unread', challengeRevisi
 export class UserCopies {
   private readonly entries = new Map<string, UserSnapshot>();
   readonly maxUsers: number;
+  private readonly keyring: Keyring;
 
-  constructor(options: { readonly maxUsers: number }) {
+  constructor(options: { readonly maxUsers: number; readonly keyring: Keyring }) {
     this.maxUsers = options.maxUsers;
+    this.keyring = options.keyring;
   }
 
   get size(): number {
@@ -65,6 +68,10 @@ export class UserCopies {
     // above the number of users (as it should be) nothing is ever evicted, and a login
     // does not pay for reordering the Map.
     if (!this.entries.has(user) && this.entries.size >= this.maxUsers) this.entries.delete(this.entries.keys().next().value!);
+    // The token secret is decrypted now, with the copy, not by the user's next login: most
+    // logins are a user's first since the copy was made (a few a day), and each would pay
+    // for an AES-GCM decryption (Keyring.tokenSecret keeps it as long as the copy).
+    if (snapshot.user.token !== undefined) this.keyring.tokenSecret(user, snapshot.user.token);
     this.entries.set(user, snapshot);
   }
 }

@@ -2,8 +2,15 @@ import type { Logger } from 'pino';
 import type { CredentialRepository } from '../store/credential-repository.js';
 import type { UserCopies } from './user-copies.js';
 
-/** Names asked for per round trip while loading: large enough to fill a pipe, small enough to not stall Redis. */
-const LOAD_PAGE = 500;
+/**
+ * Names asked for per round trip while loading: large enough to fill a pipe, small enough
+ * that the last of its reads (two per name, pipelined) is answered well within the command
+ * timeout on a busy Redis: at 500 a page timed out while a million users were loaded.
+ */
+const LOAD_PAGE = 200;
+/** A page that failed is tried again after this, doubling up to LOAD_RETRY_MAX_MS. */
+const LOAD_RETRY_MS = 250;
+const LOAD_RETRY_MAX_MS = 30_000;
 
 export interface UserCopySyncOptions {
   readonly copies: UserCopies;
@@ -22,6 +29,9 @@ export interface UserCopySyncOptions {
 export class UserCopySync {
   private loading: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
 
   constructor(private readonly options: UserCopySyncOptions) {}
 
@@ -35,7 +45,9 @@ export class UserCopySync {
 
   /**
    * Copies every user's record, up to the bound, after start: the first login of the day
-   * then costs what every other one does.
+   * then costs what every other one does. A page that fails (a timeout on a busy Redis, an
+   * outage) is tried again, later each time, until the copies are complete or the gateway
+   * stops: a user left without a copy would log in slower than an unknown name does.
    */
   loadAll(): Promise<void> {
     const { copies, repository, logger } = this.options;
@@ -43,21 +55,32 @@ export class UserCopySync {
     this.loading ??= (async () => {
       const started = Date.now();
       let offset = 0;
-      while (copies.size < copies.maxUsers) {
-        const names = await repository.listUsersForCopies(offset, Math.min(LOAD_PAGE, copies.maxUsers - copies.size));
-        if (names.length === 0) break;
-        offset += names.length;
-        await this.copyMissing(names);
+      let failures = 0;
+      while (copies.size < copies.maxUsers && !this.stopped) {
+        try {
+          const names = await repository.listUsersForCopies(offset, Math.min(LOAD_PAGE, copies.maxUsers - copies.size));
+          if (names.length === 0) break;
+          await this.copyMissing(names);
+          offset += names.length;
+          failures = 0;
+        } catch (error) {
+          failures++;
+          const delayMs = Math.min(LOAD_RETRY_MAX_MS, LOAD_RETRY_MS * 2 ** (failures - 1));
+          // One line per failure in a row up to the longest delay, then one per retry at it.
+          logger.warn({ err: error instanceof Error ? error.message : String(error), copied: copies.size, retry_ms: delayMs }, 'could not copy a page of user records; trying again');
+          await new Promise<void>((resolve) => {
+            this.wakeRetry = resolve;
+            this.retryTimer = setTimeout(resolve, delayMs);
+          });
+        }
       }
-      const users = await repository.countUsersForCopies();
-      if (users > copies.maxUsers) {
+      if (this.stopped) return;
+      const users = await repository.countUsersForCopies().catch(() => undefined);
+      if (users !== undefined && users > copies.maxUsers) {
         logger.warn({ users, max_users: copies.maxUsers }, 'more users than user_cache.max_users: logins of users without a copy take an extra round trip, and an unknown user answers faster than they do');
       }
       logger.info({ users: copies.size, ms: Date.now() - started }, 'user records loaded');
-    })().catch((error: unknown) => {
-      // Not fatal: logins fill the copies one by one.
-      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not load user records at start; they will be read as users log in');
-    });
+    })();
     return this.loading;
   }
 
@@ -95,7 +118,10 @@ export class UserCopySync {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
     this.timer = undefined;
   }
 }

@@ -9,6 +9,8 @@ import { channel } from 'node:diagnostics_channel';
 
 /** One request admitted past the protocol checks, answered or dropped after its decision. */
 export interface RequestAnsweredEvent {
+  /** How the request came: RADIUS/UDP or RADIUS/TLS (RFC 6614). */
+  readonly transport: 'udp' | 'radsec';
   /** The configured client's name (never an address a spoofer chose). */
   readonly client: string;
   /** The request's packet code name: Access-Request or Status-Server. */

@@ -24,6 +24,11 @@ export interface GatewayMetricSources {
   /** Request codes still pending in the copies of the user records (what this gateway has seen). */
   pendingChallenges(): number;
   storeHealthy(): boolean;
+  /** The RADIUS/TLS listener's counters (transport/radsec-server.ts), when there is one. */
+  readonly radsec?: {
+    readonly counters: Pick<Counters<'received' | 'dropped' | 'handshakes' | 'closed'>, 'get' | 'labelled'>;
+    openConnections(): number;
+  };
 }
 
 // Seconds. A login is a Redis round trip plus hashing (about 1 ms on a quiet machine);
@@ -64,8 +69,8 @@ export class GatewayMetrics {
   constructor(registry: Registry, sources: GatewayMetricSources) {
     const requests = new Counter({
       name: 'radgate_requests_total',
-      help: 'Requests past the protocol checks, by client, packet code, result, login method and refusal or drop reason.',
-      labelNames: ['client', 'code', 'result', 'method', 'reason'] as const,
+      help: 'Requests past the protocol checks, by transport (udp, radsec), client, packet code, result, login method and refusal or drop reason.',
+      labelNames: ['transport', 'client', 'code', 'result', 'method', 'reason'] as const,
       registers: [registry],
     });
     const decisions = new Histogram({
@@ -79,11 +84,11 @@ export class GatewayMetrics {
     // lookup rather than the library hashing a label object (sorting its keys) twice.
     const series = new Map<string, { readonly request: Counter.Internal; readonly decision: Histogram.Internal<'code' | 'result'> }>();
     this.listen(requestAnswered, (event: RequestAnsweredEvent) => {
-      const key = `${event.client}\0${event.code}\0${event.result}\0${event.method}\0${event.reason}`;
+      const key = `${event.transport}\0${event.client}\0${event.code}\0${event.result}\0${event.method}\0${event.reason}`;
       let found = series.get(key);
       if (found === undefined) {
         found = {
-          request: requests.labels({ client: event.client, code: event.code, result: event.result, method: event.method, reason: event.reason }),
+          request: requests.labels({ transport: event.transport, client: event.client, code: event.code, result: event.result, method: event.method, reason: event.reason }),
           decision: decisions.labels({ code: event.code, result: event.result }),
         };
         series.set(key, found);
@@ -111,6 +116,8 @@ export class GatewayMetrics {
     copiedLabelledCounter(registry, 'radgate_malformed_total', 'Datagrams that failed decoding, by codec error code.', 'code', () => transport.labelled('malformed'));
     copiedLabelledCounter(registry, 'radgate_replies_total', 'Replies sent, by packet code (retransmissions from the reply cache not included).', 'code', () => transport.labelled('replies'));
     copiedCounter(registry, 'radgate_reply_cache_hits_total', 'Retransmissions answered from the reply cache (RFC 5080), not evaluated again.', () => transport.get('retransmissions'));
+
+    if (sources.radsec !== undefined) this.radsecMetrics(registry, sources.radsec);
 
     new Gauge({
       name: 'radgate_reply_cache_entries',
@@ -152,6 +159,23 @@ export class GatewayMetrics {
       aggregator: 'min',
       collect() {
         this.set(sources.storeHealthy() ? 1 : 0);
+      },
+    });
+  }
+
+  /** RADIUS over TLS: handshakes by result, connections open and closed, packets and drops. */
+  private radsecMetrics(registry: Registry, radsec: NonNullable<GatewayMetricSources['radsec']>): void {
+    const { counters } = radsec;
+    copiedLabelledCounter(registry, 'radgate_radsec_handshakes_total', 'RadSec handshakes by result: ok, or why the peer was refused (unknown-ca, expired, revoked, unknown-psk, wrong-psk, timeout, over-capacity, …).', 'result', () => counters.labelled('handshakes'));
+    copiedLabelledCounter(registry, 'radgate_radsec_connections_closed_total', 'RadSec connections closed, by reason (peer-closed, idle, length-too-large, malformed, partial-packet-timeout, …).', 'reason', () => counters.labelled('closed'));
+    copiedCounter(registry, 'radgate_radsec_packets_received_total', 'RADIUS packets read from RadSec connections.', () => counters.get('received'));
+    copiedLabelledCounter(registry, 'radgate_radsec_dropped_total', 'RadSec packets not answered, by cause.', 'reason', () => counters.labelled('dropped'));
+    new Gauge({
+      name: 'radgate_radsec_connections_open',
+      help: 'RadSec connections established now (summed over the worker processes).',
+      registers: [registry],
+      collect() {
+        this.set(radsec.openConnections());
       },
     });
   }

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AUTHENTICATOR_LENGTH, HEADER_LENGTH } from './codes.js';
 import type { RadiusPacket } from './packet.js';
 
@@ -51,12 +51,14 @@ export function verifyMessageAuthenticator(packet: RadiusPacket, secret: Buffer,
  * RFC 2866 §3 uses the same construction with 16 zero octets for an Accounting-Request.
  */
 function responseAuthenticatorOf(raw: Buffer, requestAuthenticator: Buffer, secret: Buffer): Buffer {
-  return createHash('md5')
-    .update(raw.subarray(0, 4))
-    .update(requestAuthenticator)
-    .update(raw.subarray(HEADER_LENGTH))
-    .update(secret)
-    .digest();
+  // One-shot hashing of one contiguous copy: cheaper than a Hash object fed four slices
+  // (one per reply sent, one per reply checked).
+  const input = Buffer.allocUnsafe(raw.length + secret.length);
+  raw.copy(input, 0, 0, 4);
+  requestAuthenticator.copy(input, 4);
+  raw.copy(input, HEADER_LENGTH, HEADER_LENGTH);
+  secret.copy(input, raw.length);
+  return hash('md5', input, 'buffer');
 }
 
 /** Writes the Response Authenticator of a finished reply, in place (last step of encoding). */

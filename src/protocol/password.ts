@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { MAX_USER_PASSWORD_LENGTH } from './codes.js';
 import { RadiusError, RadiusErrorCode } from './errors.js';
 
@@ -11,9 +11,14 @@ import { RadiusError, RadiusErrorCode } from './errors.js';
  */
 function md5Stream(input: Buffer, secret: Buffer, seed: Buffer, hiding: boolean): Buffer {
   const output = Buffer.alloc(input.length);
+  // S + the previous block, hashed one-shot: the secret is copied once, each block over it.
+  const block = Buffer.allocUnsafe(secret.length + seed.length);
+  secret.copy(block);
   let previous = seed;
   for (let offset = 0; offset < input.length; offset += 16) {
-    const pad = createHash('md5').update(secret).update(previous).digest();
+    const hashed = offset === 0 ? block : block.subarray(0, secret.length + 16);
+    previous.copy(hashed, secret.length);
+    const pad = hash('md5', hashed, 'buffer');
     for (let i = 0; i < 16; i++) output[offset + i] = input[offset + i]! ^ pad[i]!;
     previous = (hiding ? output : input).subarray(offset, offset + 16);
   }

@@ -11,6 +11,7 @@ import { UserCopies } from '../login/user-copies.js';
 import { UserCopySync } from '../login/user-copy-sync.js';
 import { RadgateError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { RadsecServer } from '../transport/radsec-server.js';
 import { RadiusServer } from '../transport/server.js';
 import { openStore } from './open-store.js';
 
@@ -21,6 +22,8 @@ export interface Gateway {
   /** The configuration in force; a reload replaces it (serve/reload.ts). */
   readonly config: LiveConfig<RadgateConfig>;
   readonly server: RadiusServer<RadgateConfig>;
+  /** The RADIUS/TLS listener, when the config has a radsec section. */
+  readonly radsec: RadsecServer<RadgateConfig> | undefined;
   readonly store: Store;
   readonly copies: UserCopies;
   /** Stops reading, finishes the requests in progress, closes the store. */
@@ -51,7 +54,7 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
   const { store } = opened;
   // Before the first login: an unknown user's is only as slow as a wrong PIN once they exist.
   await store.standInKeeper.keep();
-  const copies = new UserCopies({ maxUsers: config.userCache.maxUsers });
+  const copies = new UserCopies({ maxUsers: config.userCache.maxUsers, keyring });
   const live = new LiveConfig(config);
   const log = new LoginLog(logger);
   const handler = new RadiusPolicy({
@@ -72,9 +75,13 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
     alerts: new LoginAlerts(log, (entry) => store.repository.appendAudit(entry), logger),
   });
   const server = new RadiusServer({ config: live, handler, logger, ...(options.clock === undefined ? {} : { now: options.clock }) });
+  // The same policy behind both transports (SPEC "Transports").
+  const radsec = config.radsec === undefined ? undefined : new RadsecServer({ config: live, handler, logger });
   try {
     await server.start();
+    await radsec?.start();
   } catch (error) {
+    await server.stop();
     await opened.close();
     throw listenFailure(error);
   }
@@ -85,11 +92,12 @@ export async function startGateway(config: RadgateConfig, logger: Logger, option
   return {
     config: live,
     server,
+    radsec,
     store,
     copies,
     stop: async () => {
       sync.stop();
-      await server.stop();
+      await Promise.all([server.stop(), radsec?.stop()]);
       await opened.close();
     },
   };

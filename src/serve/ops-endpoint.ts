@@ -21,6 +21,7 @@ export function observeGateway(registry: Registry, gateway: Gateway): GatewayMet
     userCopies: () => gateway.copies.size,
     pendingChallenges: () => gateway.copies.pendingChallenges(Date.now()),
     storeHealthy: () => gateway.store.isHealthy(),
+    ...(gateway.radsec === undefined ? {} : { radsec: { counters: gateway.radsec.counters, openConnections: () => gateway.radsec!.openConnections } }),
   });
 }
 

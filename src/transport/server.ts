@@ -1,47 +1,16 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Logger } from 'pino';
-import type { ClientConfig } from '../config/types.js';
 import { Counters } from '../observability/counters.js';
-import { requestAnswered, type RequestAnsweredEvent } from '../observability/events.js';
 import { RateLimitedWarning } from '../observability/rate-limited-log.js';
-import { describeAttributes } from '../protocol/dictionary/attributes.js';
-import { AttributeType, PacketCode, packetCodeName } from '../protocol/codes.js';
-import { decodePacket } from '../protocol/decode.js';
-import { encodeReply } from '../protocol/encode.js';
-import { RadiusError } from '../protocol/errors.js';
-import { findAttribute, type RadiusPacket, type RawAttribute } from '../protocol/packet.js';
-import { unhideUserPassword } from '../protocol/password.js';
-import { encodeReplyAttribute, type ReplyAttribute } from '../protocol/reply-attribute.js';
-import { checkRequestAuthenticity } from '../protocol/verify-request.js';
-import type { AccessRequest, Answer, RequestHandler, TransportConfig } from './request-handler.js';
-import { Deadlines } from './deadlines.js';
+import type { RequestHandler, TransportConfig } from './request-handler.js';
 import { ReplyCache, replyCacheKey } from './reply-cache.js';
+import { MAX_REPLY_DELAY_MS, RequestPipeline, type ServerCounter } from './request-pipeline.js';
 import { ServedConfigs, type Served } from './served-config.js';
 
-export type ServerCounter =
-  /** Every datagram read from a socket. */
-  | 'received'
-  /** Datagrams not answered, labelled with the reason. */
-  | 'dropped'
-  /** Datagrams that failed decoding, labelled with the RadiusErrorCode. */
-  | 'malformed'
-  /** Replies sent, labelled with the packet code name. */
-  | 'replies'
-  /** Retransmissions answered from the reply cache. */
-  | 'retransmissions';
+export type { ServerCounter } from './request-pipeline.js';
 
 /** On stop, how long requests already queued in the sockets are still read. */
 const BACKLOG_READ_MS = 250;
-
-/** The longest a reply may be held back (reject delay); FreeRADIUS caps reject_delay at 5 s. */
-const MAX_REPLY_DELAY_MS = 5_000;
-
-
-const RESPONSE_CODES = {
-  accept: PacketCode.AccessAccept,
-  reject: PacketCode.AccessReject,
-  challenge: PacketCode.AccessChallenge,
-} as const;
 
 export interface RadiusServerOptions<Config extends TransportConfig> {
   /**
@@ -81,7 +50,7 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
   private readonly listeners: Listener[] = [];
   private inFlight = 0;
   private batch: { socket: Socket; datagram: Buffer; remote: RemoteInfo; receivedAt: number; served: Served<Config> }[] = [];
-  private readonly deadlines = new Deadlines();
+  private readonly pipeline: RequestPipeline<Config>;
   private closing = false;
   private drained: (() => void) | undefined;
 
@@ -99,6 +68,14 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
     const now = options.now ?? Date.now;
     this.sourceWarnings = new RateLimitedWarning(options.logger, { topic: 'sources', now });
     this.clientWarnings = new RateLimitedWarning(options.logger, { topic: 'clients', now });
+    this.pipeline = new RequestPipeline({
+      handler: options.handler,
+      logger: options.logger,
+      counters: this.counters,
+      warnings: this.clientWarnings,
+      requestTimeoutMs: this.initial.requestTimeoutMs,
+      transport: 'udp',
+    });
   }
 
   /** Binds every configured listener; rejects (and closes what was bound) if one fails. */
@@ -218,162 +195,25 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
       this.sourceWarnings.warn(`unknown:${remote.address}`, { source: remote.address }, 'dropped a packet from an address that is not a configured client');
       return;
     }
-    let packet: RadiusPacket;
-    try {
-      packet = decodePacket(datagram);
-    } catch (error) {
-      if (!(error instanceof RadiusError)) throw error;
-      this.counters.increment('malformed', error.code);
-      this.drop('malformed');
-      this.clientWarnings.warn(`malformed:${client.name}:${error.code}`, { client: client.name, source: remote.address, code: error.code, detail: error.message }, 'dropped a malformed packet');
-      return;
-    }
-    if (packet.code !== PacketCode.AccessRequest && packet.code !== PacketCode.StatusServer) {
-      // Accounting belongs to another server (SPEC "Resolving a password"); the rest is not ours.
-      this.drop(packet.code === PacketCode.AccountingRequest ? 'accounting' : 'unsupported-code');
-      this.clientWarnings.warn(`code:${client.name}:${packet.code}`, { client: client.name, code: packetCodeName(packet.code) }, 'dropped a packet of a kind radgate does not serve');
-      return;
-    }
-    const refusal = checkRequestAuthenticity(packet, client.secret, client);
-    if (refusal !== undefined) {
-      this.drop(refusal);
-      this.clientWarnings.warn(`auth:${client.name}:${refusal}`, { client: client.name, source: remote.address, code: refusal }, 'dropped a request that failed the authenticity checks');
-      return;
-    }
-    const overflow = served.replySize.overflow(packet, packet.code === PacketCode.StatusServer);
-    if (overflow !== undefined) {
-      this.drop('reply-too-large');
-      this.clientWarnings.warn(
-        `reply-too-large:${client.name}`,
-        { client: client.name, source: remote.address, reply_octets: overflow },
-        'dropped a request before deciding it: its reply could be longer than a RADIUS packet (4096 octets)',
-      );
-      return;
-    }
-
-    const key = replyCacheKey(remote.address, remote.port, packet.identifier);
-    const lookup = this.cache.begin(key, packet.authenticator);
-    if (lookup.kind === 'retransmission') {
-      this.counters.increment('retransmissions');
-      void this.send(socket, remote, lookup.reply);
-      return;
-    }
-    if (lookup.kind === 'in-progress') {
-      this.drop('duplicate-in-progress');
-      return;
-    }
+    const done = this.pipeline.admit({
+      served,
+      client,
+      bytes: datagram,
+      source: remote,
+      receivedAt,
+      cache: this.cache,
+      // RFC 5080 §2.2.2: a duplicate has the same source address and port and Identifier.
+      cacheKey: replyCacheKey(remote.address, remote.port, datagram[1] ?? 0),
+      send: (reply) => this.send(socket, remote, reply),
+    });
+    if (typeof done !== 'object') return;
     this.inFlight++;
-    void this.respond(served.config, socket, remote, client, packet, key, receivedAt).finally(() => this.finished());
+    void done.finally(() => this.finished());
   }
 
   private finished(): void {
     this.inFlight--;
     if (this.inFlight === 0 && this.drained !== undefined) this.drained();
-  }
-
-  private async respond(config: Config, socket: Socket, remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket, key: string, receivedAt: number): Promise<void> {
-    const answer = packet.code === PacketCode.StatusServer ? this.statusAnswer() : await this.decide(config, remote, client, packet);
-    if (requestAnswered.hasSubscribers) this.publishAnswer(client, packet, answer, receivedAt);
-    if (answer.action === 'drop') {
-      this.cache.abandon(key, packet.authenticator);
-      this.drop(answer.reason);
-      return;
-    }
-    let reply: Buffer;
-    try {
-      reply = encodeReply({
-        code: RESPONSE_CODES[answer.action],
-        identifier: packet.identifier,
-        requestAuthenticator: packet.authenticator,
-        attributes: this.replyAttributes(config, answer.attributes ?? [], client, packet),
-        secret: client.secret,
-      });
-    } catch (error) {
-      // A reply profile the dictionary cannot encode is a configuration bug: say so loudly.
-      this.cache.abandon(key, packet.authenticator);
-      this.drop('encode-error');
-      this.options.logger.error({ err: error, client: client.name }, 'could not encode the reply; request dropped');
-      return;
-    }
-    // The delay runs from the request's arrival, not from the decision: every reject then
-    // leaves at the same moment after arrival, whatever path the decision took, which hides
-    // the differences in work between an unknown user, a wrong PIN and a wrong code.
-    const delayMs = Math.min(answer.delayMs ?? 0, MAX_REPLY_DELAY_MS) - (performance.now() - receivedAt);
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    this.cache.complete(key, packet.authenticator, reply);
-    this.counters.increment('replies', packetCodeName(reply[0]!));
-    // Awaited so that stop() closes the socket only after the datagram has left.
-    await this.send(socket, remote, reply);
-  }
-
-  private publishAnswer(client: ClientConfig, packet: RadiusPacket, answer: Answer, receivedAt: number): void {
-    const dropped = answer.action === 'drop';
-    requestAnswered.publish({
-      client: client.name,
-      code: packetCodeName(packet.code),
-      result: dropped ? 'dropped' : answer.action,
-      method: dropped ? '' : (answer.method ?? ''),
-      reason: answer.reason ?? '',
-      seconds: (performance.now() - receivedAt) / 1000,
-    } satisfies RequestAnsweredEvent);
-  }
-
-  private statusAnswer(): Answer {
-    // RFC 5997 §3: Status-Server is answered with Access-Accept; we answer only while the
-    // handler (and its store) can really serve, so a NAS probing us fails over otherwise.
-    return this.options.handler.isHealthy() ? { action: 'accept' } : { action: 'drop', reason: 'unhealthy' };
-  }
-
-  private decide(config: Config, remote: RemoteInfo, client: ClientConfig, packet: RadiusPacket): Promise<Answer> {
-    const request: AccessRequest<Config> = {
-      config,
-      client,
-      packet,
-      source: remote,
-      userName: findAttribute(packet, AttributeType.UserName)?.toString('utf8'),
-      password: () => {
-        const hidden = findAttribute(packet, AttributeType.UserPassword);
-        return hidden === undefined ? undefined : unhideUserPassword(hidden, client.secret, packet.authenticator);
-      },
-    };
-    if (this.options.logger.isLevelEnabled('debug')) {
-      this.options.logger.debug(
-        { client: client.name, source: remote.address, id: packet.identifier, attributes: describeAttributes(config.dictionary, packet.attributes) },
-        'Access-Request',
-      );
-    }
-    return new Promise<Answer>((resolve) => {
-      let settled = false;
-      const settle = (answer: Answer): void => {
-        if (settled) return;
-        settled = true;
-        this.deadlines.cancel(deadline);
-        resolve(answer);
-      };
-      const deadline = this.deadlines.add(this.initial.requestTimeoutMs, () => settle({ action: 'drop', reason: 'deadline' }));
-      try {
-        Promise.resolve(this.options.handler.handleAccessRequest(request)).then(settle, (error: unknown) => this.handlerFailed(error, client, settle));
-      } catch (error) {
-        this.handlerFailed(error, client, settle);
-      }
-    });
-  }
-
-  private handlerFailed(error: unknown, client: ClientConfig, settle: (answer: Answer) => void): void {
-    this.options.logger.error({ err: error, client: client.name }, 'request handler failed; request dropped');
-    settle({ action: 'drop', reason: 'handler-error' });
-  }
-
-  /** Reply attributes from the decision, then every Proxy-State of the request, unmodified and in order (RFC 2865 §5.33). */
-  private replyAttributes(config: Config, attributes: readonly ReplyAttribute[], client: ClientConfig, packet: RadiusPacket): RawAttribute[] {
-    const encoded: RawAttribute[] = [];
-    for (const attribute of attributes) {
-      encoded.push(encodeReplyAttribute(config.dictionary, attribute, { secret: client.secret, requestAuthenticator: packet.authenticator }));
-    }
-    for (const attribute of packet.attributes) {
-      if (attribute.type === AttributeType.ProxyState) encoded.push(attribute);
-    }
-    return encoded;
   }
 
   /**

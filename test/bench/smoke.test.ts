@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import test from 'ava';
 import { guardChild } from '../../src/child-guard.js';
 import { REPO_ROOT } from '../support/paths.js';
@@ -40,6 +41,11 @@ test('bench smoke: every scenario gets exactly the expected replies, with no tim
     t.is(check.result.accept, check.expected.accept);
     t.is(check.result.reject, check.expected.reject);
     t.is(check.result.challenge, check.expected.challenge);
+  }
+  // With FreeRADIUS and Debian's rlm_redis installed, the same-job peer is checked too
+  // (accept, reject, unknown user, each with exactly one HGET per request; Status-Server).
+  if (checks.some((check) => check.server === 'FreeRADIUS') && existsSync('/usr/lib/freeradius/rlm_redis.so')) {
+    t.is(checks.filter((check) => check.server === 'FreeRADIUS + rlm_redis').length, 4, 'FreeRADIUS + rlm_redis ran');
   }
   const total = checks.reduce((sum, check) => sum + check.result.sent, 0);
   t.true(total >= 2000, `a few thousand requests (${total})`);

@@ -72,6 +72,30 @@ test('a user without a copy costs two round trips, then one; an unknown user alw
   t.is(unknown.roundTrips, 1, 'as fast as a user with a copy');
 });
 
+test.serial('a token secret is decrypted when the copy is made, not by the login that uses it', async (t) => {
+  const { user, uri } = await newUser();
+  const { keyring } = stack.admin;
+  const decrypt = keyring.decryptTokenSecret.bind(keyring);
+  const decrypted: string[] = [];
+  keyring.decryptTokenSecret = (name, stored) => {
+    decrypted.push(name);
+    return decrypt(name, stored);
+  };
+  try {
+    const gateway = gatewayInstance();
+    const sync = new UserCopySync({ copies: gateway.copies, repository: stack.admin.store.repository, isStoreHealthy: () => true, logger: stack.logger, followIntervalMs: 50 });
+    await sync.loadAll();
+    t.true(decrypted.includes(user), 'decrypted as the copy was made');
+    decrypted.length = 0;
+    const login = await gateway.login(user, `4821${totpAt(uri, stack.clock.now)}`);
+    t.true(login.accepted);
+    t.is(login.roundTrips, 1);
+    t.deepEqual(decrypted, [], 'the login decrypted nothing');
+  } finally {
+    keyring.decryptTokenSecret = decrypt;
+  }
+});
+
 test('with copies turned off every login reads the record first, known user or not', async (t) => {
   const gateway = gatewayInstance(0);
   const { user, uri } = await newUser();
@@ -224,12 +248,12 @@ test('loadAll copies every user at start, up to the bound', async (t) => {
   const { repository } = stack.admin.store;
   const total = await repository.countUsers();
   const sync = (copies: UserCopies) => new UserCopySync({ copies, repository, isStoreHealthy: () => true, logger: stack.logger, followIntervalMs: 50 });
-  const all = new UserCopies({ maxUsers: total + 10 });
+  const all = new UserCopies({ maxUsers: total + 10, keyring: stack.admin.keyring });
   await sync(all).loadAll();
   t.is(all.size, total);
   for (const name of names) t.is(all.guess(name).user?.name, name);
 
-  const bounded = new UserCopies({ maxUsers: 2 });
+  const bounded = new UserCopies({ maxUsers: 2, keyring: stack.admin.keyring });
   await sync(bounded).loadAll();
   t.is(bounded.size, 2);
   t.true(stack.lines.some((line) => line.includes('more users than user_cache.max_users')));

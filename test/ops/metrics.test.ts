@@ -62,7 +62,7 @@ test('workers: 2 — /metrics counts every accept, reject, challenge, lockout, a
     await peer.close();
 
     const request = (code: string, result: string, method: string, reason: string): string =>
-      series('radgate_requests_total', { client: 'test-nas', code, result, method, reason });
+      series('radgate_requests_total', { transport: 'udp', client: 'test-nas', code, result, method, reason });
     t.deepEqual(deltas(before, after, 'radgate_requests_total'), {
       [request('Access-Request', 'accept', 'emergency-passcode', '')]: 1,
       [request('Access-Request', 'reject', '', 'bad-pin')]: 4,

@@ -14,7 +14,7 @@ export function loginOn(
   stack: StackOn,
   options: { readonly maxUsers: number; readonly outcomeTtlMs?: number; readonly keyring?: Keyring; readonly decider?: Pick<DecideScript, 'decide'> },
 ): { login: LoginRoundTrip; copies: UserCopies } {
-  const copies = new UserCopies({ maxUsers: options.maxUsers });
+  const copies = new UserCopies({ maxUsers: options.maxUsers, keyring: options.keyring ?? stack.admin.keyring });
   const login = new LoginRoundTrip({
     decider: options.decider ?? stack.admin.store.decider,
     keyring: options.keyring ?? stack.admin.keyring,
