@@ -7,6 +7,26 @@ export interface Actor {
   readonly reason: string | undefined;
 }
 
+/**
+ * C0 and C1 controls, the Unicode line separators and U+FFFD (what Node makes of bytes
+ * that are not UTF-8): the operator and reason go into audit lines, which must not be
+ * forgeable, as user names may not contain them either.
+ */
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/;
+
+/**
+ * What is wrong with an actor, whoever names it (the CLI's --operator and --reason, the
+ * console's signed-in operator and the reason typed in a form); `reasonOption` is how the
+ * caller names each in its messages.
+ */
+export function actorProblem(actor: Actor, names: { readonly operator: string; readonly reason: string }): string | undefined {
+  const { operator, reason } = actor;
+  if (operator === '' || operator.length > 64 || UNPRINTABLE.test(operator)) return `${names.operator} must be 1 to 64 printable characters`;
+  if (reason !== undefined && (reason.length > 200 || UNPRINTABLE.test(reason))) return `${names.reason} must be at most 200 printable characters`;
+  return undefined;
+}
+
 /** Where admin actions are kept besides the log (the Redis audit stream). */
 export type AdminAuditSink = (entry: Readonly<Record<string, string>>) => Promise<void>;
 

@@ -59,6 +59,10 @@ export interface AuditQuery {
   readonly kinds: ReadonlySet<AuditKind>;
   /** At most this many entries, the newest. */
   readonly limit: number;
+  /** Only admin actions by this operator (the console's audit filters). */
+  readonly operator?: string;
+  /** Only this admin action or alert (`code.issue`, `locked-out`). */
+  readonly event?: string;
 }
 
 /** Stream entries read per round trip while looking for matches. */
@@ -83,6 +87,13 @@ function streamEntryView(id: string, fields: Readonly<Record<string, string>>): 
   };
 }
 
+/** Whether a stream entry (an admin action or an alert) answers the query. */
+function matches(view: AuditEntryView, query: AuditQuery): boolean {
+  if (view.kind === 'login' || !query.kinds.has(view.kind)) return false;
+  if (query.user !== undefined && view.user !== query.user) return false;
+  return (query.operator === undefined || view.operator === query.operator) && (query.event === undefined || view.event === query.event);
+}
+
 /**
  * Who did what: the admin audit stream (admin actions, and the gateway's alerts) and each
  * user's last login attempts (decide.lua keeps them), read for the helpdesk. Reads only.
@@ -101,7 +112,7 @@ export class AuditReader {
    */
   async query(query: AuditQuery): Promise<AuditEntryView[]> {
     const entries: AuditEntryView[] = [];
-    if (query.kinds.has('login') && query.user !== undefined) {
+    if (query.kinds.has('login') && query.user !== undefined && query.operator === undefined && query.event === undefined) {
       const user = query.user;
       for (const attempt of await this.repository.recentAttempts(user)) {
         if (attempt.at >= query.sinceMs) entries.push({ kind: 'login', at: iso(attempt.at), user, attempt: attemptView(attempt) });
@@ -120,7 +131,7 @@ export class AuditReader {
       const page = await this.repository.auditPage(before, query.sinceMs, STREAM_PAGE);
       for (const { id, fields } of page) {
         const view = streamEntryView(id, fields);
-        if (query.kinds.has(view.kind) && (query.user === undefined || view.user === query.user)) found.push(view);
+        if (matches(view, query)) found.push(view);
         if (found.length === query.limit) break;
       }
       if (page.length < STREAM_PAGE) break;

@@ -122,6 +122,25 @@ export class CredentialService {
     }
   }
 
+  /**
+   * Users whose (canonical) name starts with `prefix`, at most `limit`, for the console's
+   * search. Names are read a page at a time and only the matches' records are read: a
+   * helpdesk searches while a user waits on the phone, and a user base is a few hundred
+   * thousand names at most.
+   */
+  async findUsers(prefix: string, limit: number, pageSize = 1000): Promise<UserView[]> {
+    const found: UserView[] = [];
+    for (let offset = 0; found.length < limit; offset += pageSize) {
+      const names = await this.repository.listUsers(offset, pageSize);
+      for (const name of names.filter((candidate) => candidate.startsWith(prefix)).sort()) {
+        const record = await this.repository.getUser(name);
+        if (record !== undefined && found.length < limit) found.push(userView(record, await this.repository.listCodes(name), this.options.clock()));
+      }
+      if (names.length < pageSize) break;
+    }
+    return found;
+  }
+
   countUsers(): Promise<number> {
     return this.repository.countUsers();
   }

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
-import type { Actor } from '../admin/admin-audit.js';
+import { actorProblem, type Actor } from '../admin/admin-audit.js';
 import type { CredentialService } from '../admin/credential-service.js';
 import { loadConfigFile } from '../config/load.js';
 import type { RadgateConfig } from '../config/types.js';
@@ -8,14 +8,6 @@ import { openAdmin, type AdminAccess } from '../serve/admin-access.js';
 import { locateConfigFile } from './config-path.js';
 import { usageError } from './exit.js';
 import type { GlobalOptions } from './global-options.js';
-
-/**
- * C0 and C1 controls, the Unicode line separators and U+FFFD (what Node makes of bytes
- * that are not UTF-8): the operator and reason go into audit lines, which must not be
- * forgeable, as user names may not contain them either.
- */
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/;
 
 /** The operator and reason recorded with an admin action. */
 export function actorOf(argv: GlobalOptions): Actor {
@@ -27,14 +19,10 @@ export function actorOf(argv: GlobalOptions): Actor {
       operator = 'unknown';
     }
   }
-  if (operator === '' || operator.length > 64 || UNPRINTABLE.test(operator)) {
-    throw usageError('--operator must be 1 to 64 printable characters');
-  }
-  const reason = argv.reason;
-  if (reason !== undefined && (reason.length > 200 || UNPRINTABLE.test(reason))) {
-    throw usageError('--reason must be at most 200 printable characters');
-  }
-  return { operator, reason };
+  const actor = { operator, reason: argv.reason };
+  const problem = actorProblem(actor, { operator: '--operator', reason: '--reason' });
+  if (problem !== undefined) throw usageError(problem);
+  return actor;
 }
 
 const loaded = new Map<string, RadgateConfig>();

@@ -13,6 +13,8 @@ import { doctorCommand } from './commands/doctor.js';
 import { testCommand } from './commands/test-login.js';
 import { tokenCommand } from './commands/token.js';
 import { userCommand } from './commands/user.js';
+import { operatorCommand } from './commands/operator.js';
+import { consoleCommand } from './commands/console.js';
 import { reloadCommand } from './commands/reload.js';
 import { serveCommand } from './commands/serve.js';
 import { protectDashes, restoreDashes, showDashes } from './dash-argument.js';
@@ -43,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
     .command(codeCommand)
     .command(authcodeCommand)
     .command(auditCommand)
+    .command(operatorCommand)
+    .command(consoleCommand)
     .command(testCommand)
     .middleware(restoreDashes, true)
     .middleware(canonicalUserArgument)

@@ -1,4 +1,4 @@
-import { canonicalUserName, userNameSpacingProblem } from '../credentials/user-name.js';
+import { typedUserName } from '../credentials/user-name.js';
 import { loadCliConfig } from './context.js';
 import { usageError } from './exit.js';
 import type { GlobalOptions } from './global-options.js';
@@ -13,7 +13,7 @@ type UserArgv = GlobalOptions & { _: (string | number)[]; user?: unknown; asStor
 
 /**
  * Puts the <user> of every helpdesk command into the canonical form the gateway looks up
- * (SPEC "Resolving a password": NFC, then strip_realm and fold_case as configured), before
+ * (typedUserName: the console applies the same rule), before
  * any handler runs. Done once here rather than in each command, so no command can store a
  * user that could never log in ("GREG" under fold_case) or a second spelling of one
  * ("Carol" beside "carol"). A name with white space around it is a usage error; `--as-stored`
@@ -21,7 +21,7 @@ type UserArgv = GlobalOptions & { _: (string | number)[]; user?: unknown; asStor
  */
 export function canonicalUserArgument(argv: UserArgv): void {
   if (typeof argv.user !== 'string' || !STORED_USER_COMMANDS.has(String(argv._[0])) || argv.asStored === true) return;
-  const problem = userNameSpacingProblem(argv.user);
-  if (problem !== undefined) throw usageError(problem);
-  argv.user = canonicalUserName(argv.user, loadCliConfig(argv).policy);
+  const typed = typedUserName(argv.user, loadCliConfig(argv).policy);
+  if ('problem' in typed) throw usageError(typed.problem);
+  argv.user = typed.name;
 }

@@ -5,7 +5,8 @@
  * match a packet's source address to a client, so both agree on what a network is.
  */
 import { RadgateError } from '../errors.js';
-import { isIP } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
+import { ipv6ToBuffer } from '../protocol/dictionary/values.js';
 
 export interface Cidr {
   readonly family: 4 | 6;
@@ -72,6 +73,15 @@ export function formatCidr(cidr: Cidr): string {
 export function cidrContains(cidr: Cidr, address: Buffer): boolean {
   if (address.length !== cidr.network.length) return false;
   return maskBytes(address, cidr.prefixLength).equals(cidr.network);
+}
+
+/**
+ * The bytes of a socket's peer address: a dual-stack socket reports IPv4 peers as
+ * ::ffff:a.b.c.d, matched as IPv4; a zone (%eth0) is dropped.
+ */
+export function peerAddressBytes(address: string): Buffer {
+  const plain = address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
+  return isIPv4(plain) ? Buffer.from(plain.split('.').map(Number)) : ipv6ToBuffer(plain.replace(/%.*$/, ''));
 }
 
 /** Formats 4 bytes as dotted quad, 16 bytes as RFC 5952 text (longest zero run as ::). */

@@ -83,6 +83,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
   const timeZone = resolver.timeZone(raw.time_zone);
   const ops = resolver.ops(raw.ops, baseDir);
   const radsec = resolver.radsec(raw.radsec, baseDir, clients);
+  const helpdeskConsole = resolver.console(raw.console, baseDir);
   const issues = [...schemaErrors.map((error) => describeSchemaError(error, data, sourceMap)), ...resolver.issues];
   if (issues.length > 0 || dictionary === undefined || replies === undefined || ops === undefined) throw new ConfigError(source, inFileOrder(issues));
 
@@ -148,6 +149,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     workers: raw.workers === 'auto' ? availableParallelism() : raw.workers,
     ops,
     radsec,
+    console: helpdeskConsole,
     pidFile: pidFilePath(raw, baseDir, redisUrl),
   } satisfies RadgateConfig);
 }

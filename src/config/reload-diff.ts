@@ -30,6 +30,13 @@ const FIXED_PATHS: ReadonlySet<string> = new Set(['log.format', 'radsec.listen']
 /** Sections whose appearing or going away means a listener to open or close: a restart. */
 const LISTENER_SECTIONS: ReadonlySet<string> = new Set(['radsec']);
 
+/**
+ * Paths inside fixed sections that a reload applies all the same: the console's certificate
+ * and key (SPEC "Observability and operations": SIGHUP reloads certificates), so a renewed
+ * certificate needs no restart of the RADIUS listeners.
+ */
+const LIVE_PATHS: ReadonlySet<string> = new Set(['console.certificate', 'console.key', 'console.certificateFile', 'console.keyFile']);
+
 /** Not compared: the file's own path, and the dictionaries, which are re-read on every reload anyway. */
 const NOT_COMPARED: ReadonlySet<string> = new Set<keyof RadgateConfig>(['source', 'dictionary']);
 
@@ -39,6 +46,10 @@ const FILE_KEYS: Readonly<Record<string, string>> = {
   'radsec.idleTimeoutMs': 'radsec.idle_timeout_seconds',
   tokenIssuer: 'tokens.issuer',
   pidFile: 'pid_file',
+  'console.certificate': 'console.certificate_file',
+  'console.key': 'console.key_file',
+  'console.certificateFile': 'console.certificate_file',
+  'console.keyFile': 'console.key_file',
 };
 
 export interface ConfigChanges {
@@ -64,7 +75,9 @@ export function compareConfigs(running: RadgateConfig, started: RadgateConfig, n
     const sinceStart = changedPaths((started as unknown as Record<string, unknown>)[key], after, key, 2);
     const present = (config: RadgateConfig): boolean => (config as unknown as Record<string, unknown>)[key] !== undefined;
     if (!LIVE_SETTINGS.has(key) || (LISTENER_SECTIONS.has(key) && present(started) !== present(next))) {
-      needRestart.push(...sinceStart.map(fileKey));
+      needRestart.push(...sinceStart.filter((path) => !LIVE_PATHS.has(path)).map(fileKey));
+      const live = changedPaths((running as unknown as Record<string, unknown>)[key], after, key, 2).filter((path) => LIVE_PATHS.has(path));
+      applied.push(...live.map(fileKey));
       continue;
     }
     const sinceRunning = changedPaths((running as unknown as Record<string, unknown>)[key], after, key, 2);

@@ -13,6 +13,7 @@
  * (listen strings, CIDR host bits, exactly one secret source, unique client names) is
  * checked by the loader, which can give a message that tells the admin what to write.
  */
+import { consoleSchema, type RawConsole } from './console-schema.js';
 
 import { radsecSchema, type RawRadsec } from './radsec-schema.js';
 
@@ -294,6 +295,8 @@ export const configSchema = {
     challenge: challengeSchema,
     ops: opsSchema,
     radsec: radsecSchema,
+    // No default: the console is off unless configured.
+    console: consoleSchema,
     // An IANA name, checked by the loader against Node's ICU data. No schema default: the
     // host's zone, read when the file is loaded.
     time_zone: { type: 'string', minLength: 1 },
@@ -337,6 +340,7 @@ export interface RawConfig {
   challenge: { enabled: boolean; pending_seconds: number; prompt: string; validities: string[]; temporary_bypass: boolean };
   ops: { listen: string | null; auth: 'none' | 'basic' | 'bearer'; credentials_file?: string };
   radsec?: RawRadsec;
+  console?: RawConsole;
   codes: Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawCodeKind>;
   tokens: { issuer: string };
   replies: Record<'token' | 'emergency' | 'reject', RawReplyAttribute[]> &

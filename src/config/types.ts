@@ -197,6 +197,29 @@ export interface RadsecConfig {
   readonly clients: readonly RadsecClientConfig[];
 }
 
+/** The helpdesk console's HTTPS listener (README "Helpdesk console"). */
+export interface ConsoleConfig {
+  /** Where it listens; undefined when `console.listen` is `off`. */
+  readonly listen: ListenAddress | undefined;
+  /** PEM bytes of the certificate chain and of its private key (never logged). */
+  readonly certificate: Buffer;
+  readonly key: Buffer;
+  readonly certificateFile: string;
+  readonly keyFile: string;
+  /** A session unused this long ends (idle timeout). */
+  readonly sessionIdleSeconds: number;
+  /** A session ends this long after sign-in, however busy. */
+  readonly sessionMaxSeconds: number;
+  /** Consecutive failed sign-ins (password or TOTP) that lock an operator account. */
+  readonly loginMaxFailures: number;
+  /** How long such a lock lasts; 0: until an admin unlocks the operator. */
+  readonly loginLockoutSeconds: number;
+  /** Sign-in attempts per minute from one address. */
+  readonly loginAttemptsPerSourcePerMinute: number;
+  /** An SSO reverse proxy whose header names the operator; undefined: local sign-in only. */
+  readonly trustedProxy: { readonly address: string; readonly header: string } | undefined;
+}
+
 export interface RadgateConfig {
   /** Absolute path of the file this came from, or a label such as "<inline>". */
   readonly source: string;
@@ -231,6 +254,8 @@ export interface RadgateConfig {
   readonly ops: OpsConfig;
   /** The TLS listener; undefined when the file has no `radsec` section. */
   readonly radsec: RadsecConfig | undefined;
+  /** The helpdesk console; undefined when the file has no `console` section. */
+  readonly console: ConsoleConfig | undefined;
   /**
    * Where `serve` writes its pid, for `radgate reload` (config/pid-file.ts): `pid_file`, or
    * radgate.pid in the embedded Redis's data directory; undefined with redis.url and no

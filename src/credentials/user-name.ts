@@ -31,6 +31,18 @@ export function userNameSpacingProblem(name: string): string | undefined {
   return /^\s|\s$/u.test(name) ? `the user name ${JSON.stringify(name)} starts or ends with white space; type it without` : undefined;
 }
 
+/**
+ * A user name as the helpdesk typed it (the CLI's <user>, the console's search box and
+ * links), in the form the gateway looks up: white space around it refused, then NFC,
+ * strip_realm and fold_case as configured. The one rule for every tool a person types a
+ * name into, so the CLI and the console can never find or store a different user for the
+ * same typed name.
+ */
+export function typedUserName(typed: string, policy: Pick<PolicyConfig, 'stripRealm' | 'foldCase'>): { readonly name: string } | { readonly problem: string } {
+  const problem = userNameSpacingProblem(typed);
+  return problem === undefined ? { name: canonicalUserName(typed, policy) } : { problem };
+}
+
 /** Names the CLI accepts: printable, no control characters, at most 253 bytes (one attribute). */
 export function userNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'the user name is empty';

@@ -11,6 +11,7 @@ interface KeySet {
   readonly code: Buffer;
   readonly tokenSecret: Buffer;
   readonly authorizationCode: Buffer;
+  readonly operatorRecord: Buffer;
 }
 
 function derive(master: Buffer, purpose: string): Buffer {
@@ -25,6 +26,7 @@ function keySet(master: Buffer): KeySet {
     code: derive(master, 'code-hash'),
     tokenSecret: derive(master, 'token-secret-aes-256-gcm'),
     authorizationCode: derive(master, 'authorization-code'),
+    operatorRecord: derive(master, 'operator-record'),
   };
 }
 
@@ -148,6 +150,24 @@ export class Keyring {
   carryTokenSecret(from: { readonly encryptedSecret: string } | undefined, to: { readonly encryptedSecret: string } | undefined): void {
     if (from === undefined || to === undefined || from === to || from.encryptedSecret !== to.encryptedSecret || !this.secrets.has(from)) return;
     this.secrets.set(to, this.secrets.get(from));
+  }
+
+  /**
+   * `kid.mac` over a console operator's name, role and credentials: the console believes an
+   * operator record only with it, so someone who can write to Redis but has no key file
+   * cannot make themselves an admin there.
+   */
+  operatorSeal(parts: readonly string[]): string {
+    return `${this.current.id}.${hmac(this.current.operatorRecord, ['operator', ...parts])}`;
+  }
+
+  /** Constant-time check of an operator record's seal, under any key in the ring. */
+  verifyOperatorSeal(parts: readonly string[], stored: string): boolean {
+    const dot = stored.indexOf('.');
+    const set = this.byId(stored.slice(0, dot));
+    const expected = Buffer.from(stored.slice(dot + 1), 'base64url');
+    const actual = Buffer.from(hmac(set?.operatorRecord ?? this.current.operatorRecord, ['operator', ...parts]), 'base64url');
+    return expected.length === actual.length && timingSafeEqual(expected, actual) && set !== undefined;
   }
 
   /** HMAC with the authorization-code subkey (offline authorization codes, challenge flow). */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { AdminAudit } from '../admin/admin-audit.js';
 import { AuditReader } from '../admin/audit-reader.js';
 import { CredentialService } from '../admin/credential-service.js';
+import { OperatorService } from '../admin/operators.js';
 import type { RadgateConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../credentials/clock.js';
 import type { Keyring } from '../keys/keyring.js';
@@ -14,6 +15,8 @@ export interface AdminAccess {
   readonly service: CredentialService;
   /** The audit stream and the users' login attempts, read (`radgate audit`, `user show`). */
   readonly audit: AuditReader;
+  /** The helpdesk console's operators (`radgate operator`, the console's sign-in). */
+  readonly operators: OperatorService;
   readonly keyring: Keyring;
   readonly store: Store;
   close(): Promise<void>;
@@ -30,6 +33,8 @@ export async function openAdmin(config: RadgateConfig, logger: Logger, options: 
   const keyring = loadKeyring(config.keys, logger);
   const opened = await openStore(config, logger, { connectTimeoutMs: options.connectTimeoutMs });
   const { repository } = opened.store;
+  const audit = new AdminAudit(logger, (fields) => repository.appendAudit(fields));
+  const clock = options.clock ?? systemClock;
   const service = new CredentialService({
     repository,
     keyring,
@@ -38,8 +43,9 @@ export async function openAdmin(config: RadgateConfig, logger: Logger, options: 
     timeZone: config.timeZone,
     challenge: config.challenge,
     tokenIssuer: config.tokenIssuer,
-    audit: new AdminAudit(logger, (fields) => repository.appendAudit(fields)),
-    clock: options.clock ?? systemClock,
+    audit,
+    clock,
   });
-  return { service, audit: new AuditReader(repository), keyring, store: opened.store, close: opened.close };
+  const operators = new OperatorService({ repository: opened.store.operators, keyring, audit, clock, tokenIssuer: config.tokenIssuer });
+  return { service, audit: new AuditReader(repository), operators, keyring, store: opened.store, close: opened.close };
 }

@@ -6,6 +6,7 @@ import { createKeyFileIfMissing, loadKeyring } from '../keys/load-keyring.js';
 import { runWorker, startWorkers, type ListeningAddress } from './cluster.js';
 import { startGateway } from './gateway.js';
 import { openStore, type OpenedStore } from './open-store.js';
+import { startConsole, type RunningConsole } from './console-endpoint.js';
 import { bind, OneProcessOps, processRegistry } from './ops-endpoint.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { Reloader, type ApplyConfig, type ReadConfig } from './reload.js';
@@ -51,10 +52,13 @@ export async function serve(read: ReadConfig, logger: Logger, options: ServeOpti
 async function serveInOneProcess(config: RadgateConfig, logger: Logger, options: ServeOptions, ready: (apply: ApplyConfig) => void): Promise<void> {
   const ops = await OneProcessOps.open(config, logger);
   let gateway;
+  let helpdeskConsole: RunningConsole | undefined;
   try {
     gateway = await startGateway(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS, ownEmbeddedRedis: true });
+    helpdeskConsole = await startConsole(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
     await options.onListening?.(gateway.server.addresses());
   } catch (error) {
+    await helpdeskConsole?.close();
     await gateway?.stop();
     await ops.close();
     throw error;
@@ -62,14 +66,19 @@ async function serveInOneProcess(config: RadgateConfig, logger: Logger, options:
   const metrics = ops.serving(gateway);
   const running = gateway;
   ready(async (read) => {
+    const consoleChange = helpdeskConsole?.reloading(read.config);
+    if (consoleChange !== undefined && 'problem' in consoleChange) return consoleChange.problem;
     running.config.replace(read.config);
+    consoleChange?.apply();
     logger.level = read.config.log.level;
     return undefined;
   });
-  logger.info({ listen: gateway.server.addresses(), workers: 1 }, 'ready');
+  logger.info({ listen: gateway.server.addresses(), workers: 1, console: helpdeskConsole?.port }, 'ready');
   const signal = await shutdownSignal();
   logger.info({ signal }, 'stopping: finishing requests in progress');
   ops.beginStop();
+  // The console first: it uses the store the gateway's embedded Redis may be serving.
+  await helpdeskConsole?.close();
   await gateway.stop();
   metrics.close();
   await ops.close();
@@ -100,11 +109,15 @@ async function serveWithWorkers(read: ReadConfig, logger: Logger, options: Serve
     logger,
   );
   let embedded: OpenedStore | undefined;
+  let helpdeskConsole: RunningConsole | undefined;
   try {
     embedded = config.redis.url === undefined ? await openStore(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS, ownEmbeddedRedis: true }) : undefined;
     workers = await startWorkers(config.workers, logger, read);
+    // One console for the whole gateway, in the primary: its sessions and rate limits are one process's.
+    helpdeskConsole = await startConsole(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
     await options.onListening?.(workers.addresses);
   } catch (error) {
+    await helpdeskConsole?.close();
     await workers?.stop();
     await embedded?.close();
     await ops?.close();
@@ -112,14 +125,19 @@ async function serveWithWorkers(read: ReadConfig, logger: Logger, options: Serve
   }
   const running = workers;
   ready(async (read) => {
+    const consoleChange = helpdeskConsole?.reloading(read.config);
+    if (consoleChange !== undefined && 'problem' in consoleChange) return consoleChange.problem;
     const problem = await running.reload(read);
-    if (problem === undefined) logger.level = read.config.log.level;
-    return problem;
+    if (problem !== undefined) return problem;
+    consoleChange?.apply();
+    logger.level = read.config.log.level;
+    return undefined;
   });
-  logger.info({ listen: workers.addresses, workers: config.workers }, 'ready');
+  logger.info({ listen: workers.addresses, workers: config.workers, console: helpdeskConsole?.port }, 'ready');
   const signal = await shutdownSignal();
   logger.info({ signal }, 'stopping: finishing requests in progress');
   stopping = true;
+  await helpdeskConsole?.close();
   await workers.stop();
   await embedded?.close();
   await ops?.close();

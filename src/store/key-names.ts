@@ -77,6 +77,21 @@ export class KeyNames {
     return `${this.prefix}audit`;
   }
 
+  /** One helpdesk console operator (console/operators): a hash, tagged so its scripts run in one slot. */
+  operator(name: string): string {
+    return this.tagged('operator', KeyNames.tag(name));
+  }
+
+  /** Sorted set of operator names, by creation time. */
+  operators(): string {
+    return `${this.prefix}operators`;
+  }
+
+  /** One console session, by the SHA-256 of its id: a dump of Redis holds no session id a browser could present. */
+  consoleSession(idHash: string): string {
+    return `${this.prefix}console-session:${idHash}`;
+  }
+
   /** Sorted set of user names, for `user list`. Not per user: it has a slot of its own. */
   users(): string {
     return `${this.prefix}users`;

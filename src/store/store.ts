@@ -4,6 +4,7 @@ import { StoreConnection } from './connection.js';
 import { CredentialRepository } from './credential-repository.js';
 import { DecideScript } from './decide/decide-script.js';
 import { KeyNames } from './key-names.js';
+import { OperatorRepository } from './operator-repository.js';
 import { Revisions } from './revisions.js';
 import { StandInKeeper } from './stand-in-keeper.js';
 import { StandInRecords } from './stand-in-records.js';
@@ -28,6 +29,8 @@ export class Store {
   readonly connection: StoreConnection;
   readonly keys: KeyNames;
   readonly repository: CredentialRepository;
+  /** The helpdesk console's operators and sessions. */
+  readonly operators: OperatorRepository;
   readonly decider: DecideScript;
   readonly standIns: StandInRecords;
   /** Keeps the stand-ins written; the gateway calls `keep()`, CLI commands never do. */
@@ -42,6 +45,7 @@ export class Store {
     this.keys = new KeyNames(options.keyPrefix);
     const revisions = new Revisions();
     this.repository = new CredentialRepository({ connection: this.connection, keys: this.keys, revisions });
+    this.operators = new OperatorRepository(this.connection, this.keys);
     this.standIns = new StandInRecords(this.keys, this.connection.isCluster);
     this.standInKeeper = new StandInKeeper({ connection: this.connection, standIns: this.standIns, countUsers: () => this.repository.countUsersForCopies(), logger });
     this.decider = new DecideScript({ connection: this.connection, keys: this.keys, standIns: this.standIns, revisions });

@@ -1,7 +1,5 @@
-import { isIPv4 } from 'node:net';
-import { cidrContains, parseCidr, type Cidr } from '../config/cidr.js';
+import { cidrContains, parseCidr, peerAddressBytes, type Cidr } from '../config/cidr.js';
 import type { ClientConfig } from '../config/types.js';
-import { ipv6ToBuffer } from '../protocol/dictionary/values.js';
 
 interface ClientEntry {
   readonly client: ClientConfig;
@@ -36,9 +34,7 @@ export class ClientTable {
   }
 
   private match(address: string): ClientConfig | undefined {
-    // A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; match them as IPv4.
-    const plain = address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
-    const bytes = isIPv4(plain) ? Buffer.from(plain.split('.').map(Number)) : ipv6ToBuffer(plain.replace(/%.*$/, ''));
+    const bytes = peerAddressBytes(address);
     for (const entry of this.entries) {
       if (cidrContains(entry.network, bytes)) return entry.client;
     }

@@ -17,6 +17,8 @@ export interface ServeProcess {
   readonly port: number;
   /** The ops listener's port (/metrics, /health, /ready), once `serve` logged it; undefined when `ops.listen` is off. */
   readonly opsPort: number | undefined;
+  /** The helpdesk console's HTTPS port, once `serve` logged it; undefined without a console section. */
+  readonly consolePort: number | undefined;
   /** Every line printed so far (stdout and stderr), unless `keepLines` was false. */
   readonly lines: string[];
   /** Resolves with the exit code once the process has exited. */
@@ -86,6 +88,7 @@ export function startServeProcess(configPath: string, options: ServeProcessOptio
   const keep = options.keepLines ?? true;
   let port: number | undefined;
   let opsPort: number | undefined;
+  let consolePort: number | undefined;
   let ready: (() => void) | undefined;
   const onLine = (line: string): void => {
     if (keep) lines.push(line);
@@ -93,6 +96,7 @@ export function startServeProcess(configPath: string, options: ServeProcessOptio
     for (const listener of listeners) listener(line, json);
     if (json?.msg === 'listening for RADIUS') port ??= json.port as number;
     if (json?.msg === 'listening for operations') opsPort ??= json.port as number;
+    if (json?.msg === 'listening for the helpdesk console (HTTPS)') consolePort ??= json.port as number;
     // Workers log from their own processes, buffered: their "listening" lines may come
     // after the primary's "ready", which carries the bound addresses itself.
     if (json?.msg === 'ready') {
@@ -140,6 +144,7 @@ export function startServeProcess(configPath: string, options: ServeProcessOptio
         pid: server.pid,
         port,
         opsPort,
+        consolePort,
         lines,
         exited: server.exited,
         onLine: (listener) => listeners.push(listener),

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { AUDIT_KINDS, type AuditEntryView, type AuditKind } from '../../admin/audit-reader.js';
-import { attemptOutcome, attemptSource } from '../attempt-lines.js';
+import { attemptOutcome, attemptSource } from '../../admin/attempt-text.js';
 import { cliTimeZone, withService } from '../context.js';
 import { usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';

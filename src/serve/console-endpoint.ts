@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import type { RadgateConfig } from '../config/types.js';
+import { systemClock, type Clock } from '../credentials/clock.js';
+import { ConsoleListener } from '../console/server.js';
+import { openAdmin } from './admin-access.js';
+
+/** A running console: its address, and how to stop it (listener first, then its store connection). */
+export interface RunningConsole {
+  readonly port: number;
+  /**
+   * What a reload does to the console: a new certificate and key, checked now and used
+   * once `apply` is called (after the rest of the reload succeeded), or why not.
+   */
+  reloading(config: RadgateConfig): { readonly problem: string } | { readonly apply: () => void };
+  close(): Promise<void>;
+}
+
+/**
+ * The helpdesk console's wiring (README "Helpdesk console"): its own admin access (the
+ * CLI's services, on a connection of its own, so the RADIUS path shares nothing with it)
+ * and its HTTPS listener. Undefined when the config has no console or `console.listen: off`.
+ * `serve` runs it in the process that owns the listeners (the primary of several workers),
+ * `radgate console` on its own.
+ */
+export async function startConsole(config: RadgateConfig, logger: Logger, options: { readonly connectTimeoutMs: number; readonly clock?: Clock }): Promise<RunningConsole | undefined> {
+  const settings = config.console;
+  if (settings?.listen === undefined) return undefined;
+  const clock = options.clock ?? systemClock;
+  const admin = await openAdmin(config, logger, { connectTimeoutMs: options.connectTimeoutMs, clock });
+  try {
+    const listener = await ConsoleListener.start({
+      backend: { service: admin.service, audit: admin.audit, operators: admin.operators, operatorStore: admin.store.operators },
+      config,
+      console: settings,
+      clock,
+      logger: logger.child({ component: 'console' }),
+    });
+    let current = settings;
+    return {
+      port: listener.address.port,
+      reloading: (next) => {
+        // A console added, removed or moved needs a restart, as reload-diff.ts reports.
+        const renewed = next.console;
+        if (renewed === undefined || (renewed.certificate.equals(current.certificate) && renewed.key.equals(current.key))) return { apply: () => undefined };
+        const change = listener.certificateChange(renewed);
+        if ('problem' in change) return change;
+        return {
+          apply: () => {
+            change.apply();
+            current = renewed;
+            logger.info({ certificate: renewed.certificateFile }, 'console: new certificate in use');
+          },
+        };
+      },
+      close: async () => {
+        await listener.close();
+        await admin.close();
+      },
+    };
+  } catch (error) {
+    await admin.close();
+    throw error;
+  }
+}
