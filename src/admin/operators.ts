@@ -191,8 +191,15 @@ export class OperatorService {
     const record = await this.find(name);
     const right = await verifyOperatorPassword(password, record?.passwordHash);
     if (record === undefined) return { ok: false, why: 'wrong' };
-    if (operatorLocked(record, this.options.clock())) return { ok: false, why: 'locked' };
-    return right ? { ok: true, operator: record } : this.failed(name, limits, source);
+    // Locked: the same answer as an unknown name unless the password is right, so the
+    // page does not tell anyone which operators exist.
+    if (operatorLocked(record, this.options.clock())) return right ? { ok: false, why: 'locked' } : { ok: false, why: 'wrong' };
+    if (!right) return this.failed(name, limits, source);
+    // Attempts sent together all passed the check above before any failed: a lock that
+    // their failures set meanwhile holds for this one too.
+    const current = await this.find(name);
+    if (current === undefined || operatorLocked(current, this.options.clock())) return { ok: false, why: 'locked' };
+    return { ok: true, operator: current };
   }
 
   /**
@@ -205,7 +212,10 @@ export class OperatorService {
     const sealed = record[which];
     const secret = sealed === undefined ? undefined : this.options.keyring.decryptTokenSecret(secretOwner(name), sealed);
     const step = secret === undefined ? undefined : matchingTotpStep(secret, code, this.options.clock(), TOTP);
-    if (step === undefined || !(await this.repository.acceptTotpStep(name, step))) return this.failed(name, limits, source);
+    if (step === undefined) return this.failed(name, limits, source);
+    const accepted = await this.repository.acceptTotpStep(name, step, this.options.clock());
+    if (accepted === 'locked') return { ok: false, why: 'locked' };
+    if (accepted !== 'accepted') return this.failed(name, limits, source);
     return { ok: true, operator: record };
   }
 

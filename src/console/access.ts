@@ -97,11 +97,12 @@ export class Access {
       const record = await this.options.operators.find(named);
       if (record === undefined) return undefined;
       if (session.operator !== named) {
+        // regenerate() puts a new session on the request: write to that one.
         await session.regenerate();
-        session.operator = named;
-        session.signedInAt = now;
+        request.session.operator = named;
+        request.session.signedInAt = now;
       }
-      session.lastSeenAt = now;
+      request.session.lastSeenAt = now;
       return record;
     }
     const name = session.operator;

@@ -93,7 +93,10 @@ export async function buildConsole(context: ConsoleContext): Promise<FastifyInst
     cookieName: '__Host-radgate-console',
     cookie: { secure: true, httpOnly: true, sameSite: 'strict', path: '/' },
     saveUninitialized: false,
-    store: new RedisSessionStore(context.backend.operatorStore, settings.sessionIdleSeconds),
+    // Saved when a handler changed it, not on every request (assets included): fewer writes
+    // that could race a sign-out (the store refuses those anyway, see RedisSessionStore).
+    rolling: false,
+    store: new RedisSessionStore(context.backend.operatorStore, settings.sessionIdleSeconds, settings.sessionMaxSeconds),
   });
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session', getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf });
   await app.register(fastifyRateLimit, {

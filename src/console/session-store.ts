@@ -31,6 +31,8 @@ export class RedisSessionStore implements SessionStore {
   constructor(
     private readonly repository: OperatorRepository,
     private readonly idleSeconds: number,
+    /** The longest a session lives (console.session.max_seconds): a signed-out id is refused that long. */
+    private readonly maxSeconds: number,
   ) {}
 
   private static keyOf(sessionId: string): string {
@@ -49,6 +51,6 @@ export class RedisSessionStore implements SessionStore {
   }
 
   destroy(sessionId: string, callback: (error?: unknown) => void): void {
-    this.repository.deleteSession(RedisSessionStore.keyOf(sessionId)).then(() => callback(), callback);
+    this.repository.deleteSession(RedisSessionStore.keyOf(sessionId), this.maxSeconds).then(() => callback(), callback);
   }
 }

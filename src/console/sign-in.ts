@@ -111,6 +111,8 @@ ${codeForm('The 6-digit code the app now shows')}`;
   app.post('/logout', async (request, reply) => {
     const name = request.session.operator;
     await request.session.destroy();
+    // The id is refused from now on (RedisSessionStore); the browser forgets it too.
+    void reply.clearCookie('__Host-radgate-console', { path: '/', secure: true, httpOnly: true, sameSite: 'strict' });
     if (name !== undefined) context.logger.info({ operator: name }, 'console: signed out');
     return reply.redirect('/login', 303);
   });

@@ -19,6 +19,9 @@ const FIELDS = {
 /** What an admin action changes in an operator record; `null` removes a field. */
 export type OperatorChanges = Partial<{ [K in keyof Omit<OperatorRecord, 'name' | 'createdAt'>]: OperatorRecord[K] | null }>;
 
+/** The value a signed-out session's key holds until it expires (never valid JSON of a session). */
+const SIGNED_OUT = 'signed-out';
+
 const script = (connection: StoreConnection, name: string, file: string, keys: number): LuaScript =>
   new LuaScript(connection.redis, { name, file: new URL(`./scripts/${file}.lua`, import.meta.url), keys });
 
@@ -27,7 +30,7 @@ const script = (connection: StoreConnection, name: string, file: string, keys: n
  * sessions are kept under the hash of their id, with the idle timeout as their TTL.
  */
 export class OperatorRepository {
-  private readonly scripts: { readonly create: LuaScript; readonly update: LuaScript; readonly failure: LuaScript; readonly totpStep: LuaScript };
+  private readonly scripts: { readonly create: LuaScript; readonly update: LuaScript; readonly failure: LuaScript; readonly totpStep: LuaScript; readonly saveSession: LuaScript };
 
   constructor(
     private readonly connection: StoreConnection,
@@ -39,6 +42,7 @@ export class OperatorRepository {
       update: script(connection, 'updateOperator', 'update-user', 1),
       failure: script(connection, 'operatorFailure', 'operator-failure', 1),
       totpStep: script(connection, 'operatorTotpStep', 'operator-totp-step', 1),
+      saveSession: script(connection, 'saveConsoleSession', 'save-console-session', 1),
     };
   }
 
@@ -99,22 +103,30 @@ export class OperatorRepository {
   }
 
   /** Records the TOTP step of a sign-in if it is later than the last one; false for a replay. */
-  async acceptTotpStep(name: string, step: number): Promise<boolean> {
-    return (await this.command(() => this.scripts.totpStep.run([this.keys.operator(name), step]))) === 1;
+  /** Accepts a TOTP step once, and never while the operator is locked (operator-totp-step.lua). */
+  async acceptTotpStep(name: string, step: number, now: number): Promise<'accepted' | 'replay' | 'locked'> {
+    const result = await this.command(() => this.scripts.totpStep.run([this.keys.operator(name), step, now]));
+    return result === 1 ? 'accepted' : result === 2 ? 'locked' : 'replay';
   }
 
   // --- console sessions ---------------------------------------------------------------
 
+  /** Saves a session unless it was signed out (see deleteSession). */
   async saveSession(idHash: string, session: string, ttlSeconds: number): Promise<void> {
-    await this.command(() => this.redis.set(this.keys.consoleSession(idHash), session, 'EX', ttlSeconds));
+    await this.command(() => this.scripts.saveSession.run([this.keys.consoleSession(idHash), session, ttlSeconds, SIGNED_OUT]));
   }
 
   async getSession(idHash: string): Promise<string | undefined> {
-    return (await this.command(() => this.redis.get(this.keys.consoleSession(idHash)))) ?? undefined;
+    const stored = await this.command(() => this.redis.get(this.keys.consoleSession(idHash)));
+    return stored === null || stored === SIGNED_OUT ? undefined : stored;
   }
 
-  async deleteSession(idHash: string): Promise<void> {
-    await this.command(() => this.redis.del(this.keys.consoleSession(idHash)));
+  /**
+   * Signs a session out: a tombstone stays under its key for `ttlSeconds` (the longest a
+   * session lives), so a request in flight that read it before cannot save it again.
+   */
+  async deleteSession(idHash: string, ttlSeconds: number): Promise<void> {
+    await this.command(() => this.redis.set(this.keys.consoleSession(idHash), SIGNED_OUT, 'EX', ttlSeconds));
   }
 }
 

@@ -1,4 +1,6 @@
 import test from 'ava';
+import { RedisSessionStore } from '../../src/console/session-store.js';
+import type { Session } from 'fastify';
 import type { RadgateConfig } from '../../src/config/types.js';
 import { startConsole, type RunningConsole } from '../../src/serve/console-endpoint.js';
 import { ConsoleClient, consoleCertificate, consoleSection, enrolledOperator, type ConsoleCertificate, type TestOperator } from '../support/console.js';
@@ -157,6 +159,12 @@ test('failed sign-ins lock the operator; the right password is then refused too,
   const operator = await enrolledOperator(stack.admin, 'hd-locked', 'helpdesk', stack.clock.now);
   await client.get('/login');
   for (let i = 0; i < stack.config.console!.loginMaxFailures; i++) t.is((await client.post('/login', { name: operator.name, password: `wrong ${i}` })).status, 401);
+  // A wrong password meets the answer an unknown name gets: the page does not say who exists.
+  const wrongWhileLocked = await client.post('/login', { name: operator.name, password: 'still wrong' });
+  const unknown = await client.post('/login', { name: 'hd-nobody-at-all', password: 'still wrong' });
+  t.is(wrongWhileLocked.status, 401);
+  t.notRegex(wrongWhileLocked.body, /locked/);
+  t.is(wrongWhileLocked.body.replace(/name="_csrf" value="[^"]+"/, ''), unknown.body.replace(/name="_csrf" value="[^"]+"/, '').replace('hd-nobody-at-all', operator.name));
   const locked = await client.post('/login', { name: operator.name, password: operator.password });
   t.is(locked.status, 401);
   t.regex(locked.body, /locked/);
@@ -180,6 +188,10 @@ test('a trusted proxy names the operator, from its own address only', async (t) 
   const page = await trusted.get('/users', { 'x-remote-user': 'sso-dana' });
   t.is(page.status, 200);
   t.regex(page.body, /sso-dana \(helpdesk\)/);
+  // And acts: a form posted with the token of the page before is the same session's.
+  await trusted.get('/users/alice', { 'x-remote-user': 'sso-dana' });
+  const acted = await trusted.request('POST', '/users/alice/unlock', { reason: 'INC-9 via SSO', _csrf: trusted.csrf! }, { 'x-remote-user': 'sso-dana' });
+  t.is(acted.status, 303, 'an SSO operator\'s form post is accepted');
   t.is((await trusted.tab().get('/users', { 'x-remote-user': 'not-an-operator' })).status, 303);
   const elsewhere = await openConsole((config) => withConsole(config, { trustedProxy: { address: '10.9.8.7', header: 'x-remote-user' } }));
   t.is((await elsewhere.get('/users', { 'x-remote-user': 'sso-dana' })).status, 303);
@@ -233,4 +245,17 @@ test('no password, TOTP secret, code or session cookie in a log line', async (t)
     t.false(line.includes(session), 'session id');
   }
   t.true(stack.lines.some((line) => line.includes('"route":"/users"') && line.includes('"operator":"hd-logs"')), 'requests are logged, by route');
+});
+
+test('a request that read a session before its sign-out cannot save it again', async (t) => {
+  const store = new RedisSessionStore(stack.admin.store.operators, 60, 3600);
+  const call = (run: (done: (error?: unknown, value?: unknown) => void) => void) =>
+    new Promise<unknown>((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
+  const session = { operator: 'hd-raced', signedInAt: stack.clock.now, lastSeenAt: stack.clock.now } as unknown as Session;
+  await call((done) => store.set('raced-session-id', session, done));
+  t.like(await call((done) => store.get('raced-session-id', done)), { operator: 'hd-raced' });
+  await call((done) => store.destroy('raced-session-id', done));
+  // The late write of a request that loaded the session before the sign-out.
+  await call((done) => store.set('raced-session-id', session, done));
+  t.is(await call((done) => store.get('raced-session-id', done)), null);
 });
