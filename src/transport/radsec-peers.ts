@@ -1,3 +1,4 @@
+import { constants } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { DEFAULT_CIPHERS, type DetailedPeerCertificate, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { cidrContains, parseCidr, type Cidr } from '../config/cidr.js';
@@ -42,6 +43,19 @@ export const RADSEC_CIPHERS = [
 
 /** RFC 6614 §2.1 and the bis draft: ALPN "radius/1.0" is RADIUS/TLS with MD5 authenticators. */
 export const RADSEC_ALPN = ['radius/1.0'];
+
+/** A PSK identity's rule: matched in the PSK callback, kept with the handshake until it ends. */
+export interface PskPeer {
+  readonly client: RadsecClientConfig;
+  readonly key: Buffer;
+  readonly network: Cidr | undefined;
+}
+
+/** What a peer offered in the PSK callback, and the rule its identity matched then (if any). */
+export interface OfferedPsk {
+  readonly identity: string;
+  readonly peer: PskPeer | undefined;
+}
 
 interface CertificatePeer {
   readonly client: RadsecClientConfig;
@@ -93,7 +107,7 @@ export class RadsecPeers {
   /** The TLS settings: the listener is made with them, and given them again after a reload. */
   readonly contextOptions: SecureContextOptions;
   readonly requestCertificate: boolean;
-  private readonly psk = new Map<string, { readonly client: RadsecClientConfig; readonly key: Buffer; readonly network: Cidr | undefined }>();
+  private readonly psk = new Map<string, PskPeer>();
   private readonly certificates: CertificatePeer[] = [];
 
   constructor(readonly config: RadsecConfig) {
@@ -111,25 +125,35 @@ export class RadsecPeers {
       minVersion: 'TLSv1.2',
       ciphers: RADSEC_CIPHERS,
       honorCipherOrder: true,
+      // No session tickets, so no resumption: a TLS 1.3 resumption skips the PSK callback
+      // (a resuming PSK peer would be refused as having no certificate), and a resumed
+      // session would skip the CA, CRL and client checks of the configuration now in force.
+      // A NAS reconnects rarely; a full handshake each time costs little.
+      secureOptions: constants.SSL_OP_NO_TICKET,
     };
   }
 
-  /** The key of a PSK identity, or undefined (the handshake then fails: unknown identity). */
-  pskKey(identity: string): Buffer | undefined {
-    return this.psk.get(identity)?.key;
+  /** The rule of a PSK identity, or undefined (the handshake then fails: unknown identity). */
+  pskPeer(identity: string): PskPeer | undefined {
+    return this.psk.get(identity);
   }
 
   /**
    * The client an established TLS session belongs to, or why none: a PSK session by its
    * identity; a certificate session by the CA that issued the chain, then the name rule,
    * then the source address, first matching client winning.
+   *
+   * A PSK session is identified by the rule its key came from (`offered.peer`), not by
+   * looking its identity up again: a reload (SIGHUP) between the PSK callback and the end of
+   * the handshake may have removed or renamed that identity in these rules.
    */
-  identify(socket: TLSSocket, offeredPsk: string | undefined, address: string): RadsecClientConfig | HandshakeResult {
+  identify(socket: TLSSocket, offered: OfferedPsk | undefined, address: string): RadsecClientConfig | HandshakeResult {
     const cipher = socket.getCipher();
-    const usedPsk = offeredPsk !== undefined && (cipher.name.includes('PSK') || (socket.getProtocol() === 'TLSv1.3' && socket.isSessionReused()));
-    if (offeredPsk !== undefined && !usedPsk) return this.psk.has(offeredPsk) ? 'wrong-psk' : 'unknown-psk';
+    const usedPsk = offered !== undefined && (cipher.name.includes('PSK') || (socket.getProtocol() === 'TLSv1.3' && socket.isSessionReused()));
+    if (offered !== undefined && !usedPsk) return offered.peer !== undefined ? 'wrong-psk' : 'unknown-psk';
     if (usedPsk) {
-      const peer = this.psk.get(offeredPsk)!;
+      const peer = offered.peer;
+      if (peer === undefined) return 'unknown-psk';
       return peer.network === undefined || cidrContains(peer.network, addressBytes(address)) ? peer.client : 'address-not-allowed';
     }
     const certificate = socket.getPeerCertificate(true);

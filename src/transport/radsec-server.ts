@@ -5,7 +5,7 @@ import type { RadgateConfig, RadsecClientConfig } from '../config/types.js';
 import { Counters } from '../observability/counters.js';
 import { RateLimitedWarning } from '../observability/rate-limited-log.js';
 import { RadsecConnection, type CloseReason } from './radsec-connection.js';
-import { RADSEC_ALPN, RadsecPeers, type HandshakeResult } from './radsec-peers.js';
+import { RADSEC_ALPN, RadsecPeers, type HandshakeResult, type OfferedPsk } from './radsec-peers.js';
 import type { RequestHandler, TransportConfig } from './request-handler.js';
 import { MAX_REPLY_DELAY_MS, RequestPipeline, type ServerCounter } from './request-pipeline.js';
 import { ServedConfigs } from './served-config.js';
@@ -25,7 +25,8 @@ export interface RadsecServerOptions<Config extends RadsecTransportConfig> {
 /** What the listener remembers of a socket during its handshake. */
 interface Handshake {
   readonly address: string;
-  offeredPsk: string | undefined;
+  /** What the PSK callback saw, with the rule that gave the key (from the rules in force then). */
+  offeredPsk: OfferedPsk | undefined;
   settled: boolean;
 }
 
@@ -161,9 +162,10 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
   }
 
   private pskKey(socket: TLSSocket, identity: string): Buffer | null {
+    const peer = this.current().pskPeer(identity);
     const handshake = this.handshakes.get(rawOf(socket));
-    if (handshake !== undefined) handshake.offeredPsk = identity;
-    return this.current().pskKey(identity) ?? null;
+    if (handshake !== undefined) handshake.offeredPsk = { identity, peer };
+    return peer?.key ?? null;
   }
 
   private refuse(result: HandshakeResult, address: string, fields: Record<string, unknown> = {}): void {
