@@ -34,6 +34,25 @@ function readFile(path: string, key: KeyPath, report: Report, what: string): Buf
   return undefined;
 }
 
+const CRL_BLOCK = /-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----/g;
+
+/**
+ * Every PEM CRL of a file. Node's `crl` option given one Buffer reads only its first CRL,
+ * so a file holding one CRL per CA (as OpenSSL's CRLfile does) would revoke nothing of the
+ * second CA: each block is passed on its own.
+ */
+function readCrls(path: string, report: Report): Buffer[] | undefined {
+  const key: KeyPath = ['radsec', 'crl_file'];
+  const text = readFile(path, key, report, 'the CRL');
+  if (text === undefined) return undefined;
+  const blocks = text.toString('latin1').match(CRL_BLOCK) ?? [];
+  if (blocks.length === 0) {
+    report('RADGATE_CONFIG_INVALID', key, `${path} holds no PEM CRL (-----BEGIN X509 CRL-----); radgate certs crl writes one`);
+    return undefined;
+  }
+  return blocks.map((block) => Buffer.from(`${block}\n`, 'latin1'));
+}
+
 /** "IDENTITY:HEXKEY" lines (stunnel's PSKsecrets format); a problem never quotes a key. */
 function readPskFile(path: string, report: Report): Map<string, Buffer> | undefined {
   const key: KeyPath = ['radsec', 'psk_file'];
@@ -153,7 +172,7 @@ export function resolveRadsec(raw: RawRadsec | undefined, baseDir: string, udpCl
   const needsCertificate = clients.some((client) => client.identity.kind === 'certificate');
   const certificate = raw.certificate_file === undefined ? undefined : readFile(resolve(baseDir, raw.certificate_file), ['radsec', 'certificate_file'], counting, 'the server certificate');
   const key = raw.key_file === undefined ? undefined : readFile(resolve(baseDir, raw.key_file), ['radsec', 'key_file'], counting, 'the server key');
-  const crl = raw.crl_file === undefined ? undefined : readFile(resolve(baseDir, raw.crl_file), ['radsec', 'crl_file'], counting, 'the CRL');
+  const crl = raw.crl_file === undefined ? undefined : readCrls(resolve(baseDir, raw.crl_file), counting);
   if (needsCertificate && (raw.certificate_file === undefined || raw.key_file === undefined)) {
     counting('RADGATE_CONFIG_INVALID', ['radsec'], 'clients with ca_file need certificate_file and key_file: the gateway\'s own certificate (radgate certs server)');
   }

@@ -119,7 +119,7 @@ export class RadsecPeers {
     this.requestCertificate = this.certificates.length > 0;
     this.contextOptions = {
       ...(config.certificate === undefined ? {} : { cert: config.certificate, key: config.key }),
-      ...(config.crl === undefined ? {} : { crl: config.crl }),
+      ...(config.crl === undefined ? {} : { crl: [...config.crl] }),
       ca: this.certificates.map((peer) => (peer.client.identity as { ca: Buffer }).ca),
       // The bis draft: TLS 1.2 at least, 1.3 preferred (Node negotiates the highest both have).
       minVersion: 'TLSv1.2',
