@@ -13,7 +13,7 @@ import type { ConfigErrorCode } from './errors.js';
 import { ListenError, parseListen } from './listen.js';
 import type { KeyPath } from './locate.js';
 import type { RawRadsec, RawRadsecClient } from './schema.js';
-import { readSecretFile } from './secrets.js';
+import { readBoundedFile } from './secrets.js';
 import type { ClientConfig, ListenAddress, RadsecClientConfig, RadsecConfig, RadsecIdentity } from './types.js';
 
 /** RFC 6614 §2.1: the port IANA assigned to RADIUS over TLS. */
@@ -25,10 +25,17 @@ export const RADSEC_SECRET = Buffer.from('radsec');
 /** The bis draft asks for PSKs of at least 128 bits of entropy. */
 const MIN_PSK_BYTES = 16;
 
+/**
+ * Certificates, CA bundles, CRLs (a CA that revokes a few hundred certificates writes tens
+ * of kilobytes) and PSK files: far above any real one, small enough that a wrong path (a
+ * log, a disk image) is an error rather than a start-up that reads gigabytes.
+ */
+export const MAX_TLS_FILE_BYTES = 1024 * 1024;
+
 type Report = (code: ConfigErrorCode, path: KeyPath, problem: string) => void;
 
 function readFile(path: string, key: KeyPath, report: Report, what: string): Buffer | undefined {
-  const contents = readSecretFile(path);
+  const contents = readBoundedFile(path, { maxBytes: MAX_TLS_FILE_BYTES, what });
   if (typeof contents !== 'string') return contents;
   report('RADGATE_CONFIG_INVALID', key, `cannot read ${what} ${path}: ${contents}`);
   return undefined;

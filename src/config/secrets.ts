@@ -119,8 +119,24 @@ export function readSecretFile(path: string): Buffer | string {
   return typeof contents === 'string' ? contents : stripOneNewline(contents);
 }
 
+/** How big a file may be, and what it is (for the message when it is bigger). */
+export interface FileBound {
+  readonly maxBytes: number;
+  readonly what: string;
+}
+
+const SECRET_FILE: FileBound = { maxBytes: MAX_SECRET_FILE_BYTES, what: 'a shared secret' };
+
 /** The file's bytes, or a short reason (an errno code) it could not be used. */
 function readSmallFile(path: string): Buffer | string {
+  return readBoundedFile(path, SECRET_FILE);
+}
+
+/**
+ * The bytes of a regular file no larger than `bound.maxBytes`, or a short reason (an errno
+ * code, or the size against the bound) it could not be used; never a byte of its content.
+ */
+export function readBoundedFile(path: string, bound: FileBound): Buffer | string {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -131,8 +147,8 @@ function readSmallFile(path: string): Buffer | string {
     const stat = fstatSync(fd);
     // A FIFO or device (/dev/zero, /dev/stdin) would block or never end.
     if (!stat.isFile()) return stat.isDirectory() ? 'EISDIR' : 'not a regular file';
-    if (stat.size > MAX_SECRET_FILE_BYTES) {
-      return `${stat.size} bytes is too large for a shared secret (at most ${MAX_SECRET_FILE_BYTES})`;
+    if (stat.size > bound.maxBytes) {
+      return `${stat.size} bytes is too large for ${bound.what} (at most ${bound.maxBytes})`;
     }
     const buffer = Buffer.alloc(stat.size);
     let filled = 0;
