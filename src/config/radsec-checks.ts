@@ -209,6 +209,9 @@ export function resolveRadsec(raw: RawRadsec | undefined, baseDir: string, udpCl
     maxConnections: raw.max_connections,
     maxConnectionsPerClient: raw.max_connections_per_client,
     maxHandshakesPerAddress: raw.max_handshakes_per_address,
+    maxHandshakesInProgress: raw.max_handshakes_in_progress,
+    maxHandshakesPerSecond: raw.max_handshakes_per_second,
+    maxHandshakesPerSecondPerAddress: raw.max_handshakes_per_second_per_address,
     clients,
   };
 }

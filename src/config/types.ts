@@ -195,6 +195,9 @@ export interface RadsecConfig {
   readonly maxConnections: number;
   readonly maxConnectionsPerClient: number;
   readonly maxHandshakesPerAddress: number;
+  readonly maxHandshakesInProgress: number;
+  readonly maxHandshakesPerSecond: number;
+  readonly maxHandshakesPerSecondPerAddress: number;
   readonly clients: readonly RadsecClientConfig[];
 }
 

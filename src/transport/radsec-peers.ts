@@ -21,6 +21,10 @@ export type HandshakeResult =
   | 'timeout'
   | 'protocol-error'
   | 'over-capacity'
+  | 'handshakes-over-capacity'
+  | 'rate-limited'
+  | 'address-rate-limited'
+  | 'unknown-address'
   | 'client-over-capacity';
 
 /**
@@ -109,6 +113,8 @@ export class RadsecPeers {
   readonly requestCertificate: boolean;
   private readonly psk = new Map<string, PskPeer>();
   private readonly certificates: CertificatePeer[] = [];
+  /** When every client has an address rule: the networks a connection may come from at all. */
+  private readonly networks: readonly Cidr[] | undefined;
 
   constructor(readonly config: RadsecConfig) {
     for (const client of config.clients) {
@@ -117,6 +123,8 @@ export class RadsecPeers {
       else this.certificates.push({ client, caFingerprint: client.identity.caFingerprint, name: client.identity.certificateName, network });
     }
     this.requestCertificate = this.certificates.length > 0;
+    const networks = config.clients.map((client) => (client.address === undefined ? undefined : parseCidr(client.address)));
+    this.networks = networks.every((network) => network !== undefined) ? (networks as Cidr[]) : undefined;
     this.contextOptions = {
       ...(config.certificate === undefined ? {} : { cert: config.certificate, key: config.key }),
       ...(config.crl === undefined ? {} : { crl: [...config.crl] }),
@@ -131,6 +139,16 @@ export class RadsecPeers {
       // A NAS reconnects rarely; a full handshake each time costs little.
       secureOptions: constants.SSL_OP_NO_TICKET,
     };
+  }
+
+  /**
+   * False when no client could be matched from this address (every client has an address
+   * rule, none covers it): the socket is then closed before a handshake is spent on it.
+   */
+  mayConnectFrom(address: string): boolean {
+    if (this.networks === undefined) return true;
+    const bytes = addressBytes(address);
+    return this.networks.some((network) => cidrContains(network, bytes));
   }
 
   /** The rule of a PSK identity, or undefined (the handshake then fails: unknown identity). */

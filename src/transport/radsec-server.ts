@@ -5,6 +5,7 @@ import type { RadgateConfig, RadsecClientConfig } from '../config/types.js';
 import { Counters } from '../observability/counters.js';
 import { RateLimitedWarning } from '../observability/rate-limited-log.js';
 import { RadsecConnection, type CloseReason } from './radsec-connection.js';
+import { HandshakeRateLimit } from './handshake-admission.js';
 import { RADSEC_ALPN, RadsecPeers, type HandshakeResult, type OfferedPsk } from './radsec-peers.js';
 import type { RequestHandler, TransportConfig } from './request-handler.js';
 import { MAX_REPLY_DELAY_MS, RequestPipeline, type ServerCounter } from './request-pipeline.js';
@@ -47,6 +48,9 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
   private peers: RadsecPeers;
   private readonly handshakes = new WeakMap<Socket, Handshake>();
   private readonly handshakingFrom = new Map<string, number>();
+  private readonly rate = new HandshakeRateLimit();
+  /** Handshakes in progress, all sources. */
+  private handshaking = 0;
   private readonly connections = new Set<RadsecConnection<Config>>();
   private readonly perClient = new Map<RadsecClientConfig['radius']['name'], number>();
   private readonly warnings: RateLimitedWarning;
@@ -127,22 +131,29 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
     return this.peers;
   }
 
-  private limits() {
-    return this.current().config;
+  /** Why a socket just accepted may not begin a handshake, or undefined: it may. */
+  private refusalOnArrival(address: string): HandshakeResult | undefined {
+    const peers = this.current();
+    const limits = peers.config;
+    if (!peers.mayConnectFrom(address)) return 'unknown-address';
+    if (this.open >= limits.maxConnections || (this.handshakingFrom.get(address) ?? 0) >= limits.maxHandshakesPerAddress) return 'over-capacity';
+    if (this.handshaking >= limits.maxHandshakesInProgress) return 'handshakes-over-capacity';
+    const rate = this.rate.admit(address, { perSecond: limits.maxHandshakesPerSecond, perAddressPerSecond: limits.maxHandshakesPerSecondPerAddress });
+    return rate === 'ok' ? undefined : rate;
   }
 
   private accepted(raw: Socket): void {
     const address = raw.remoteAddress ?? '';
-    const limits = this.limits();
-    const handshaking = this.handshakingFrom.get(address) ?? 0;
-    if (this.open >= limits.maxConnections || handshaking >= limits.maxHandshakesPerAddress) {
-      this.counters.increment('handshakes', 'over-capacity');
-      this.warnings.warn(`capacity:${address}`, { source: address, open: this.open, handshaking }, 'refused a RadSec connection: over the connection limits');
+    const refusal = this.refusalOnArrival(address);
+    if (refusal !== undefined) {
+      this.counters.increment('handshakes', refusal);
+      this.warnings.warn(`arrival:${refusal}:${address}`, { source: address, result: refusal, open: this.open, handshaking: this.handshaking }, 'refused a RadSec connection on arrival, before its handshake');
       raw.destroy();
       return;
     }
     this.open++;
-    this.handshakingFrom.set(address, handshaking + 1);
+    this.handshaking++;
+    this.handshakingFrom.set(address, (this.handshakingFrom.get(address) ?? 0) + 1);
     this.handshakes.set(raw, { address, offeredPsk: undefined, settled: false });
     raw.once('close', () => {
       this.open--;
@@ -155,6 +166,7 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
     const handshake = this.handshakes.get(raw);
     if (handshake === undefined || handshake.settled) return handshake;
     handshake.settled = true;
+    this.handshaking--;
     const left = (this.handshakingFrom.get(handshake.address) ?? 1) - 1;
     if (left <= 0) this.handshakingFrom.delete(handshake.address);
     else this.handshakingFrom.set(handshake.address, left);
