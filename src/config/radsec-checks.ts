@@ -34,8 +34,8 @@ export const MAX_TLS_FILE_BYTES = 1024 * 1024;
 
 type Report = (code: ConfigErrorCode, path: KeyPath, problem: string) => void;
 
-function readFile(path: string, key: KeyPath, report: Report, what: string): Buffer | undefined {
-  const contents = readBoundedFile(path, { maxBytes: MAX_TLS_FILE_BYTES, what });
+function readFile(path: string, key: KeyPath, report: Report, what: string, secret = false): Buffer | undefined {
+  const contents = readBoundedFile(path, { maxBytes: MAX_TLS_FILE_BYTES, what, private: secret });
   if (typeof contents !== 'string') return contents;
   report('RADGATE_CONFIG_INVALID', key, `cannot read ${what} ${path}: ${contents}`);
   return undefined;
@@ -63,7 +63,7 @@ function readCrls(path: string, report: Report): Buffer[] | undefined {
 /** "IDENTITY:HEXKEY" lines (stunnel's PSKsecrets format); a problem never quotes a key. */
 function readPskFile(path: string, report: Report): Map<string, Buffer> | undefined {
   const key: KeyPath = ['radsec', 'psk_file'];
-  const text = readFile(path, key, report, 'the PSK file');
+  const text = readFile(path, key, report, 'the PSK file', true);
   if (text === undefined) return undefined;
   const keys = new Map<string, Buffer>();
   let ok = true;
@@ -178,7 +178,7 @@ export function resolveRadsec(raw: RawRadsec | undefined, baseDir: string, udpCl
   }
   const needsCertificate = clients.some((client) => client.identity.kind === 'certificate');
   const certificate = raw.certificate_file === undefined ? undefined : readFile(resolve(baseDir, raw.certificate_file), ['radsec', 'certificate_file'], counting, 'the server certificate');
-  const key = raw.key_file === undefined ? undefined : readFile(resolve(baseDir, raw.key_file), ['radsec', 'key_file'], counting, 'the server key');
+  const key = raw.key_file === undefined ? undefined : readFile(resolve(baseDir, raw.key_file), ['radsec', 'key_file'], counting, 'the server key', true);
   const crl = raw.crl_file === undefined ? undefined : readCrls(resolve(baseDir, raw.crl_file), counting);
   if (needsCertificate && (raw.certificate_file === undefined || raw.key_file === undefined)) {
     counting('RADGATE_CONFIG_INVALID', ['radsec'], 'clients with ca_file need certificate_file and key_file: the gateway\'s own certificate (radgate certs server)');

@@ -123,6 +123,11 @@ export function readSecretFile(path: string): Buffer | string {
 export interface FileBound {
   readonly maxBytes: number;
   readonly what: string;
+  /**
+   * A private key or PSKs: refused when group or others may read it, as the master key is
+   * (keys/key-file.ts); a key others can read is a key to replace, not to start with.
+   */
+  readonly private?: boolean;
 }
 
 const SECRET_FILE: FileBound = { maxBytes: MAX_SECRET_FILE_BYTES, what: 'a shared secret' };
@@ -147,6 +152,9 @@ export function readBoundedFile(path: string, bound: FileBound): Buffer | string
     const stat = fstatSync(fd);
     // A FIFO or device (/dev/zero, /dev/stdin) would block or never end.
     if (!stat.isFile()) return stat.isDirectory() ? 'EISDIR' : 'not a regular file';
+    if (bound.private === true && (stat.mode & 0o077) !== 0) {
+      return `its mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')} lets group or others read it; chmod 600 it (and replace the key if others may have read it)`;
+    }
     if (stat.size > bound.maxBytes) {
       return `${stat.size} bytes is too large for ${bound.what} (at most ${bound.maxBytes})`;
     }

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { readIssuer } from '../../src/certs/private-ca.js';
@@ -7,7 +7,7 @@ import { ConfigError } from '../../src/config/errors.js';
 import { MAX_TLS_FILE_BYTES } from '../../src/config/radsec-checks.js';
 import { writeTestConfig } from '../support/config.js';
 import { TEST_SECRET } from '../support/packets.js';
-import { makeRadsecFiles, radsecSection } from '../support/radsec.js';
+import { makeRadsecFiles, radsecSection, TEST_PSK_HEX } from '../support/radsec.js';
 
 // The radsec section as the loader checks it: files read and validated once, a PSK that
 // equals a UDP shared secret refused, problems named by key, never by value.
@@ -59,4 +59,22 @@ test('a CRL file over the bound is refused with its size, not read', async (t) =
   writeFileSync(path, Buffer.alloc(MAX_TLS_FILE_BYTES + 1, 0x41));
   const error = t.throws(() => writeTestConfig('redis://127.0.0.1:1', { extra: radsecSection(files, { lines: `  crl_file: ${path}\n` }) }), { instanceOf: ConfigError });
   t.regex(error!.message, new RegExp(`radsec\\.crl_file.*${MAX_TLS_FILE_BYTES + 1} bytes is too large for the CRL \\(at most ${MAX_TLS_FILE_BYTES}\\)`));
+});
+
+test.serial('a server key or PSK file that group or others may read is refused, naming the file and mode, never the content', async (t) => {
+  const files = await sharedFiles();
+  const key = join(files.dir, 'server.key');
+  const psk = join(files.dir, 'psk.txt');
+  try {
+    chmodSync(key, 0o644);
+    chmodSync(psk, 0o640);
+    const error = t.throws(() => writeTestConfig('redis://127.0.0.1:1', { extra: radsecSection(files) }), { instanceOf: ConfigError });
+    t.regex(error!.message, new RegExp(`radsec\\.key_file.*${key}: its mode 0644 lets group or others read it`));
+    t.regex(error!.message, new RegExp(`radsec\\.psk_file.*${psk}: its mode 0640 lets group or others read it`));
+    t.false(error!.message.includes('PRIVATE KEY'));
+    t.false(error!.message.includes(TEST_PSK_HEX));
+  } finally {
+    chmodSync(key, 0o600);
+    chmodSync(psk, 0o600);
+  }
 });
