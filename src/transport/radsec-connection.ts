@@ -68,7 +68,7 @@ export class RadsecConnection<Config extends TransportConfig> {
     if (this.closeReason !== undefined) return;
     const packets = this.framer.push(chunk);
     if (typeof packets === 'string') return this.close(packets);
-    this.watchPartial();
+    this.watchPartial(packets.length > 0);
     const { handler } = this.options;
     handler.beginBatch?.();
     try {
@@ -109,12 +109,17 @@ export class RadsecConnection<Config extends TransportConfig> {
     });
   }
 
-  /** A packet begun must arrive whole within the bound: a peer trickling bytes holds nothing long. */
-  private watchPartial(): void {
-    if (this.framer.pending === 0) {
+  /**
+   * A packet begun must arrive whole within the bound: a peer trickling bytes holds nothing
+   * long. The bound is per packet: when one completes, the one begun after it gets the whole
+   * bound again (a busy proxy's writes often end mid-packet, one after another).
+   */
+  private watchPartial(completed: boolean): void {
+    if (this.framer.pending === 0 || completed) {
       clearTimeout(this.partialTimer);
       this.partialTimer = undefined;
-    } else {
+    }
+    if (this.framer.pending !== 0) {
       this.partialTimer ??= setTimeout(() => this.close('partial-packet-timeout'), this.options.partialPacketTimeoutMs);
     }
   }

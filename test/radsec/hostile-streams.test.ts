@@ -101,6 +101,27 @@ test.serial('a Length longer than what arrives: closed once the packet has not c
   await closedFor(t, 'partial-packet-timeout', handBuilt(PacketCode.AccessRequest, Buffer.alloc(10), { length: 200 }).subarray(0, 30));
 });
 
+test.serial('packets split across writes for longer than the partial-packet timeout: each completes in time, the connection stays open', async (t) => {
+  const peer = await good();
+  const closedBefore = gateway.radsec!.counters.get('closed', 'partial-packet-timeout');
+  // Each write ends half-way through the next packet, so some packet is always partial; each
+  // packet completes within 300 ms, and the whole run lasts well past the 1000 ms bound.
+  const packets = Array.from({ length: 12 }, (_, identifier) => statusServer({ secret: RADSEC_SECRET, identifier }));
+  const stream = Buffer.concat(packets);
+  const half = Math.floor(packets[0]!.length / 2);
+  let at = 0;
+  for (let i = 0; i < packets.length; i++) {
+    const end = Math.min(stream.length, (i + 1) * packets[0]!.length + half);
+    peer.write(stream.subarray(at, end));
+    at = end;
+    t.is((await peer.reply())?.identifier, i, `packet ${i} answered`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  t.false(peer.socket.destroyed, 'still open');
+  t.is(gateway.radsec!.counters.get('closed', 'partial-packet-timeout'), closedBefore);
+  peer.close();
+});
+
 test.serial('a slow-loris handshake (TCP open, nothing sent) is closed at the handshake timeout and counted', async (t) => {
   const before = gateway.radsec!.counters.get('handshakes', 'timeout');
   const socket = connect({ host: '127.0.0.1', port });
