@@ -110,7 +110,6 @@ function namesOf(certificate: DetailedPeerCertificate): string[] {
 export class RadsecPeers {
   /** The TLS settings: the listener is made with them, and given them again after a reload. */
   readonly contextOptions: SecureContextOptions;
-  readonly requestCertificate: boolean;
   private readonly psk = new Map<string, PskPeer>();
   private readonly certificates: CertificatePeer[] = [];
   /** When every client has an address rule: the networks a connection may come from at all. */
@@ -122,7 +121,6 @@ export class RadsecPeers {
       if (client.identity.kind === 'psk') this.psk.set(client.identity.identity, { client, key: client.identity.key, network });
       else this.certificates.push({ client, caFingerprint: client.identity.caFingerprint, name: client.identity.certificateName, network });
     }
-    this.requestCertificate = this.certificates.length > 0;
     const networks = config.clients.map((client) => (client.address === undefined ? undefined : parseCidr(client.address)));
     this.networks = networks.every((network) => network !== undefined) ? (networks as Cidr[]) : undefined;
     this.contextOptions = {

@@ -82,11 +82,15 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
       for (const { host, port, family } of this.initial.radsec!.listen) {
         const server = createServer({
           ...this.peers.contextOptions,
-          requestCert: this.peers.requestCertificate,
+          // Always: whether certificate clients exist can change at a reload, and this cannot.
+          // A PSK handshake is not asked for one (RFC 8446 §4.3.2), and identity is checked
+          // after the handshake anyway (radsec-peers.ts).
+          requestCert: true,
           // Checked by us after the handshake (radsec-peers.ts): a PSK peer has no certificate,
           // and refusals are counted by their cause rather than lost in an OpenSSL alert.
           rejectUnauthorized: false,
           ALPNProtocols: RADSEC_ALPN,
+          // Fixed at start (a restart-only key in reload-diff.ts): tls.Server reads it once.
           handshakeTimeout: this.initial.radsec!.handshakeTimeoutMs,
           pskCallback: (socket, identity) => this.pskKey(socket, identity),
         });
