@@ -14,7 +14,7 @@ import { PacketFramer } from './stream-framing.js';
 export const MAX_IN_FLIGHT_PER_CONNECTION = 256;
 
 /** Why a connection was closed, for the metrics (a bounded set). */
-export type CloseReason = 'peer-closed' | 'idle' | 'length-too-small' | 'length-too-large' | 'malformed' | 'partial-packet-timeout' | 'error' | 'stopping';
+export type CloseReason = 'peer-closed' | 'idle' | 'length-too-small' | 'length-too-large' | 'malformed' | 'unauthentic' | 'partial-packet-timeout' | 'error' | 'stopping';
 
 export interface ConnectionOptions<Config extends TransportConfig> {
   readonly socket: TLSSocket;
@@ -101,6 +101,9 @@ export class RadsecConnection<Config extends TransportConfig> {
     });
     // RFC 6613 §2.6.4: data that is not RADIUS ends the connection; the stream cannot be trusted.
     if (done === 'malformed') return this.close('malformed');
+    // RFC 6613 §2.6.4: a packet that fails the authenticator checks on a stream means the
+    // peer does not hold the secret, or the stream is broken: close it, as FreeRADIUS does.
+    if (done === 'unauthentic') return this.close('unauthentic');
     if (done === undefined) return;
     this.inFlight++;
     void done.finally(() => {

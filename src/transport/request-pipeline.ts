@@ -82,10 +82,11 @@ export class RequestPipeline<Config extends TransportConfig> {
 
   /**
    * Admits one packet. Resolves once it is answered (or dropped after its decision);
-   * undefined when it was dropped at once; `malformed` when it did not decode, which a
-   * stream transport answers by closing the connection.
+   * undefined when it was dropped at once; `malformed` when it did not decode, and
+   * `unauthentic` when it failed the Request/Message-Authenticator checks, which a stream
+   * transport answers by closing the connection (RFC 6613 §2.6.4); UDP drops them silently.
    */
-  admit(arrival: Arrival<Config>): Promise<void> | 'malformed' | undefined {
+  admit(arrival: Arrival<Config>): Promise<void> | 'malformed' | 'unauthentic' | undefined {
     const { client, source, served } = arrival;
     const { counters, warnings } = this.options;
     let packet: RadiusPacket;
@@ -108,7 +109,7 @@ export class RequestPipeline<Config extends TransportConfig> {
     if (refusal !== undefined) {
       this.drop(refusal);
       warnings.warn(`auth:${client.name}:${refusal}`, { client: client.name, source: source.address, code: refusal }, 'dropped a request that failed the authenticity checks');
-      return undefined;
+      return 'unauthentic';
     }
     const overflow = served.replySize.overflow(packet, packet.code === PacketCode.StatusServer);
     if (overflow !== undefined) {

@@ -97,6 +97,8 @@ test.serial('a Length of 19 closes the connection', async (t) => closedFor(t, 'l
 test.serial('a Length of 4097 closes the connection', async (t) => closedFor(t, 'length-too-large', handBuilt(PacketCode.AccessRequest, Buffer.alloc(0), { length: 4097 })));
 test.serial('garbage that frames but does not decode closes the connection', async (t) => closedFor(t, 'malformed', handBuilt(PacketCode.AccessRequest, Buffer.from([1, 1]), { length: 22 })));
 
+test.serial('a request failing the Message-Authenticator check (wrong secret) closes the connection', async (t) => closedFor(t, 'unauthentic', accessRequest({ secret: Buffer.from('not-the-radsec-secret'), userName: 'nobody', password: 'x' })));
+
 test.serial('a Length longer than what arrives: closed once the packet has not completed in time', async (t) => {
   await closedFor(t, 'partial-packet-timeout', handBuilt(PacketCode.AccessRequest, Buffer.alloc(10), { length: 200 }).subarray(0, 30));
 });
