@@ -26,6 +26,8 @@ export interface ConnectionOptions<Config extends TransportConfig> {
   readonly idleTimeoutMs: number;
   /** How long a packet may take to arrive whole once begun (slow-loris after the handshake). */
   readonly partialPacketTimeoutMs: number;
+  /** How long a stop waits for the peer to close its side after ours, before destroying the socket. */
+  readonly endGraceMs: number;
   readonly replyCacheTtlMs: number;
   readonly pendingTtlMs: number;
   /** Counts a packet read, or one dropped here (before the pipeline), by reason. */
@@ -46,6 +48,8 @@ export class RadsecConnection<Config extends TransportConfig> {
   private partialTimer: NodeJS.Timeout | undefined;
   private closeReason: CloseReason | undefined;
   private drained: (() => void) | undefined;
+  /** Set while a write waits for 'drain': one listener, however many writes were refused. */
+  private waitingForDrain = false;
 
   constructor(private readonly options: ConnectionOptions<Config>) {
     this.cache = new ReplyCache({ ttlMs: options.replyCacheTtlMs, maxEntries: MAX_IN_FLIGHT_PER_CONNECTION * 4, pendingTtlMs: options.pendingTtlMs });
@@ -131,9 +135,14 @@ export class RadsecConnection<Config extends TransportConfig> {
     const { socket } = this.options;
     if (socket.destroyed || !socket.writable) return Promise.resolve();
     // A peer that stops reading fills our buffer: stop reading its requests until it drains.
-    if (!socket.write(reply)) {
+    if (!socket.write(reply) && !this.waitingForDrain) {
+      this.waitingForDrain = true;
       socket.pause();
-      socket.once('drain', () => socket.resume());
+      socket.once('drain', () => {
+        this.waitingForDrain = false;
+        // A connection being drained for a stop reads nothing more.
+        if (this.closeReason === undefined) socket.resume();
+      });
     }
     return Promise.resolve();
   }
@@ -153,7 +162,15 @@ export class RadsecConnection<Config extends TransportConfig> {
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     this.closeReason = 'stopping';
     clearTimeout(this.partialTimer);
-    this.options.socket.end();
+    const { socket } = this.options;
+    if (socket.destroyed) return;
+    // end() sends our close_notify and FIN, then waits for the peer's: a peer that never
+    // answers (or never reads what is queued) would hold the socket, and the stop, forever.
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const bound = setTimeout(() => socket.destroy(), this.options.endGraceMs);
+    socket.end();
+    await closed;
+    clearTimeout(bound);
   }
 
   private finish(reason: CloseReason): void {

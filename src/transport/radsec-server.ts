@@ -238,6 +238,7 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
       served: () => this.served.now(),
       idleTimeoutMs: peers.config.idleTimeoutMs,
       partialPacketTimeoutMs: peers.config.handshakeTimeoutMs,
+      endGraceMs: peers.config.handshakeTimeoutMs,
       replyCacheTtlMs: initial.replyCache.ttlSeconds * 1000,
       pendingTtlMs: initial.requestTimeoutMs + MAX_REPLY_DELAY_MS,
       count: (counter, reason) => this.counters.increment(counter, reason),
