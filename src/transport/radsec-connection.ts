@@ -1,7 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { RadsecClientConfig } from '../config/types.js';
 import { ReplyCache } from './reply-cache.js';
-import type { RequestPipeline } from './request-pipeline.js';
+import type { PacketSource, ReplyRoute, RequestPipeline } from './request-pipeline.js';
 import type { RequestHandler, TransportConfig } from './request-handler.js';
 import type { Served } from './served-config.js';
 import { PacketFramer } from './stream-framing.js';
@@ -43,7 +43,8 @@ export interface ConnectionOptions<Config extends TransportConfig> {
  */
 export class RadsecConnection<Config extends TransportConfig> {
   private readonly framer = new PacketFramer();
-  private readonly cache: ReplyCache;
+  private readonly route: ReplyRoute;
+  private readonly source: PacketSource;
   private inFlight = 0;
   private partialTimer: NodeJS.Timeout | undefined;
   private closeReason: CloseReason | undefined;
@@ -52,8 +53,14 @@ export class RadsecConnection<Config extends TransportConfig> {
   private waitingForDrain = false;
 
   constructor(private readonly options: ConnectionOptions<Config>) {
-    this.cache = new ReplyCache({ ttlMs: options.replyCacheTtlMs, maxEntries: MAX_IN_FLIGHT_PER_CONNECTION * 4, pendingTtlMs: options.pendingTtlMs });
     const { socket } = options;
+    this.source = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    this.route = {
+      cache: new ReplyCache({ ttlMs: options.replyCacheTtlMs, maxEntries: MAX_IN_FLIGHT_PER_CONNECTION * 4, pendingTtlMs: options.pendingTtlMs }),
+      // The connection is the source: the Identifier alone tells requests apart on it.
+      cacheKey: (_source, identifier) => String(identifier),
+      send: (reply) => this.send(reply),
+    };
     socket.setNoDelay(true);
     socket.setTimeout(options.idleTimeoutMs, () => {
       // Idle means nothing read and nothing being answered: a slow reply is not idleness.
@@ -86,23 +93,13 @@ export class RadsecConnection<Config extends TransportConfig> {
   }
 
   private admit(bytes: Buffer): void {
-    const { count, pipeline, client, socket } = this.options;
+    const { count, pipeline, client } = this.options;
     count('received');
     if (this.inFlight >= MAX_IN_FLIGHT_PER_CONNECTION) {
       count('dropped', 'too-many-in-flight');
       return;
     }
-    const done = pipeline.admit({
-      served: this.options.served(),
-      client: client.radius,
-      bytes,
-      source: { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 },
-      receivedAt: performance.now(),
-      cache: this.cache,
-      // The connection is the source: the Identifier alone tells requests apart on it.
-      cacheKey: String(bytes[1]),
-      send: (reply) => this.send(reply),
-    });
+    const done = pipeline.admit(this.options.served(), client.radius, bytes, this.source, performance.now(), this.route);
     // RFC 6613 §2.6.4: data that is not RADIUS ends the connection; the stream cannot be trusted.
     if (done === 'malformed') return this.close('malformed');
     // RFC 6613 §2.6.4: a packet that fails the authenticator checks on a stream means the

@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import test from 'ava';
 import type { RadsecClientConfig } from '../../src/config/types.js';
 import { RadsecConnection } from '../../src/transport/radsec-connection.js';
-import type { Arrival, RequestPipeline } from '../../src/transport/request-pipeline.js';
+import type { PacketSource, ReplyRoute, RequestPipeline } from '../../src/transport/request-pipeline.js';
 import type { TransportConfig } from '../../src/transport/request-handler.js';
 import { statusServer } from '../support/packets.js';
 import { patient } from '../support/patience.js';
@@ -37,7 +37,7 @@ class StuckSocket extends EventEmitter {
 
 function connection(socket: StuckSocket, endGraceMs: number): RadsecConnection<TransportConfig> {
   // Answers every packet at once, as the reply cache answers a retransmission.
-  const pipeline = { admit: (arrival: Arrival<TransportConfig>) => void arrival.send(Buffer.alloc(20)) } as unknown as RequestPipeline<TransportConfig>;
+  const pipeline = { admit: (...args: unknown[]) => void (args[5] as ReplyRoute).send(Buffer.alloc(20), args[3] as PacketSource) } as unknown as RequestPipeline<TransportConfig>;
   return new RadsecConnection({
     socket: socket as unknown as TLSSocket,
     client: { radius: { name: 'peer' } } as unknown as RadsecClientConfig,
