@@ -13,7 +13,7 @@ import type { ConfigErrorCode } from './errors.js';
 import { ListenError, parseListen } from './listen.js';
 import type { KeyPath } from './locate.js';
 import type { RawRadsec, RawRadsecClient } from './schema.js';
-import { readSecretFile } from './secrets.js';
+import { readBoundedFile } from './secrets.js';
 import type { ClientConfig, ListenAddress, RadsecClientConfig, RadsecConfig, RadsecIdentity } from './types.js';
 
 /** RFC 6614 §2.1: the port IANA assigned to RADIUS over TLS. */
@@ -25,19 +25,45 @@ export const RADSEC_SECRET = Buffer.from('radsec');
 /** The bis draft asks for PSKs of at least 128 bits of entropy. */
 const MIN_PSK_BYTES = 16;
 
+/**
+ * Certificates, CA bundles, CRLs (a CA that revokes a few hundred certificates writes tens
+ * of kilobytes) and PSK files: far above any real one, small enough that a wrong path (a
+ * log, a disk image) is an error rather than a start-up that reads gigabytes.
+ */
+export const MAX_TLS_FILE_BYTES = 1024 * 1024;
+
 type Report = (code: ConfigErrorCode, path: KeyPath, problem: string) => void;
 
-function readFile(path: string, key: KeyPath, report: Report, what: string): Buffer | undefined {
-  const contents = readSecretFile(path);
+function readFile(path: string, key: KeyPath, report: Report, what: string, secret = false): Buffer | undefined {
+  const contents = readBoundedFile(path, { maxBytes: MAX_TLS_FILE_BYTES, what, private: secret });
   if (typeof contents !== 'string') return contents;
   report('RADGATE_CONFIG_INVALID', key, `cannot read ${what} ${path}: ${contents}`);
   return undefined;
 }
 
+const CRL_BLOCK = /-----BEGIN X509 CRL-----[\s\S]*?-----END X509 CRL-----/g;
+
+/**
+ * Every PEM CRL of a file. Node's `crl` option given one Buffer reads only its first CRL,
+ * so a file holding one CRL per CA (as OpenSSL's CRLfile does) would revoke nothing of the
+ * second CA: each block is passed on its own.
+ */
+function readCrls(path: string, report: Report): Buffer[] | undefined {
+  const key: KeyPath = ['radsec', 'crl_file'];
+  const text = readFile(path, key, report, 'the CRL');
+  if (text === undefined) return undefined;
+  const blocks = text.toString('latin1').match(CRL_BLOCK) ?? [];
+  if (blocks.length === 0) {
+    report('RADGATE_CONFIG_INVALID', key, `${path} holds no PEM CRL (-----BEGIN X509 CRL-----); radgate certs crl writes one`);
+    return undefined;
+  }
+  return blocks.map((block) => Buffer.from(`${block}\n`, 'latin1'));
+}
+
 /** "IDENTITY:HEXKEY" lines (stunnel's PSKsecrets format); a problem never quotes a key. */
 function readPskFile(path: string, report: Report): Map<string, Buffer> | undefined {
   const key: KeyPath = ['radsec', 'psk_file'];
-  const text = readFile(path, key, report, 'the PSK file');
+  const text = readFile(path, key, report, 'the PSK file', true);
   if (text === undefined) return undefined;
   const keys = new Map<string, Buffer>();
   let ok = true;
@@ -152,8 +178,8 @@ export function resolveRadsec(raw: RawRadsec | undefined, baseDir: string, udpCl
   }
   const needsCertificate = clients.some((client) => client.identity.kind === 'certificate');
   const certificate = raw.certificate_file === undefined ? undefined : readFile(resolve(baseDir, raw.certificate_file), ['radsec', 'certificate_file'], counting, 'the server certificate');
-  const key = raw.key_file === undefined ? undefined : readFile(resolve(baseDir, raw.key_file), ['radsec', 'key_file'], counting, 'the server key');
-  const crl = raw.crl_file === undefined ? undefined : readFile(resolve(baseDir, raw.crl_file), ['radsec', 'crl_file'], counting, 'the CRL');
+  const key = raw.key_file === undefined ? undefined : readFile(resolve(baseDir, raw.key_file), ['radsec', 'key_file'], counting, 'the server key', true);
+  const crl = raw.crl_file === undefined ? undefined : readCrls(resolve(baseDir, raw.crl_file), counting);
   if (needsCertificate && (raw.certificate_file === undefined || raw.key_file === undefined)) {
     counting('RADGATE_CONFIG_INVALID', ['radsec'], 'clients with ca_file need certificate_file and key_file: the gateway\'s own certificate (radgate certs server)');
   }
@@ -183,6 +209,9 @@ export function resolveRadsec(raw: RawRadsec | undefined, baseDir: string, udpCl
     maxConnections: raw.max_connections,
     maxConnectionsPerClient: raw.max_connections_per_client,
     maxHandshakesPerAddress: raw.max_handshakes_per_address,
+    maxHandshakesInProgress: raw.max_handshakes_in_progress,
+    maxHandshakesPerSecond: raw.max_handshakes_per_second,
+    maxHandshakesPerSecondPerAddress: raw.max_handshakes_per_second_per_address,
     clients,
   };
 }

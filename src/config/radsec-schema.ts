@@ -49,6 +49,13 @@ export const radsecSchema = {
     max_connections_per_client: { type: 'integer', minimum: 1, maximum: 10000, default: 32 },
     // Handshakes in progress from one address: a flood from one host cannot take every slot.
     max_handshakes_per_address: { type: 'integer', minimum: 1, maximum: 10000, default: 32 },
+    // Handshakes in progress in total, below max_connections: a flood of half-open handshakes
+    // from many addresses leaves room for established NASes to reconnect.
+    max_handshakes_in_progress: { type: 'integer', minimum: 1, maximum: 100000, default: 128 },
+    // Handshakes begun per second, in total and per source (an IPv4 address, an IPv6 /64):
+    // each costs a private-key signature (about 3.6 ms for RSA-3072) on the event loop.
+    max_handshakes_per_second: { type: 'integer', minimum: 1, maximum: 100000, default: 100 },
+    max_handshakes_per_second_per_address: { type: 'integer', minimum: 1, maximum: 100000, default: 20 },
     clients: { type: 'array', minItems: 1, items: radsecClientSchema },
   },
 } as const;
@@ -74,5 +81,8 @@ export interface RawRadsec {
   max_connections: number;
   max_connections_per_client: number;
   max_handshakes_per_address: number;
+  max_handshakes_in_progress: number;
+  max_handshakes_per_second: number;
+  max_handshakes_per_second_per_address: number;
   clients: RawRadsecClient[];
 }

@@ -24,8 +24,12 @@ const LIVE_SETTINGS: ReadonlySet<string> = new Set<keyof RadgateConfig>([
   'radsec',
 ]);
 
-/** Paths inside live sections that are fixed at start all the same: the log's destination is chosen once. */
-const FIXED_PATHS: ReadonlySet<string> = new Set(['log.format', 'radsec.listen']);
+/**
+ * Paths inside live sections that are fixed at start all the same: the log's destination is
+ * chosen once; the TLS listeners are made once, and Node's tls.Server takes its
+ * handshakeTimeout only when it is created.
+ */
+const FIXED_PATHS: ReadonlySet<string> = new Set(['log.format', 'radsec.listen', 'radsec.handshakeTimeoutMs']);
 
 /** Sections whose appearing or going away means a listener to open or close: a restart. */
 const LISTENER_SECTIONS: ReadonlySet<string> = new Set(['radsec']);

@@ -119,8 +119,29 @@ export function readSecretFile(path: string): Buffer | string {
   return typeof contents === 'string' ? contents : stripOneNewline(contents);
 }
 
+/** How big a file may be, and what it is (for the message when it is bigger). */
+export interface FileBound {
+  readonly maxBytes: number;
+  readonly what: string;
+  /**
+   * A private key or PSKs: refused when group or others may read it, as the master key is
+   * (keys/key-file.ts); a key others can read is a key to replace, not to start with.
+   */
+  readonly private?: boolean;
+}
+
+const SECRET_FILE: FileBound = { maxBytes: MAX_SECRET_FILE_BYTES, what: 'a shared secret' };
+
 /** The file's bytes, or a short reason (an errno code) it could not be used. */
 function readSmallFile(path: string): Buffer | string {
+  return readBoundedFile(path, SECRET_FILE);
+}
+
+/**
+ * The bytes of a regular file no larger than `bound.maxBytes`, or a short reason (an errno
+ * code, or the size against the bound) it could not be used; never a byte of its content.
+ */
+export function readBoundedFile(path: string, bound: FileBound): Buffer | string {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -131,8 +152,11 @@ function readSmallFile(path: string): Buffer | string {
     const stat = fstatSync(fd);
     // A FIFO or device (/dev/zero, /dev/stdin) would block or never end.
     if (!stat.isFile()) return stat.isDirectory() ? 'EISDIR' : 'not a regular file';
-    if (stat.size > MAX_SECRET_FILE_BYTES) {
-      return `${stat.size} bytes is too large for a shared secret (at most ${MAX_SECRET_FILE_BYTES})`;
+    if (bound.private === true && (stat.mode & 0o077) !== 0) {
+      return `its mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')} lets group or others read it; chmod 600 it (and replace the key if others may have read it)`;
+    }
+    if (stat.size > bound.maxBytes) {
+      return `${stat.size} bytes is too large for ${bound.what} (at most ${bound.maxBytes})`;
     }
     const buffer = Buffer.alloc(stat.size);
     let filled = 0;

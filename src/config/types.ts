@@ -188,12 +188,16 @@ export interface RadsecConfig {
   /** The gateway's certificate chain and key (PEM); undefined when every client uses a PSK. */
   readonly certificate: Buffer | undefined;
   readonly key: Buffer | undefined;
-  readonly crl: Buffer | undefined;
+  /** Every CRL of `crl_file`, one PEM block each (one per CA, typically); OpenSSL takes them all. */
+  readonly crl: readonly Buffer[] | undefined;
   readonly handshakeTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly maxConnections: number;
   readonly maxConnectionsPerClient: number;
   readonly maxHandshakesPerAddress: number;
+  readonly maxHandshakesInProgress: number;
+  readonly maxHandshakesPerSecond: number;
+  readonly maxHandshakesPerSecondPerAddress: number;
   readonly clients: readonly RadsecClientConfig[];
 }
 

@@ -1,3 +1,4 @@
+import { constants } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import { DEFAULT_CIPHERS, type DetailedPeerCertificate, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import { cidrContains, parseCidr, type Cidr } from '../config/cidr.js';
@@ -20,6 +21,10 @@ export type HandshakeResult =
   | 'timeout'
   | 'protocol-error'
   | 'over-capacity'
+  | 'handshakes-over-capacity'
+  | 'rate-limited'
+  | 'address-rate-limited'
+  | 'unknown-address'
   | 'client-over-capacity';
 
 /**
@@ -42,6 +47,19 @@ export const RADSEC_CIPHERS = [
 
 /** RFC 6614 §2.1 and the bis draft: ALPN "radius/1.0" is RADIUS/TLS with MD5 authenticators. */
 export const RADSEC_ALPN = ['radius/1.0'];
+
+/** A PSK identity's rule: matched in the PSK callback, kept with the handshake until it ends. */
+export interface PskPeer {
+  readonly client: RadsecClientConfig;
+  readonly key: Buffer;
+  readonly network: Cidr | undefined;
+}
+
+/** What a peer offered in the PSK callback, and the rule its identity matched then (if any). */
+export interface OfferedPsk {
+  readonly identity: string;
+  readonly peer: PskPeer | undefined;
+}
 
 interface CertificatePeer {
   readonly client: RadsecClientConfig;
@@ -92,9 +110,10 @@ function namesOf(certificate: DetailedPeerCertificate): string[] {
 export class RadsecPeers {
   /** The TLS settings: the listener is made with them, and given them again after a reload. */
   readonly contextOptions: SecureContextOptions;
-  readonly requestCertificate: boolean;
-  private readonly psk = new Map<string, { readonly client: RadsecClientConfig; readonly key: Buffer; readonly network: Cidr | undefined }>();
+  private readonly psk = new Map<string, PskPeer>();
   private readonly certificates: CertificatePeer[] = [];
+  /** When every client has an address rule: the networks a connection may come from at all. */
+  private readonly networks: readonly Cidr[] | undefined;
 
   constructor(readonly config: RadsecConfig) {
     for (const client of config.clients) {
@@ -102,34 +121,55 @@ export class RadsecPeers {
       if (client.identity.kind === 'psk') this.psk.set(client.identity.identity, { client, key: client.identity.key, network });
       else this.certificates.push({ client, caFingerprint: client.identity.caFingerprint, name: client.identity.certificateName, network });
     }
-    this.requestCertificate = this.certificates.length > 0;
+    const networks = config.clients.map((client) => (client.address === undefined ? undefined : parseCidr(client.address)));
+    this.networks = networks.every((network) => network !== undefined) ? (networks as Cidr[]) : undefined;
     this.contextOptions = {
       ...(config.certificate === undefined ? {} : { cert: config.certificate, key: config.key }),
-      ...(config.crl === undefined ? {} : { crl: config.crl }),
+      ...(config.crl === undefined ? {} : { crl: [...config.crl] }),
       ca: this.certificates.map((peer) => (peer.client.identity as { ca: Buffer }).ca),
       // The bis draft: TLS 1.2 at least, 1.3 preferred (Node negotiates the highest both have).
       minVersion: 'TLSv1.2',
       ciphers: RADSEC_CIPHERS,
       honorCipherOrder: true,
+      // No session tickets, so no resumption: a TLS 1.3 resumption skips the PSK callback
+      // (a resuming PSK peer would be refused as having no certificate), and a resumed
+      // session would skip the CA, CRL and client checks of the configuration now in force.
+      // A NAS reconnects rarely; a full handshake each time costs little.
+      secureOptions: constants.SSL_OP_NO_TICKET,
     };
   }
 
-  /** The key of a PSK identity, or undefined (the handshake then fails: unknown identity). */
-  pskKey(identity: string): Buffer | undefined {
-    return this.psk.get(identity)?.key;
+  /**
+   * False when no client could be matched from this address (every client has an address
+   * rule, none covers it): the socket is then closed before a handshake is spent on it.
+   */
+  mayConnectFrom(address: string): boolean {
+    if (this.networks === undefined) return true;
+    const bytes = addressBytes(address);
+    return this.networks.some((network) => cidrContains(network, bytes));
+  }
+
+  /** The rule of a PSK identity, or undefined (the handshake then fails: unknown identity). */
+  pskPeer(identity: string): PskPeer | undefined {
+    return this.psk.get(identity);
   }
 
   /**
    * The client an established TLS session belongs to, or why none: a PSK session by its
    * identity; a certificate session by the CA that issued the chain, then the name rule,
    * then the source address, first matching client winning.
+   *
+   * A PSK session is identified by the rule its key came from (`offered.peer`), not by
+   * looking its identity up again: a reload (SIGHUP) between the PSK callback and the end of
+   * the handshake may have removed or renamed that identity in these rules.
    */
-  identify(socket: TLSSocket, offeredPsk: string | undefined, address: string): RadsecClientConfig | HandshakeResult {
+  identify(socket: TLSSocket, offered: OfferedPsk | undefined, address: string): RadsecClientConfig | HandshakeResult {
     const cipher = socket.getCipher();
-    const usedPsk = offeredPsk !== undefined && (cipher.name.includes('PSK') || (socket.getProtocol() === 'TLSv1.3' && socket.isSessionReused()));
-    if (offeredPsk !== undefined && !usedPsk) return this.psk.has(offeredPsk) ? 'wrong-psk' : 'unknown-psk';
+    const usedPsk = offered !== undefined && (cipher.name.includes('PSK') || (socket.getProtocol() === 'TLSv1.3' && socket.isSessionReused()));
+    if (offered !== undefined && !usedPsk) return offered.peer !== undefined ? 'wrong-psk' : 'unknown-psk';
     if (usedPsk) {
-      const peer = this.psk.get(offeredPsk)!;
+      const peer = offered.peer;
+      if (peer === undefined) return 'unknown-psk';
       return peer.network === undefined || cidrContains(peer.network, addressBytes(address)) ? peer.client : 'address-not-allowed';
     }
     const certificate = socket.getPeerCertificate(true);

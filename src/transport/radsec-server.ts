@@ -5,7 +5,8 @@ import type { RadgateConfig, RadsecClientConfig } from '../config/types.js';
 import { Counters } from '../observability/counters.js';
 import { RateLimitedWarning } from '../observability/rate-limited-log.js';
 import { RadsecConnection, type CloseReason } from './radsec-connection.js';
-import { RADSEC_ALPN, RadsecPeers, type HandshakeResult } from './radsec-peers.js';
+import { HandshakeRateLimit } from './handshake-admission.js';
+import { RADSEC_ALPN, RadsecPeers, type HandshakeResult, type OfferedPsk } from './radsec-peers.js';
 import type { RequestHandler, TransportConfig } from './request-handler.js';
 import { MAX_REPLY_DELAY_MS, RequestPipeline, type ServerCounter } from './request-pipeline.js';
 import { ServedConfigs } from './served-config.js';
@@ -25,7 +26,8 @@ export interface RadsecServerOptions<Config extends RadsecTransportConfig> {
 /** What the listener remembers of a socket during its handshake. */
 interface Handshake {
   readonly address: string;
-  offeredPsk: string | undefined;
+  /** What the PSK callback saw, with the rule that gave the key (from the rules in force then). */
+  offeredPsk: OfferedPsk | undefined;
   settled: boolean;
 }
 
@@ -46,6 +48,9 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
   private peers: RadsecPeers;
   private readonly handshakes = new WeakMap<Socket, Handshake>();
   private readonly handshakingFrom = new Map<string, number>();
+  private readonly rate = new HandshakeRateLimit();
+  /** Handshakes in progress, all sources. */
+  private handshaking = 0;
   private readonly connections = new Set<RadsecConnection<Config>>();
   private readonly perClient = new Map<RadsecClientConfig['radius']['name'], number>();
   private readonly warnings: RateLimitedWarning;
@@ -77,11 +82,15 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
       for (const { host, port, family } of this.initial.radsec!.listen) {
         const server = createServer({
           ...this.peers.contextOptions,
-          requestCert: this.peers.requestCertificate,
+          // Always: whether certificate clients exist can change at a reload, and this cannot.
+          // A PSK handshake is not asked for one (RFC 8446 §4.3.2), and identity is checked
+          // after the handshake anyway (radsec-peers.ts).
+          requestCert: true,
           // Checked by us after the handshake (radsec-peers.ts): a PSK peer has no certificate,
           // and refusals are counted by their cause rather than lost in an OpenSSL alert.
           rejectUnauthorized: false,
           ALPNProtocols: RADSEC_ALPN,
+          // Fixed at start (a restart-only key in reload-diff.ts): tls.Server reads it once.
           handshakeTimeout: this.initial.radsec!.handshakeTimeoutMs,
           pskCallback: (socket, identity) => this.pskKey(socket, identity),
         });
@@ -126,22 +135,29 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
     return this.peers;
   }
 
-  private limits() {
-    return this.current().config;
+  /** Why a socket just accepted may not begin a handshake, or undefined: it may. */
+  private refusalOnArrival(address: string): HandshakeResult | undefined {
+    const peers = this.current();
+    const limits = peers.config;
+    if (!peers.mayConnectFrom(address)) return 'unknown-address';
+    if (this.open >= limits.maxConnections || (this.handshakingFrom.get(address) ?? 0) >= limits.maxHandshakesPerAddress) return 'over-capacity';
+    if (this.handshaking >= limits.maxHandshakesInProgress) return 'handshakes-over-capacity';
+    const rate = this.rate.admit(address, { perSecond: limits.maxHandshakesPerSecond, perAddressPerSecond: limits.maxHandshakesPerSecondPerAddress });
+    return rate === 'ok' ? undefined : rate;
   }
 
   private accepted(raw: Socket): void {
     const address = raw.remoteAddress ?? '';
-    const limits = this.limits();
-    const handshaking = this.handshakingFrom.get(address) ?? 0;
-    if (this.open >= limits.maxConnections || handshaking >= limits.maxHandshakesPerAddress) {
-      this.counters.increment('handshakes', 'over-capacity');
-      this.warnings.warn(`capacity:${address}`, { source: address, open: this.open, handshaking }, 'refused a RadSec connection: over the connection limits');
+    const refusal = this.refusalOnArrival(address);
+    if (refusal !== undefined) {
+      this.counters.increment('handshakes', refusal);
+      this.warnings.warn(`arrival:${refusal}:${address}`, { source: address, result: refusal, open: this.open, handshaking: this.handshaking }, 'refused a RadSec connection on arrival, before its handshake');
       raw.destroy();
       return;
     }
     this.open++;
-    this.handshakingFrom.set(address, handshaking + 1);
+    this.handshaking++;
+    this.handshakingFrom.set(address, (this.handshakingFrom.get(address) ?? 0) + 1);
     this.handshakes.set(raw, { address, offeredPsk: undefined, settled: false });
     raw.once('close', () => {
       this.open--;
@@ -154,6 +170,7 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
     const handshake = this.handshakes.get(raw);
     if (handshake === undefined || handshake.settled) return handshake;
     handshake.settled = true;
+    this.handshaking--;
     const left = (this.handshakingFrom.get(handshake.address) ?? 1) - 1;
     if (left <= 0) this.handshakingFrom.delete(handshake.address);
     else this.handshakingFrom.set(handshake.address, left);
@@ -161,9 +178,10 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
   }
 
   private pskKey(socket: TLSSocket, identity: string): Buffer | null {
+    const peer = this.current().pskPeer(identity);
     const handshake = this.handshakes.get(rawOf(socket));
-    if (handshake !== undefined) handshake.offeredPsk = identity;
-    return this.current().pskKey(identity) ?? null;
+    if (handshake !== undefined) handshake.offeredPsk = { identity, peer };
+    return peer?.key ?? null;
   }
 
   private refuse(result: HandshakeResult, address: string, fields: Record<string, unknown> = {}): void {
@@ -220,6 +238,7 @@ export class RadsecServer<Config extends RadsecTransportConfig = RadsecTransport
       served: () => this.served.now(),
       idleTimeoutMs: peers.config.idleTimeoutMs,
       partialPacketTimeoutMs: peers.config.handshakeTimeoutMs,
+      endGraceMs: peers.config.handshakeTimeoutMs,
       replyCacheTtlMs: initial.replyCache.ttlSeconds * 1000,
       pendingTtlMs: initial.requestTimeoutMs + MAX_REPLY_DELAY_MS,
       count: (counter, reason) => this.counters.increment(counter, reason),

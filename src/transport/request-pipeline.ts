@@ -50,19 +50,23 @@ export interface PipelineOptions<Config extends TransportConfig> {
   readonly transport: RequestAnsweredEvent['transport'];
 }
 
-/** One packet read from a client whose identity the transport has settled. */
-export interface Arrival<Config extends TransportConfig> {
-  readonly served: Served<Config>;
-  readonly client: ClientConfig;
-  readonly bytes: Buffer;
-  readonly source: { readonly address: string; readonly port: number };
-  readonly receivedAt: number;
+/** Where a packet came from: a UDP datagram's RemoteInfo, or a TLS connection's peer. */
+export interface PacketSource {
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * How one listener (a UDP socket, a TLS connection) answers: made once per listener, not
+ * per packet, so that the UDP hot path allocates nothing for a packet before its checks.
+ */
+export interface ReplyRoute {
   /** Where duplicates are found: the UDP server's one cache, or a TLS connection's own. */
   readonly cache: ReplyCache;
-  /** The cache key of this packet's Identifier (RFC 5080 §2.2.2: source and Identifier). */
-  readonly cacheKey: string;
-  /** Sends a reply; never rejects. */
-  send(reply: Buffer): Promise<void>;
+  /** The cache key of a packet's Identifier (RFC 5080 §2.2.2: source and Identifier); asked only for a packet that passed the checks. */
+  cacheKey(source: PacketSource, identifier: number): string;
+  /** Sends a reply to `source`; never rejects. */
+  send(reply: Buffer, source: PacketSource): Promise<void>;
 }
 
 /**
@@ -82,15 +86,15 @@ export class RequestPipeline<Config extends TransportConfig> {
 
   /**
    * Admits one packet. Resolves once it is answered (or dropped after its decision);
-   * undefined when it was dropped at once; `malformed` when it did not decode, which a
-   * stream transport answers by closing the connection.
+   * undefined when it was dropped at once; `malformed` when it did not decode, and
+   * `unauthentic` when it failed the Request/Message-Authenticator checks, which a stream
+   * transport answers by closing the connection (RFC 6613 §2.6.4); UDP drops them silently.
    */
-  admit(arrival: Arrival<Config>): Promise<void> | 'malformed' | undefined {
-    const { client, source, served } = arrival;
+  admit(served: Served<Config>, client: ClientConfig, bytes: Buffer, source: PacketSource, receivedAt: number, route: ReplyRoute): Promise<void> | 'malformed' | 'unauthentic' | undefined {
     const { counters, warnings } = this.options;
     let packet: RadiusPacket;
     try {
-      packet = decodePacket(arrival.bytes);
+      packet = decodePacket(bytes);
     } catch (error) {
       if (!(error instanceof RadiusError)) throw error;
       counters.increment('malformed', error.code);
@@ -108,7 +112,7 @@ export class RequestPipeline<Config extends TransportConfig> {
     if (refusal !== undefined) {
       this.drop(refusal);
       warnings.warn(`auth:${client.name}:${refusal}`, { client: client.name, source: source.address, code: refusal }, 'dropped a request that failed the authenticity checks');
-      return undefined;
+      return 'unauthentic';
     }
     const overflow = served.replySize.overflow(packet, packet.code === PacketCode.StatusServer);
     if (overflow !== undefined) {
@@ -120,23 +124,25 @@ export class RequestPipeline<Config extends TransportConfig> {
       );
       return undefined;
     }
-    const lookup = arrival.cache.begin(arrival.cacheKey, packet.authenticator);
+    // Only now, past every check: a dropped packet costs no key.
+    const cacheKey = route.cacheKey(source, packet.identifier);
+    const lookup = route.cache.begin(cacheKey, packet.authenticator);
     if (lookup.kind === 'retransmission') {
       counters.increment('retransmissions');
-      void arrival.send(lookup.reply);
+      void route.send(lookup.reply, source);
       return undefined;
     }
     if (lookup.kind === 'in-progress') {
       this.drop('duplicate-in-progress');
       return undefined;
     }
-    return this.respond(arrival, packet);
+    return this.respond(served, client, source, receivedAt, route, cacheKey, packet);
   }
 
-  private async respond(arrival: Arrival<Config>, packet: RadiusPacket): Promise<void> {
-    const { served, client, cache, cacheKey, receivedAt } = arrival;
+  private async respond(served: Served<Config>, client: ClientConfig, source: PacketSource, receivedAt: number, route: ReplyRoute, cacheKey: string, packet: RadiusPacket): Promise<void> {
+    const { cache } = route;
     const config = served.config;
-    const answer = packet.code === PacketCode.StatusServer ? this.statusAnswer() : await this.decide(config, arrival.source, client, packet);
+    const answer = packet.code === PacketCode.StatusServer ? this.statusAnswer() : await this.decide(config, source, client, packet);
     if (requestAnswered.hasSubscribers) this.publishAnswer(client, packet, answer, receivedAt);
     if (answer.action === 'drop') {
       cache.abandon(cacheKey, packet.authenticator);
@@ -167,7 +173,7 @@ export class RequestPipeline<Config extends TransportConfig> {
     cache.complete(cacheKey, packet.authenticator, reply);
     this.options.counters.increment('replies', packetCodeName(reply[0]!));
     // Awaited so that a stop closes the socket only after the reply has left.
-    await arrival.send(reply);
+    await route.send(reply, source);
   }
 
   private publishAnswer(client: ClientConfig, packet: RadiusPacket, answer: Answer, receivedAt: number): void {
@@ -189,7 +195,7 @@ export class RequestPipeline<Config extends TransportConfig> {
     return this.options.handler.isHealthy() ? { action: 'accept' } : { action: 'drop', reason: 'unhealthy' };
   }
 
-  private decide(config: Config, source: Arrival<Config>['source'], client: ClientConfig, packet: RadiusPacket): Promise<Answer> {
+  private decide(config: Config, source: PacketSource, client: ClientConfig, packet: RadiusPacket): Promise<Answer> {
     const request: AccessRequest<Config> = {
       config,
       client,

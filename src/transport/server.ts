@@ -4,7 +4,7 @@ import { Counters } from '../observability/counters.js';
 import { RateLimitedWarning } from '../observability/rate-limited-log.js';
 import type { RequestHandler, TransportConfig } from './request-handler.js';
 import { ReplyCache, replyCacheKey } from './reply-cache.js';
-import { MAX_REPLY_DELAY_MS, RequestPipeline, type ServerCounter } from './request-pipeline.js';
+import { MAX_REPLY_DELAY_MS, RequestPipeline, type ReplyRoute, type ServerCounter } from './request-pipeline.js';
 import { ServedConfigs, type Served } from './served-config.js';
 
 export type { ServerCounter } from './request-pipeline.js';
@@ -49,7 +49,7 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
   private readonly clientWarnings: RateLimitedWarning;
   private readonly listeners: Listener[] = [];
   private inFlight = 0;
-  private batch: { socket: Socket; datagram: Buffer; remote: RemoteInfo; receivedAt: number; served: Served<Config> }[] = [];
+  private batch: { route: ReplyRoute; datagram: Buffer; remote: RemoteInfo; receivedAt: number; served: Served<Config> }[] = [];
   private readonly pipeline: RequestPipeline<Config>;
   private closing = false;
   private drained: (() => void) | undefined;
@@ -93,7 +93,14 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
           });
         });
         socket.on('error', (error) => this.options.logger.error({ err: error, listener: label }, 'socket error'));
-        socket.on('message', (datagram, remote) => this.enqueue(socket, datagram, remote));
+        // One route per socket, made here: nothing is allocated per datagram to answer it.
+        const route: ReplyRoute = {
+          cache: this.cache,
+          // RFC 5080 §2.2.2: a duplicate has the same source address and port and Identifier.
+          cacheKey: (source, identifier) => replyCacheKey(source.address, source.port, identifier),
+          send: (reply, source) => this.send(socket, source as RemoteInfo, reply),
+        };
+        socket.on('message', (datagram, remote) => this.enqueue(route, datagram, remote));
         this.listeners.push({ socket, label });
         const bound = socket.address();
         this.options.logger.info({ address: bound.address, port: bound.port }, 'listening for RADIUS');
@@ -155,11 +162,11 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
    * its own callback: the handler can then send a batch's Redis commands in one write, and
    * the turn's overhead is paid once (bench/README.md, "Design measurements").
    */
-  private enqueue(socket: Socket, datagram: Buffer, remote: RemoteInfo): void {
+  private enqueue(route: ReplyRoute, datagram: Buffer, remote: RemoteInfo): void {
     // The reject delay runs from here: arrival, before the batch's earlier requests ran. So
     // does the configuration: a reload handled in the same turn, after the read, does not
     // apply to what was read before it.
-    this.batch.push({ socket, datagram, remote, receivedAt: performance.now(), served: this.served.now() });
+    this.batch.push({ route, datagram, remote, receivedAt: performance.now(), served: this.served.now() });
     if (this.batch.length === 1) setImmediate(this.drainBatch);
   }
 
@@ -169,7 +176,7 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
     const handler = this.options.handler;
     handler.beginBatch?.();
     try {
-      for (const { socket, datagram, remote, receivedAt, served } of batch) this.receive(served, socket, datagram, remote, receivedAt);
+      for (const { route, datagram, remote, receivedAt, served } of batch) this.receive(served, route, datagram, remote, receivedAt);
     } finally {
       handler.endBatch?.();
     }
@@ -179,7 +186,7 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
     this.counters.increment('dropped', reason);
   }
 
-  private receive(served: Served<Config>, socket: Socket, datagram: Buffer, remote: RemoteInfo, receivedAt: number): void {
+  private receive(served: Served<Config>, route: ReplyRoute, datagram: Buffer, remote: RemoteInfo, receivedAt: number): void {
     this.counters.increment('received');
     if (remote.port === 0) {
       // RFC 768: a source port of zero means the sender expects no reply, and none can be
@@ -195,17 +202,7 @@ export class RadiusServer<Config extends TransportConfig = TransportConfig> {
       this.sourceWarnings.warn(`unknown:${remote.address}`, { source: remote.address }, 'dropped a packet from an address that is not a configured client');
       return;
     }
-    const done = this.pipeline.admit({
-      served,
-      client,
-      bytes: datagram,
-      source: remote,
-      receivedAt,
-      cache: this.cache,
-      // RFC 5080 §2.2.2: a duplicate has the same source address and port and Identifier.
-      cacheKey: replyCacheKey(remote.address, remote.port, datagram[1] ?? 0),
-      send: (reply) => this.send(socket, remote, reply),
-    });
+    const done = this.pipeline.admit(served, client, datagram, remote, receivedAt, route);
     if (typeof done !== 'object') return;
     this.inFlight++;
     void done.finally(() => this.finished());

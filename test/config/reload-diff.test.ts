@@ -3,6 +3,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { compareConfigs } from '../../src/config/reload-diff.js';
 import type { RadgateConfig } from '../../src/config/types.js';
 import { SECRET_ENV } from '../support/config.js';
+import { makeRadsecFiles, radsecSection } from '../support/radsec.js';
 import { tempDir } from '../support/temp.js';
 
 // What a reload applies and what it reports as needing a restart (config/reload-diff.ts).
@@ -67,4 +68,13 @@ test('the log level applies; the log format, fixed when the log was opened, need
   t.deepEqual(changes.needRestart, ['log.format']);
   const again = compareConfigs(first, started, config('log:\n  level: warn\n  format: pretty\n'));
   t.deepEqual(again, { applied: ['log.level'], needRestart: ['log.format'] });
+});
+
+test('radsec.handshake_timeout_ms needs a restart (the TLS listener takes it once); other radsec limits apply', async (t) => {
+  const files = await makeRadsecFiles();
+  const started = config(radsecSection(files));
+  const next = config(radsecSection(files, { lines: '  handshake_timeout_ms: 2500\n  max_connections: 10\n' }));
+  const changes = compareConfigs(started, started, next);
+  t.deepEqual(changes.applied, ['radsec.max_connections']);
+  t.deepEqual(changes.needRestart, ['radsec.handshake_timeout_ms']);
 });

@@ -1,10 +1,13 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
+import { readIssuer } from '../../src/certs/private-ca.js';
+import { encodeRevocationList } from '../../src/certs/revocation-list.js';
 import { ConfigError } from '../../src/config/errors.js';
+import { MAX_TLS_FILE_BYTES } from '../../src/config/radsec-checks.js';
 import { writeTestConfig } from '../support/config.js';
 import { TEST_SECRET } from '../support/packets.js';
-import { makeRadsecFiles, radsecSection } from '../support/radsec.js';
+import { makeRadsecFiles, radsecSection, TEST_PSK_HEX } from '../support/radsec.js';
 
 // The radsec section as the loader checks it: files read and validated once, a PSK that
 // equals a UDP shared secret refused, problems named by key, never by value.
@@ -32,4 +35,46 @@ test('a valid section resolves: default secret radsec, listen on the given port'
   t.deepEqual(config.radsec!.listen, [{ host: '127.0.0.1', port: 12083, family: 4 }]);
   t.is(config.radsec!.clients[0]!.radius.secret.toString(), 'radsec');
   t.is(config.radsec!.clients[1]!.identity.kind, 'psk');
+});
+
+// RSA-3072 keys take a while to make: the file-size tests share one set (each writes its own file).
+let shared: ReturnType<typeof makeRadsecFiles> | undefined;
+const sharedFiles = (): ReturnType<typeof makeRadsecFiles> => (shared ??= makeRadsecFiles());
+
+test('a CRL revoking 200 certificates (larger than a secret file) loads, and every revocation is in it', async (t) => {
+  const files = await sharedFiles();
+  const issuer = readIssuer(readFileSync(join(files.dir, 'ca.pem'), 'utf8'), readFileSync(join(files.dir, 'ca.key'), 'utf8'));
+  const entries = Array.from({ length: 200 }, (_, i) => ({ serial: (0x1000 + i).toString(16), revokedAt: new Date() }));
+  const path = join(files.dir, 'crl.pem');
+  writeFileSync(path, encodeRevocationList(issuer, { number: 1, entries }, new Date(), new Date(Date.now() + 86_400_000)));
+  t.true(statSync(path).size > 4096);
+  const { config } = writeTestConfig('redis://127.0.0.1:1', { extra: radsecSection(files, { lines: `  crl_file: ${path}\n` }) });
+  t.is(config.radsec!.crl!.length, 1);
+  t.true(config.radsec!.crl![0]!.length > 4096, 'the whole list');
+});
+
+test('a CRL file over the bound is refused with its size, not read', async (t) => {
+  const files = await sharedFiles();
+  const path = join(files.dir, 'huge.pem');
+  writeFileSync(path, Buffer.alloc(MAX_TLS_FILE_BYTES + 1, 0x41));
+  const error = t.throws(() => writeTestConfig('redis://127.0.0.1:1', { extra: radsecSection(files, { lines: `  crl_file: ${path}\n` }) }), { instanceOf: ConfigError });
+  t.regex(error!.message, new RegExp(`radsec\\.crl_file.*${MAX_TLS_FILE_BYTES + 1} bytes is too large for the CRL \\(at most ${MAX_TLS_FILE_BYTES}\\)`));
+});
+
+test.serial('a server key or PSK file that group or others may read is refused, naming the file and mode, never the content', async (t) => {
+  const files = await sharedFiles();
+  const key = join(files.dir, 'server.key');
+  const psk = join(files.dir, 'psk.txt');
+  try {
+    chmodSync(key, 0o644);
+    chmodSync(psk, 0o640);
+    const error = t.throws(() => writeTestConfig('redis://127.0.0.1:1', { extra: radsecSection(files) }), { instanceOf: ConfigError });
+    t.regex(error!.message, new RegExp(`radsec\\.key_file.*${key}: its mode 0644 lets group or others read it`));
+    t.regex(error!.message, new RegExp(`radsec\\.psk_file.*${psk}: its mode 0640 lets group or others read it`));
+    t.false(error!.message.includes('PRIVATE KEY'));
+    t.false(error!.message.includes(TEST_PSK_HEX));
+  } finally {
+    chmodSync(key, 0o600);
+    chmodSync(psk, 0o600);
+  }
 });

@@ -113,3 +113,14 @@ test.serial('an unknown PSK identity is refused: unknown-psk (TLS 1.3 and 1.2)',
 test.serial('a known PSK identity with the wrong key is refused: wrong-psk', async (t) => {
   await refused(t, 'wrong-psk', { pskCallback: () => ({ identity: 'fr-psk', psk: Buffer.alloc(32, 7) }), ciphers: 'TLS_AES_128_GCM_SHA256', checkServerIdentity: () => undefined });
 });
+
+test.serial('a PSK peer that tries to resume its TLS 1.3 session is still let in (no tickets: a full PSK handshake)', async (t) => {
+  let session: Buffer | undefined;
+  for (let i = 0; i < 2; i++) {
+    const peer = await tlsPeer(port, { session, pskCallback: () => ({ identity: 'fr-psk', psk: Buffer.from(TEST_PSK_HEX, 'hex') }), ciphers: 'TLS_AES_128_GCM_SHA256', checkServerIdentity: () => undefined });
+    peer.socket.on('session', (ticket: Buffer) => (session = ticket));
+    peer.write(statusServer({ secret: RADSEC_SECRET }));
+    t.is((await peer.reply())?.code, PacketCode.AccessAccept, `connection ${i + 1}`);
+    peer.close();
+  }
+});

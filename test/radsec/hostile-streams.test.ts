@@ -20,7 +20,9 @@ let port: number;
 
 test.before(async () => {
   const files = await makeRadsecFiles();
-  const lines = '  handshake_timeout_ms: 1000\n  max_handshakes_per_address: 16\n  max_connections: 400\n';
+  // Handshake rates out of the way: this file is about the connection and in-progress limits
+  // (handshake-flood.test.ts is about the rates).
+  const lines = '  handshake_timeout_ms: 1000\n  max_handshakes_per_address: 16\n  max_connections: 400\n  max_handshakes_per_second: 100000\n  max_handshakes_per_second_per_address: 100000\n';
   stack = await startStack({ extra: radsecSection(files, { lines }) });
   gateway = await stack.startGateway();
   port = gateway.radsec!.addresses()[0]!.port;
@@ -95,8 +97,31 @@ test.serial('a Length of 19 closes the connection', async (t) => closedFor(t, 'l
 test.serial('a Length of 4097 closes the connection', async (t) => closedFor(t, 'length-too-large', handBuilt(PacketCode.AccessRequest, Buffer.alloc(0), { length: 4097 })));
 test.serial('garbage that frames but does not decode closes the connection', async (t) => closedFor(t, 'malformed', handBuilt(PacketCode.AccessRequest, Buffer.from([1, 1]), { length: 22 })));
 
+test.serial('a request failing the Message-Authenticator check (wrong secret) closes the connection', async (t) => closedFor(t, 'unauthentic', accessRequest({ secret: Buffer.from('not-the-radsec-secret'), userName: 'nobody', password: 'x' })));
+
 test.serial('a Length longer than what arrives: closed once the packet has not completed in time', async (t) => {
   await closedFor(t, 'partial-packet-timeout', handBuilt(PacketCode.AccessRequest, Buffer.alloc(10), { length: 200 }).subarray(0, 30));
+});
+
+test.serial('packets split across writes for longer than the partial-packet timeout: each completes in time, the connection stays open', async (t) => {
+  const peer = await good();
+  const closedBefore = gateway.radsec!.counters.get('closed', 'partial-packet-timeout');
+  // Each write ends half-way through the next packet, so some packet is always partial; each
+  // packet completes within 300 ms, and the whole run lasts well past the 1000 ms bound.
+  const packets = Array.from({ length: 12 }, (_, identifier) => statusServer({ secret: RADSEC_SECRET, identifier }));
+  const stream = Buffer.concat(packets);
+  const half = Math.floor(packets[0]!.length / 2);
+  let at = 0;
+  for (let i = 0; i < packets.length; i++) {
+    const end = Math.min(stream.length, (i + 1) * packets[0]!.length + half);
+    peer.write(stream.subarray(at, end));
+    at = end;
+    t.is((await peer.reply())?.identifier, i, `packet ${i} answered`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  t.false(peer.socket.destroyed, 'still open');
+  t.is(gateway.radsec!.counters.get('closed', 'partial-packet-timeout'), closedBefore);
+  peer.close();
 });
 
 test.serial('a slow-loris handshake (TCP open, nothing sent) is closed at the handshake timeout and counted', async (t) => {

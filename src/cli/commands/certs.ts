@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { readPemFile, writePrivateKey, writePublicFile, CertificateFileError } from '../../certs/certificate-files.js';
 import { summariseCertificate, type CertificateSummary } from '../../certs/certificate-summary.js';
 import { createCa, issueCertificate, readIssuer, type AltNames, type Issuer, type KeyAndCertificate } from '../../certs/private-ca.js';
-import { decodeRevocationList, encodeRevocationList, type RevokedEntry } from '../../certs/revocation-list.js';
+import { decodeRevocationList, encodeRevocationList, type RevocationList, type RevokedEntry } from '../../certs/revocation-list.js';
 import { usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { wholeNumber } from '../input.js';
@@ -143,6 +144,26 @@ const show: CommandModule<GlobalOptions, GlobalOptions & { file: string }> = {
   },
 };
 
+/**
+ * The CRL already written, to keep its revocations; undefined only when there is none yet.
+ * Any other problem (unreadable, not a CRL of this CA) stops the command: writing a new list
+ * from nothing would silently un-revoke every certificate the old one listed.
+ */
+function readExistingCrl(path: string, issuer: Issuer): RevocationList | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // the first CRL
+    throw new CertificateFileError('RADGATE_CERTS_INVALID', `cannot read the CRL ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; nothing written (fix or move it away, or its revocations would be lost)`);
+  }
+  const list = decodeRevocationList(text, issuer);
+  if (list === undefined) {
+    throw new CertificateFileError('RADGATE_CERTS_INVALID', `${path} is not a CRL of the CA in ${dirname(path)}; nothing written (fix or move it away, or its revocations would be lost)`);
+  }
+  return list;
+}
+
 const crl: CommandModule<GlobalOptions, FolderArgs & { revoke: string | undefined }> = {
   command: 'crl',
   describe: 'Write the CA\'s revocation list (crl.pem), revoking the certificates given; earlier revocations are kept',
@@ -154,13 +175,7 @@ const crl: CommandModule<GlobalOptions, FolderArgs & { revoke: string | undefine
     const issuer = loadCa(argv.dir);
     const caSubject = summariseCertificate(readPemFile(join(argv.dir, CA_FILES.certificate), 'the CA certificate'), CA_FILES.certificate).subject;
     const path = resolve(argv.dir, 'crl.pem');
-    const existing = (() => {
-      try {
-        return decodeRevocationList(readPemFile(path, 'the CRL'), issuer);
-      } catch {
-        return undefined; // no CRL yet: this is the first
-      }
-    })();
+    const existing = readExistingCrl(path, issuer);
     const entries: RevokedEntry[] = [...(existing?.entries ?? [])];
     const now = new Date();
     const revoked: CertificateSummary[] = [];
