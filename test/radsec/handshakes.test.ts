@@ -5,10 +5,9 @@ import { issueCertificate, readIssuer } from '../../src/certs/private-ca.js';
 import { PacketCode } from '../../src/protocol/codes.js';
 import type { Gateway } from '../../src/serve/gateway.js';
 import type { HandshakeResult } from '../../src/transport/radsec-peers.js';
-import { runCli } from '../support/cli.js';
 import { statusServer } from '../support/packets.js';
 import { REPLY_WAIT_MS } from '../support/patience.js';
-import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer, type RadsecFiles } from '../support/radsec.js';
+import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer, type RadsecFiles, runCerts } from '../support/radsec.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { tempDir } from '../support/temp.js';
 import { until } from '../support/until.js';
@@ -23,10 +22,7 @@ let gateway: Gateway;
 let port: number;
 const pem = (path: string): Buffer => readFileSync(path);
 
-async function certs(...args: string[]): Promise<void> {
-  const result = await runCli(['certs', ...args, '--json']);
-  if (result.exitCode !== 0) throw new Error(result.stderr);
-}
+const certs = runCerts;
 
 test.before(async () => {
   files = await makeRadsecFiles();

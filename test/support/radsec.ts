@@ -20,6 +20,12 @@ export const RADSEC_SECRET = Buffer.from('radsec');
 /** A PSK of 32 bytes, hex, as the psk file holds it (a test value, never a real key). */
 export const TEST_PSK_HEX = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
+/** Runs `radgate certs …` (JSON output) and fails the test's set-up on a refusal. */
+export async function runCerts(...args: string[]): Promise<void> {
+  const result = await runCli(['certs', ...args, '--json']);
+  if (result.exitCode !== 0) throw new Error(result.stderr);
+}
+
 export interface RadsecFiles {
   readonly dir: string;
   /** A client certificate (`proxy1`) and key, issued by the CA in `dir`. */
