@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../credentials/clock.js';
 import { generateOperatorPassword, hashOperatorPassword, operatorPasswordProblem, verifyOperatorPassword } from '../credentials/operator-password.js';
 import { OPERATOR_NAME, OPERATOR_NAME_RULE, OPERATOR_ROLES, operatorLocked, type OperatorRecord, type OperatorRole } from '../credentials/operator-records.js';
@@ -78,6 +78,17 @@ export class OperatorService {
     if (record === undefined) return undefined;
     const parts = [record.name, record.role, record.passwordHash ?? '', record.totpSecret ?? ''];
     return OPERATOR_ROLES.includes(record.role) && this.options.keyring.verifyOperatorSeal(parts, record.seal) ? record : undefined;
+  }
+
+  /**
+   * What a console session remembers of the factors it signed in with: a digest of the
+   * password hash and the TOTP secret as stored. A password or TOTP reset (a suspected
+   * compromise, a lost phone) changes it, and the console then ends every session signed in
+   * before (console/access.ts). A digest of stored, already hashed or encrypted values:
+   * nothing secret is in a session.
+   */
+  credentialStamp(record: Pick<OperatorRecord, 'passwordHash' | 'totpSecret'>): string {
+    return createHash('sha256').update(`${record.passwordHash ?? ''}\0${record.totpSecret ?? ''}`).digest('base64url').slice(0, 22);
   }
 
   private async require(name: string): Promise<OperatorRecord> {

@@ -54,8 +54,9 @@ export class ConsoleRefusal extends RadgateError {
 /**
  * Who is asking, for every route that needs someone: the operator the trusted SSO proxy
  * names (only on a request from the proxy's own address), or the one this session signed
- * in, while it is within its idle and absolute lifetimes. The operator record is read on
- * every request, so a removed operator or a changed role takes effect at once.
+ * in, while it is within its idle and absolute lifetimes and the operator's password and
+ * TOTP secret are the ones it signed in with. The operator record is read on every request,
+ * so a removed operator, a changed role or a reset factor takes effect at once.
  */
 export class Access {
   private readonly proxy: { readonly network: ReturnType<typeof parseCidr>; readonly header: string } | undefined;
@@ -109,7 +110,9 @@ export class Access {
     if (name === undefined) return undefined;
     const { sessionIdleSeconds, sessionMaxSeconds } = this.options.console;
     const expired = now - (session.signedInAt ?? 0) > sessionMaxSeconds * 1000 || now - (session.lastSeenAt ?? 0) > sessionIdleSeconds * 1000;
-    const record = expired ? undefined : await this.options.operators.find(name);
+    const found = expired ? undefined : await this.options.operators.find(name);
+    // A password or TOTP reset since this session signed in ends it (OperatorService.credentialStamp).
+    const record = found !== undefined && session.credentials === this.options.operators.credentialStamp(found) ? found : undefined;
     if (record === undefined) {
       await session.destroy();
       return undefined;

@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface Session {
     /** The signed-in operator, once both factors (or the trusted proxy) said who it is. */
     operator?: string;
+    /** OperatorService.credentialStamp at sign-in: a password or TOTP reset since ends the session. */
+    credentials?: string;
     /** ms: when they signed in (console.session.max_seconds counts from it). */
     signedInAt?: number;
     /** ms: their last request (console.session.idle_seconds counts from it). */

@@ -46,9 +46,13 @@ export function signInRoutes(app: FastifyInstance, context: ConsoleContext): voi
   };
 
   const signedIn = async (request: FastifyRequest, reply: FastifyReply, name: string): Promise<FastifyReply> => {
+    // Read again: an enrolment has just made the pending TOTP secret the operator's own.
+    const record = await operators.find(name);
+    if (record === undefined) return reply.redirect('/login', 303);
     await request.session.regenerate();
     const now = context.clock();
     request.session.operator = name;
+    request.session.credentials = operators.credentialStamp(record);
     request.session.signedInAt = now;
     request.session.lastSeenAt = now;
     return reply.redirect('/users', 303);

@@ -146,6 +146,24 @@ test('after signing out in one tab, the other tab is refused', async (t) => {
   t.is((await replay.get('/users')).status, 303);
 });
 
+test('a password or TOTP reset ends the sessions signed in before it; a role change or an unlock does not', async (t) => {
+  const password = await signedIn('hd-reset-password', 'helpdesk');
+  const totp = await signedIn('hd-reset-totp', 'helpdesk');
+  const role = await signedIn('hd-new-role', 'helpdesk');
+  for (const { client } of [password, totp, role]) t.is((await client.get('/users')).status, 200);
+  await stack.admin.operators.resetPassword('hd-reset-password', 'a new horse battery staple', OPERATOR);
+  await stack.admin.operators.resetTotp('hd-reset-totp', OPERATOR);
+  await stack.admin.operators.setRole('hd-new-role', 'admin', OPERATOR);
+  await stack.admin.operators.unlock('hd-new-role', OPERATOR);
+  t.is((await password.client.get('/users')).status, 303, 'a new password signs the old sessions out');
+  t.is((await totp.client.get('/users')).status, 303, 'so does a TOTP reset (a lost phone)');
+  const kept = await role.client.get('/operators');
+  t.is(kept.status, 200, 'a new role applies to the session at once, without signing it out');
+  // Signing in again with the new password works, and that session is kept.
+  t.is((await password.client.signIn(password.operator, 'a new horse battery staple')).headers.location, '/users');
+  t.is((await password.client.get('/users')).status, 200);
+});
+
 // Serial: it moves the stack's clock, which every other test's TOTP codes and sessions read.
 test.serial('a session ends after the idle timeout', async (t) => {
   const { client } = await signedIn('hd-idle', 'helpdesk');
