@@ -103,7 +103,7 @@ function listen(raw: readonly string[], report: Report): ListenAddress[] {
 
 function certificateIdentity(client: RawRadsecClient, i: number, baseDir: string, report: Report): RadsecIdentity | undefined {
   if (client.certificate_name === undefined) {
-    report('RADGATE_CONFIG_INVALID', ['radsec', 'clients', i, 'ca_file'], 'needs certificate_name: the name (subject CN or subjectAltName) the peer\'s certificate must carry');
+    report('RADGATE_CONFIG_INVALID', ['radsec', 'clients', i, 'ca_file'], "needs certificate_name: the name the peer's certificate must carry (a subjectAltName, or its subject CN when it has none)");
     return undefined;
   }
   const path = resolve(baseDir, client.ca_file!);

@@ -91,15 +91,21 @@ function nameMatches(pattern: string, name: string): boolean {
   return dot > 0 && n.slice(dot) === p.slice(1);
 }
 
-/** The names a certificate carries: its subject CN and every subjectAltName value. */
+/**
+ * The names a certificate is known by: its subjectAltName values (DNS, IP, URI, email), or
+ * its subject CN when it has none. RFC 6125 §6.4.4: a CN is only looked at when the
+ * certificate carries no subjectAltName identifier, so a certificate whose CA let a
+ * requester choose the CN freely but fixed the SANs cannot pass as another peer by its CN.
+ */
 function namesOf(certificate: DetailedPeerCertificate): string[] {
-  const cn = certificate.subject?.CN;
-  const names = Array.isArray(cn) ? [...cn] : cn === undefined ? [] : [cn];
+  const names: string[] = [];
   for (const entry of (certificate.subjectaltname ?? '').split(', ')) {
     const colon = entry.indexOf(':');
     if (colon > 0) names.push(entry.slice(colon + 1));
   }
-  return names;
+  if (names.length > 0) return names;
+  const cn = certificate.subject?.CN;
+  return Array.isArray(cn) ? [...cn] : cn === undefined ? [] : [cn];
 }
 
 /**

@@ -96,6 +96,12 @@ test.serial('a valid certificate whose name no client rule matches is refused: n
   await refused(t, 'no-matching-client', { cert: pem(join(files.dir, 'stranger.pem')), key: pem(join(files.dir, 'stranger.key')) });
 });
 
+test.serial('a certificate whose CN is the configured name but whose subjectAltNames are others is refused: no-matching-client (RFC 6125 §6.4.4)', async (t) => {
+  const issuer = readIssuer(readFileSync(join(files.dir, 'ca.pem'), 'utf8'), readFileSync(join(files.dir, 'ca.key'), 'utf8'));
+  const posing = issueCertificate(issuer, 'client', 'proxy1', { dns: ['not-proxy1'], ip: [] }, 1);
+  await refused(t, 'no-matching-client', { cert: posing.certificatePem, key: posing.keyPem });
+});
+
 test.serial('no certificate and no PSK: no-certificate', async (t) => {
   await refused(t, 'no-certificate', {});
 });
