@@ -164,7 +164,7 @@ export type RadsecIdentity =
       readonly ca: Buffer;
       /** That CA's SHA-256 fingerprint, as node:crypto prints it, to tell which CA issued a chain. */
       readonly caFingerprint: string;
-      /** A name the certificate must carry, subject CN or subjectAltName; `*.` matches one label. */
+      /** A name the certificate must carry: a subjectAltName, or the subject CN when it has none; `*.` matches one label. */
       readonly certificateName: string;
     }
   | {
