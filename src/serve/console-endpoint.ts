@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RadgateConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../credentials/clock.js';
-import { ConsoleListener } from '../console/server.js';
+import { startConsoleListener } from '../console/server.js';
 import { openAdmin } from './admin-access.js';
 
 /** A running console: its address, and how to stop it (listener first, then its store connection). */
@@ -28,30 +28,17 @@ export async function startConsole(config: RadgateConfig, logger: Logger, option
   const clock = options.clock ?? systemClock;
   const admin = await openAdmin(config, logger, { connectTimeoutMs: options.connectTimeoutMs, clock });
   try {
-    const listener = await ConsoleListener.start({
+    const listener = await startConsoleListener({
       backend: { service: admin.service, audit: admin.audit, operators: admin.operators, operatorStore: admin.store.operators },
       config,
       console: settings,
       clock,
       logger: logger.child({ component: 'console' }),
     });
-    let current = settings;
     return {
       port: listener.address.port,
-      reloading: (next) => {
-        // A console added, removed or moved needs a restart, as reload-diff.ts reports.
-        const renewed = next.console;
-        if (renewed === undefined || (renewed.certificate.equals(current.certificate) && renewed.key.equals(current.key))) return { apply: () => undefined };
-        const change = listener.certificateChange(renewed);
-        if ('problem' in change) return change;
-        return {
-          apply: () => {
-            change.apply();
-            current = renewed;
-            logger.info({ certificate: renewed.certificateFile }, 'console: new certificate in use');
-          },
-        };
-      },
+      // A console added, removed or moved needs a restart, as reload-diff.ts reports.
+      reloading: (next) => listener.reloading(next.console),
       close: async () => {
         await listener.close();
         await admin.close();
