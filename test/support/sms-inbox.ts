@@ -1,0 +1,96 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One SMS as the webhook provider posts it (the sms section's default JSON body). */
+export interface ReceivedSms {
+  readonly to: string;
+  readonly message: string;
+}
+
+/**
+ * The test's own SMS gateway: a local HTTP server that radgate's webhook provider posts to
+ * (`sms.webhook.url`; plain HTTP is allowed to loopback). It takes each message and answers
+ * 200, or, `hanging`, takes the request and never answers, as a gateway that stalls.
+ * Waiting for a message is event-driven: `next()` resolves when one arrives.
+ */
+export class SmsInbox {
+  private readonly received: ReceivedSms[] = [];
+  private readonly waiting: ((sms: ReceivedSms) => void)[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly arrivals: (() => void)[] = [];
+  /** Requests taken so far (answered or hanging). */
+  requests = 0;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly hanging: boolean,
+  ) {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => void this.take(request, response));
+  }
+
+  static async start(options: { readonly hanging?: boolean } = {}): Promise<SmsInbox> {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return new SmsInbox(server, options.hanging === true);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/sms`;
+  }
+
+  /** The `sms:` section (top-level YAML) that sends through this inbox, with no retry. */
+  section(): string {
+    return `sms:\n  provider: webhook\n  webhook:\n    url: ${this.url}\n    retries: 0\n`;
+  }
+
+  /** The next message not taken yet by an earlier call: one already here, or the next to arrive. */
+  next(): Promise<ReceivedSms> {
+    const waiting = this.received.shift();
+    if (waiting !== undefined) return Promise.resolve(waiting);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Resolves once a request has arrived (for a hanging inbox: it is now held open). */
+  requestArrived(): Promise<void> {
+    if (this.requests > 0) return Promise.resolve();
+    return new Promise((resolve) => this.arrivals.push(resolve));
+  }
+
+  /** Messages that arrived and nobody took with `next()`. */
+  get unread(): readonly ReceivedSms[] {
+    return this.received;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+
+  private async take(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    this.requests += 1;
+    for (const arrived of this.arrivals.splice(0)) arrived();
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    if (this.hanging) return;
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string; message: string };
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    const sms = { to: body.to, message: body.message };
+    const taker = this.waiting.shift();
+    if (taker === undefined) this.received.push(sms);
+    else taker(sms);
+  }
+}
+
+/** The authorization code in an SMS of the default message ("Your radgate authorization code: 7KAC-3EWX…. Valid until …"). */
+export function codeInSms(sms: ReceivedSms): string {
+  const code = /code: ([0-9A-Za-z -]+?)\. /.exec(sms.message)?.[1];
+  if (code === undefined) throw new Error('no code in the SMS');
+  return code;
+}
