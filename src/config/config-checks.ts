@@ -21,6 +21,8 @@ import { parseRedisUrl, RedisUrlError } from './redis-url.js';
 import type { RawClient, RawConfig, RawReplyAttribute } from './schema.js';
 import { resolveRadsec } from './radsec-checks.js';
 import { readSecretFile, resolveSecret } from './secrets.js';
+import type { SmsConfig } from './sms-config.js';
+import { resolveSms } from './sms-checks.js';
 import type { ClientConfig, ConsoleConfig, ListenAddress, OpsConfig, RadsecConfig, SelfServiceConfig } from './types.js';
 
 /** The ops listener's port when `ops.listen` names only an address. */
@@ -144,9 +146,9 @@ export class Resolver {
   }
 
   /** The self-service pages (web-listener-checks.ts). */
-  selfService(raw: RawConfig['self_service'], baseDir: string): SelfServiceConfig | undefined {
+  selfService(raw: RawConfig['self_service'], baseDir: string, smsConfigured: boolean): SelfServiceConfig | undefined {
     if (raw === undefined || !this.sound(['self_service'])) return undefined;
-    return resolveSelfService(raw, baseDir, (code, path, problem) => this.report(code, path, problem));
+    return resolveSelfService(raw, baseDir, smsConfigured, (code, path, problem) => this.report(code, path, problem));
   }
 
   /**
@@ -186,6 +188,12 @@ export class Resolver {
   radsec(raw: RawConfig['radsec'], baseDir: string, udpClients: readonly ClientConfig[]): RadsecConfig | undefined {
     if (raw === undefined || !this.sound(['radsec'])) return undefined;
     return resolveRadsec(raw, baseDir, udpClients, (code, path, problem) => this.report(code, path, problem));
+  }
+
+  /** How self-service codes reach a phone (sms-checks.ts); undefined when the file has no `sms` section. */
+  sms(raw: RawConfig['sms'], baseDir: string, env: NodeJS.ProcessEnv): SmsConfig | undefined {
+    if (raw === undefined || !this.sound(['sms'])) return undefined;
+    return resolveSms(raw, baseDir, env, (code, path, problem) => this.report(code, path, problem));
   }
 
   dictionaryDir(configured: string | undefined, baseDir: string): string | undefined {

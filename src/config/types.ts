@@ -1,5 +1,8 @@
 import type { Dictionary } from '../protocol/dictionary/dictionary.js';
 import type { ReplyAttribute } from '../protocol/reply-attribute.js';
+import type { SmsConfig } from './sms-config.js';
+
+export type { SmsCommandConfig, SmsConfig, SmsWebhookConfig } from './sms-config.js';
 
 /**
  * The validated, resolved configuration the rest of radgate receives.
@@ -283,6 +286,12 @@ export interface RadgateConfig {
   readonly console: ConsoleConfig | undefined;
   /** The self-service pages; undefined when the file has no `self_service` section. */
   readonly selfService: SelfServiceConfig | undefined;
+  /**
+   * How codes are sent by SMS (self-service, `code issue --send-sms`); undefined when the file
+   * has no `sms` section. A reload reports a change as needing a restart: the self-service
+   * pages' sender is made at start (config/reload-diff.ts lists what is live).
+   */
+  readonly sms: SmsConfig | undefined;
   /**
    * Where `serve` writes its pid, for `radgate reload` (config/pid-file.ts): `pid_file`, or
    * radgate.pid in the embedded Redis's data directory; undefined with redis.url and no

@@ -100,8 +100,9 @@ export function resolveConsole(raw: RawConsole, baseDir: string, report: Report)
 }
 
 /** The self-service pages: their listener, certificate and key, the proxy in front, and the service's settings. */
-export function resolveSelfService(raw: RawSelfService, baseDir: string, report: Report): SelfServiceConfig | undefined {
+export function resolveSelfService(raw: RawSelfService, baseDir: string, smsConfigured: boolean, report: Report): SelfServiceConfig | undefined {
   const endpoint = httpsEndpoint('self_service', raw, DEFAULT_SELF_SERVICE_PORT, baseDir, report);
+  if (!smsConfigured) report('RADGATE_CONFIG_INVALID', ['self_service'], 'sends codes by SMS: add an sms section with the provider (README "Self-service")');
   // A code sent by SMS is an online authorization code: the helpdesk's bounds hold for it too.
   const lifetime = lifetimeProblem('online-authcode', raw.code_lifetime);
   if (lifetime !== undefined) report('RADGATE_CONFIG_INVALID', ['self_service', 'code_lifetime'], lifetime);

@@ -11,7 +11,9 @@ import { tempDir } from '../support/temp.js';
 // the code lifetime held to an online authorization code's bounds, and every bad value
 // reported with its line and what to write instead.
 
-const SECTION = 'self_service:\n  certificate_file: console.crt\n  key_file: console.key\n';
+/** The pages send codes by SMS: a self_service section needs an sms section beside it. */
+const SMS = 'sms:\n  provider: webhook\n  webhook:\n    url: http://127.0.0.1:9/sms\n';
+const SECTION = `${SMS}self_service:\n  certificate_file: console.crt\n  key_file: console.key\n`;
 
 function withCertificate(): string {
   const directory = tempDir('self-service-config');
@@ -55,7 +57,7 @@ test('bad values are each reported with their line and what to write', (t) => {
       '    address: 10.0.0.1/8',
       '    header: X-Forwarded-For',
       '  code_lifetime: 2h',
-      '',
+      SMS,
     ].join('\n'),
     directory,
   );
@@ -78,7 +80,14 @@ test('schema errors name the key and the allowed values', (t) => {
   t.regex(problem('  trusted_proxy:\n    address: 10.0.0.6\n    header: "X-Forwarded-For: x"\n'), /self_service\.trusted_proxy\.header.*header name such as X-Forwarded-For/);
   t.regex(problem('  trusted_proxy:\n    address: 10.0.0.6\n'), /self_service\.trusted_proxy.*header/);
   t.regex(problem('  sms_to: "+4915"\n'), /self_service.*sms_to/);
-  t.regex(sectionProblems('self_service:\n  certificate_file: a\n', directory).join('\n'), /key_file/);
+  t.regex(sectionProblems(`${SMS}self_service:\n  certificate_file: a\n`, directory).join('\n'), /key_file/);
+});
+
+test('without an sms section the pages could send nothing: an error that says what to add', (t) => {
+  const directory = withCertificate();
+  t.deepEqual(sectionProblems('self_service:\n  certificate_file: console.crt\n  key_file: console.key\n', directory), [
+    '6 self_service: sends codes by SMS: add an sms section with the provider (README "Self-service")',
+  ]);
 });
 
 test('a renewed certificate is applied by a reload; any other change needs a restart, and a reload says so', (t) => {
