@@ -83,6 +83,11 @@ test('each layer imports only downwards', (t) => {
     // The web console is a client of the admin services, like the CLI: nothing below knows it,
     // and it reaches neither the RADIUS path nor the wiring.
     ['src/console', ['src/login', 'src/transport', 'src/serve', 'src/cli', 'src/embedded-redis', 'src/protocol', 'src/client']],
+    // SMS delivery knows its config and nothing of who sends codes or why.
+    ['src/sms', ['src/console', 'src/login', 'src/admin', 'src/store', 'src/transport', 'src/serve', 'src/cli', 'src/self-service']],
+    // The self-service actions stand on the admin services, like the console: nothing of the
+    // RADIUS path, the wiring or the helpdesk's own tools.
+    ['src/self-service', ['src/console', 'src/login', 'src/transport', 'src/serve', 'src/cli']],
     // Wiring is done once, in serve/; the CLI calls it.
     ['src/serve', ['src/cli']],
   ];
