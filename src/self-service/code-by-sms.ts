@@ -2,6 +2,7 @@ import type { Actor } from '../admin/admin-audit.js';
 import type { IssueRequest, CodePurpose } from '../admin/code-issuing.js';
 import type { CredentialService } from '../admin/credential-service.js';
 import { maskMobile } from '../credentials/mobile-number.js';
+import { SmsDeliveryError } from '../sms/sms-error.js';
 import type { SmsSender } from '../sms/sms-sender.js';
 
 /** An authorization code that went out by SMS: what may be shown of it (never the code). */
@@ -33,7 +34,7 @@ export async function issueCodeBySms(options: {
     await sender.sendCode(number, { code: issued!.code, expiresAt: new Date(issued!.expiresAt) });
   } catch (error) {
     await service.revokeCodes(user, { id: issued!.id }, { ...actor, reason: 'the SMS was not delivered' });
-    throw error;
+    throw error instanceof SmsDeliveryError ? new SmsDeliveryError(error.provider, `${error.reason}; code ${issued!.id} was revoked`) : error;
   }
   return { id: issued!.id, to: maskMobile(number), expiresAt: issued!.expiresAt };
 }
