@@ -1,20 +1,17 @@
-import { randomBytes } from 'node:crypto';
-import { CODE_FAMILY } from '../credentials/code-family.js';
-import { normalizeCode } from '../credentials/codes/alphabet.js';
 import { canonicalMobile, maskMobile, MOBILE_FORM } from '../credentials/mobile-number.js';
-import { encodeBase32 } from '../credentials/otp/base32.js';
-import { otpauthUri } from '../credentials/otp/otpauth-uri.js';
-import { decodeTokenSecret, periodProblem } from '../credentials/otp/token-rules.js';
 import { pinProblem } from '../credentials/pin-policy.js';
 import { deriveOfflineAuthcode } from '../credentials/offline-authcode.js';
 import type { TokenRecord, UserChanges, UserRecord } from '../credentials/records.js';
 import { userNameProblem } from '../credentials/user-name.js';
-import type { CredentialRepository, RedeemRequest } from '../store/credential-repository.js';
+import type { CredentialRepository } from '../store/credential-repository.js';
 import type { Actor } from './admin-audit.js';
 import { AdminError, unknownUser } from './admin-error.js';
-import { allowedValidity, emergencyAccessProblem, requestNotPending, requireRequestCode, requireTokenForEmergencyAccess } from './emergency-access-rules.js';
+import { allowedValidity, requestNotPending, requireRequestCode, requireTokenForEmergencyAccess } from './emergency-access-rules.js';
 import { kindSettings, newCodes, planIssue, type CodePurpose, type IssueRequest } from './code-issuing.js';
 import type { CodeRedemption, CredentialServiceOptions, RevokeRequest, Revoked, TokenAssignment } from './credential-service-types.js';
+import { maskedMobileOf, mobileOf, selfServiceRecipient } from './mobile-numbers.js';
+import { auditedRedemption, redeemRequestFor } from './code-redemption.js';
+import { newToken } from './token-building.js';
 import { codeListing, codeView, temporaryAccessView, userView, type ChallengeAccessView, type CodeView, type IssuedCode, type UserView } from './views.js';
 
 export type { CodeRedemption, CredentialServiceOptions, RevokeRequest, Revoked, TokenAssignment } from './credential-service-types.js';
@@ -71,7 +68,7 @@ export class CredentialService {
 
   async showUser(user: string): Promise<UserView> {
     const record = await this.requireUser(user);
-    return userView(record, await this.repository.listCodes(user), this.options.clock(), this.maskedMobile(record));
+    return userView(record, await this.repository.listCodes(user), this.options.clock(), maskedMobileOf(record, this.options.keyring));
   }
 
   /** Users a page at a time, so a CLI can stream a long list. */
@@ -80,7 +77,7 @@ export class CredentialService {
       const names = await this.repository.listUsers(offset, pageSize);
       for (const name of names) {
         const record = await this.repository.getUser(name);
-        if (record !== undefined) yield userView(record, await this.repository.listCodes(name), this.options.clock(), this.maskedMobile(record));
+        if (record !== undefined) yield userView(record, await this.repository.listCodes(name), this.options.clock(), maskedMobileOf(record, this.options.keyring));
       }
       if (names.length < pageSize) return;
     }
@@ -98,7 +95,7 @@ export class CredentialService {
       const names = await this.repository.listUsers(offset, pageSize);
       for (const name of names.filter((candidate) => candidate.startsWith(prefix)).sort()) {
         const record = await this.repository.getUser(name);
-        if (record !== undefined && found.length < limit) found.push(userView(record, await this.repository.listCodes(name), this.options.clock(), this.maskedMobile(record)));
+        if (record !== undefined && found.length < limit) found.push(userView(record, await this.repository.listCodes(name), this.options.clock(), maskedMobileOf(record, this.options.keyring)));
       }
       if (names.length < pageSize) break;
     }
@@ -118,17 +115,6 @@ export class CredentialService {
 
   // --- mobile numbers (issue 18: self-service codes by SMS) ---------------------------
 
-  private mobileOf(record: UserRecord): string | undefined {
-    return record.encryptedMobile === undefined ? undefined : this.options.keyring.decryptMobile(record.name, record.encryptedMobile);
-  }
-
-  /** Masked for every view; a number that no longer decrypts (a key dropped from the ring) shows as such. */
-  private maskedMobile(record: UserRecord): string | undefined {
-    if (record.encryptedMobile === undefined) return undefined;
-    const number = this.mobileOf(record);
-    return number === undefined ? 'unreadable (set it again)' : maskMobile(number);
-  }
-
   /** Sets (E.164, stored sealed) or, with null, removes the user's mobile number; audited masked. */
   async setMobile(user: string, typed: string | null, actor: Actor): Promise<string | undefined> {
     this.checkName(user);
@@ -142,22 +128,12 @@ export class CredentialService {
 
   /** The number an SMS goes to (`code issue --send-sms`); undefined when the user has none. */
   async mobileNumber(user: string): Promise<string | undefined> {
-    return this.mobileOf(await this.requireUser(user));
+    return mobileOf(this.options.keyring, await this.requireUser(user));
   }
 
-  /**
-   * Who may get a self-service code, and for what: an active, unlocked user with a number.
-   * A user whose token is missing or expired may not have emergency access (RSA's rule), so
-   * their code only registers a new token (README "Self-service"). Undefined: send nothing.
-   */
-  async selfServiceRecipient(user: string): Promise<{ number: string; purpose: CodePurpose } | undefined> {
-    if (userNameProblem(user) !== undefined) return undefined;
-    const record = await this.repository.getUser(user);
-    const now = this.options.clock();
-    if (record === undefined || record.status !== 'active' || record.lockedUntil < 0 || record.lockedUntil > now) return undefined;
-    const number = this.mobileOf(record);
-    if (number === undefined) return undefined;
-    return { number, purpose: emergencyAccessProblem(record, now) === undefined ? 'login' : 'registration' };
+  /** Who may get a self-service code, and for what (mobile-numbers.ts selfServiceRecipient). */
+  selfServiceRecipient(user: string): Promise<{ number: string; purpose: CodePurpose } | undefined> {
+    return selfServiceRecipient(this.repository, this.options.keyring, user, this.options.clock());
   }
 
   /**
@@ -215,7 +191,7 @@ export class CredentialService {
    */
   async assignToken(user: string, assignment: TokenAssignment, actor: Actor): Promise<{ serial: string; uri: string; replaced?: string }> {
     this.checkName(user);
-    const { token, uri } = this.newToken(user, assignment, this.options.clock());
+    const { token, uri } = newToken(user, assignment, { keyring: this.options.keyring, tokenIssuer: this.options.tokenIssuer, now: this.options.clock() });
     const replaced = (await this.requireUser(user)).token?.serial;
     if (replaced !== undefined && assignment.replace !== true) {
       throw new AdminError('RADGATE_ADMIN_TOKEN_EXISTS', `${user} already has token ${replaced}: replace it with radgate token assign ${user} --replace`);
@@ -223,35 +199,6 @@ export class CredentialService {
     await this.update(user, { token });
     await this.tokenAssigned(user, token, replaced, actor);
     return { serial: token.serial, uri, ...(replaced === undefined ? {} : { replaced }) };
-  }
-
-  /** A new token record (its secret sealed) and its enrolment URI, checked, not yet stored. */
-  private newToken(user: string, assignment: TokenAssignment, now: number): { token: TokenRecord; uri: string } {
-    const type = assignment.type ?? 'totp';
-    const digits = assignment.digits ?? 6;
-    const period = assignment.period ?? 30;
-    const algorithm = assignment.algorithm ?? 'sha1';
-    if (digits !== 6 && digits !== 8) throw invalid('a token has 6 or 8 digits');
-    const badPeriod = periodProblem(period);
-    if (badPeriod !== undefined) throw invalid(badPeriod);
-    if (assignment.expiresAt !== undefined && assignment.expiresAt.getTime() <= now) throw invalid('the token expiry date is in the past');
-    const secret = assignment.secret === undefined ? randomBytes(20) : decodeTokenSecret(assignment.secret);
-    if (!Buffer.isBuffer(secret)) throw invalid(secret.problem);
-    const serial = randomBytes(5).toString('hex').toUpperCase();
-    const token: TokenRecord = {
-      type,
-      serial,
-      encryptedSecret: this.options.keyring.encryptTokenSecret(user, secret),
-      digits,
-      period,
-      algorithm,
-      state: 'active',
-      expiresAt: assignment.expiresAt?.getTime() ?? 0,
-      lastStep: -1,
-      assignedAt: now,
-    };
-    const uri = otpauthUri({ type, issuer: this.options.tokenIssuer, account: user, secret: encodeBase32(secret), digits, algorithm, period, counter: 0 });
-    return { token, uri };
   }
 
   /** A new token is stored: the temporary access that stood in for the old one ends; audited. */
@@ -376,29 +323,6 @@ export class CredentialService {
 
   // --- self-service (issue 18): a code typed on a page stands in for the helpdesk --------
 
-  /** The lookups of a typed online authorization code, under every key, in the families `purposes` allow. */
-  private redeemRequest(user: string, code: string, purposes: readonly CodePurpose[], pin: string | undefined): RedeemRequest {
-    const { keyring, policy, clock } = this.options;
-    const typed = normalizeCode(code);
-    const families = purposes.map((purpose) => (purpose === 'registration' ? CODE_FAMILY.registration : CODE_FAMILY.afterPin));
-    return {
-      now: clock(),
-      maxFailures: policy.maxFailures,
-      lockoutMs: policy.lockoutSeconds * 1000,
-      lookups: families.flatMap((family) => keyring.codeCandidates(user, family, typed)),
-      pinHashes: pin === undefined ? undefined : keyring.pinCandidates(user, pin),
-    };
-  }
-
-  /** A refusal is audited for a user who exists (an unknown name may be a password typed in the wrong field). */
-  private async redeemed(user: string, outcome: Awaited<ReturnType<CredentialRepository['redeemCode']>>, purpose: string, actor: Actor): Promise<CodeRedemption> {
-    if (outcome.result === 'redeemed') return { redeemed: true, codeId: outcome.codeId };
-    if (outcome.result === 'refused') {
-      await this.options.audit.record('code.refused', user, actor, { for: purpose, why: outcome.reason, ...(outcome.lockedNow ? { locked_now: true } : {}) });
-    }
-    return { redeemed: false, lockedNow: outcome.result === 'refused' && outcome.lockedNow };
-  }
-
   /**
    * A new PIN for an online authorization code (IBM's online password reset): the code used
    * up and the PIN set in one script, or neither; a wrong code counts toward the lockout.
@@ -406,9 +330,9 @@ export class CredentialService {
   async setPinWithCode(user: string, pin: string, code: string, actor: Actor): Promise<CodeRedemption> {
     this.checkName(user);
     this.checkPin(pin);
-    const request = this.redeemRequest(user, code, ['login'], undefined);
+    const request = redeemRequestFor(user, code, ['login'], undefined, this.options);
     const outcome = await this.repository.redeemCode(user, request, { pinHash: this.options.keyring.hashPin(user, pin) });
-    const redemption = await this.redeemed(user, outcome, 'pin-reset', actor);
+    const redemption = await auditedRedemption(this.options.audit, user, outcome, 'pin-reset', actor);
     if (redemption.redeemed) await this.options.audit.record('user.set-pin', user, actor, { code_id: redemption.codeId });
     return redemption;
   }
@@ -418,15 +342,17 @@ export class CredentialService {
    * authentication factor): code used up, PIN checked and the old token replaced in one
    * script, or nothing; a wrong code or PIN counts toward the lockout.
    */
-  async assignTokenWithCode(user: string, code: string, pin: string, actor: Actor): Promise<CodeRedemption<{ serial: string; uri: string }>> {
+  async assignTokenWithCode(user: string, code: string, pin: string, actor: Actor): Promise<CodeRedemption<{ serial: string; uri: string; followUpFailed: boolean }>> {
     this.checkName(user);
-    const request = this.redeemRequest(user, code, ['login', 'registration'], pin);
-    const { token, uri } = this.newToken(user, {}, request.now);
+    const request = redeemRequestFor(user, code, ['login', 'registration'], pin, this.options);
+    const { token, uri } = newToken(user, {}, { keyring: this.options.keyring, tokenIssuer: this.options.tokenIssuer, now: request.now });
     const replaced = (await this.repository.getUser(user))?.token?.serial;
-    const redemption = await this.redeemed(user, await this.repository.redeemCode(user, request, { token }), 'token-registration', actor);
+    const redemption = await auditedRedemption(this.options.audit, user, await this.repository.redeemCode(user, request, { token }), 'token-registration', actor);
     if (!redemption.redeemed) return redemption;
-    await this.tokenAssigned(user, token, replaced, actor);
-    return { ...redemption, serial: token.serial, uri };
+    // The token is stored and its URI exists once, here: the user must get it even when
+    // ending the old token's temporary access fails now (the caller logs that for an admin).
+    const followUpFailed = await this.tokenAssigned(user, token, replaced, actor).then(() => false, () => true);
+    return { ...redemption, serial: token.serial, uri, followUpFailed };
   }
 
   // --- the challenge flow -------------------------------------------------------------

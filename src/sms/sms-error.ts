@@ -10,8 +10,9 @@ export class SmsDeliveryError extends RadgateError {
 
   constructor(
     readonly provider: 'webhook' | 'command',
-    message: string,
+    /** What went wrong, without the preamble: "the gateway answered HTTP 503". */
+    readonly reason: string,
   ) {
-    super('RADGATE_SMS_DELIVERY_FAILED', `the SMS was not sent: ${message}`);
+    super('RADGATE_SMS_DELIVERY_FAILED', `the SMS was not sent: ${reason}`);
   }
 }

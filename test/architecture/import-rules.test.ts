@@ -92,6 +92,11 @@ test('each layer imports only downwards', (t) => {
     // Nothing below knows the web apps.
     ['src/credentials', ['src/web', 'src/self-service']],
     ['src/store', ['src/web', 'src/self-service/web']],
+    // SMS delivery knows its config and nothing of who sends codes or why.
+    ['src/sms', ['src/console', 'src/login', 'src/admin', 'src/store', 'src/transport', 'src/serve', 'src/cli', 'src/self-service', 'src/web']],
+    // The self-service actions stand on the admin services, like the console: nothing of the
+    // RADIUS path, the wiring or the helpdesk's own tools.
+    ['src/self-service', ['src/console', 'src/login', 'src/transport', 'src/serve', 'src/cli']],
     // Wiring is done once, in serve/; the CLI calls it.
     ['src/serve', ['src/cli']],
   ];
