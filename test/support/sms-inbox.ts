@@ -16,11 +16,13 @@ export interface ReceivedSms {
  */
 export class SmsInbox {
   private readonly received: ReceivedSms[] = [];
-  private readonly waiting: ((sms: ReceivedSms) => void)[] = [];
+  private readonly waiting: { readonly to: string | undefined; readonly take: (sms: ReceivedSms) => void }[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly arrivals: (() => void)[] = [];
   /** Requests taken so far (answered or hanging). */
   requests = 0;
+  /** Requests held open right now (a hanging inbox's, until the provider gives up on them). */
+  open = 0;
 
   private constructor(
     private readonly server: Server,
@@ -45,15 +47,15 @@ export class SmsInbox {
   }
 
   /** The `sms:` section (top-level YAML) that sends through this inbox, with no retry. */
-  section(): string {
-    return `sms:\n  provider: webhook\n  webhook:\n    url: ${this.url}\n    retries: 0\n`;
+  section(timeoutMs = 10_000): string {
+    return `sms:\n  provider: webhook\n  webhook:\n    url: ${this.url}\n    retries: 0\n    timeout_ms: ${timeoutMs}\n`;
   }
 
-  /** The next message not taken yet by an earlier call: one already here, or the next to arrive. */
-  next(): Promise<ReceivedSms> {
-    const waiting = this.received.shift();
-    if (waiting !== undefined) return Promise.resolve(waiting);
-    return new Promise((resolve) => this.waiting.push(resolve));
+  /** The next message (to `to`, if given) not taken yet by an earlier call: one already here, or the next to arrive. */
+  next(to?: string): Promise<ReceivedSms> {
+    const index = this.received.findIndex((sms) => to === undefined || sms.to === to);
+    if (index >= 0) return Promise.resolve(this.received.splice(index, 1)[0]!);
+    return new Promise((take) => this.waiting.push({ to, take }));
   }
 
   /** Resolves once a request has arrived (for a hanging inbox: it is now held open). */
@@ -75,6 +77,8 @@ export class SmsInbox {
 
   private async take(request: IncomingMessage, response: ServerResponse): Promise<void> {
     this.requests += 1;
+    this.open += 1;
+    response.on('close', () => (this.open -= 1));
     for (const arrived of this.arrivals.splice(0)) arrived();
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -82,9 +86,9 @@ export class SmsInbox {
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string; message: string };
     response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     const sms = { to: body.to, message: body.message };
-    const taker = this.waiting.shift();
-    if (taker === undefined) this.received.push(sms);
-    else taker(sms);
+    const index = this.waiting.findIndex((waiting) => waiting.to === undefined || waiting.to === sms.to);
+    if (index < 0) this.received.push(sms);
+    else this.waiting.splice(index, 1)[0]!.take(sms);
   }
 }
 
