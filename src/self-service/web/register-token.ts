@@ -26,7 +26,7 @@ export function registerTokenRoutes(app: FastifyInstance, context: SelfServicePa
 ${userField(user)}
 ${codeField}
 ${pinField('pin', 'PIN', 'current-password', context.pin, false)}
-<button type="submit">Register a new token</button>
+<div><button type="submit">Register a new token</button></div>
 </form>`,
     );
 

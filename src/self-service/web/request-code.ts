@@ -8,6 +8,16 @@ import type { SelfServicePagesContext } from './server.js';
 
 const TITLE = 'Request a code by SMS';
 
+const UNITS: Readonly<Record<string, string>> = { s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week', month: 'month' };
+
+/** "1d" as a user reads it: "1 day"; a form this does not know is shown as configured. */
+function readableLifetime(lifetime: string): string {
+  const match = /^(\d+)\s*(month|[smhdw])$/.exec(lifetime.trim());
+  if (match === null) return lifetime;
+  const [, count, unit] = match as unknown as [string, string, string];
+  return `${count} ${UNITS[unit]}${count === '1' ? '' : 's'}`;
+}
+
 /**
  * The page for each answer. `sent` is one page whoever the name belongs to (it names no
  * user and no number), so it tells nobody whether a user exists or has a mobile number.
@@ -29,7 +39,7 @@ export function requestCodeRoutes(app: FastifyInstance, context: SelfServicePage
     const form = html`<p>We send a one-time authorization code to the mobile number on record for your user name. With it you can reset your PIN or register a new token.</p>
 <form method="post" action="/code">${csrfField(reply.generateCsrf())}
 ${userField()}
-<button type="submit">Send me a code</button>
+<div><button type="submit">Send me a code</button></div>
 </form>`;
     return sendPage(reply, 200, { title: TITLE }, form);
   });
@@ -38,7 +48,7 @@ ${userField()}
     const user = fieldOf(formOf(request), 'user');
     if (user.trim() === '') return sendPage(reply, 400, { title: TITLE, problem: 'Type your user name.' }, html`<p><a href="/code">Back</a></p>`);
     const answer = await context.service.requestCode(user, { source: context.sourceOf(request) });
-    const { status, ...message } = answerPage(answer, context.codeLifetime);
+    const { status, ...message } = answerPage(answer, readableLifetime(context.codeLifetime));
     return sendPage(reply, status, { title: TITLE, ...message }, html`<h2>Next</h2>${nextSteps}`);
   });
 }

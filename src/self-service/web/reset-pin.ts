@@ -21,7 +21,7 @@ ${userField(user)}
 ${codeField}
 ${pinField('pin', 'New PIN', 'new-password', context.pin)}
 ${pinField('pin_again', 'New PIN again', 'new-password', context.pin, false)}
-<button type="submit">Set the new PIN</button>
+<div><button type="submit">Set the new PIN</button></div>
 </form>`,
     );
 
