@@ -1,0 +1,70 @@
+import test from 'ava';
+import { runCli } from '../support/cli.js';
+import { consoleCertificate } from '../support/console.js';
+import { SECRET_ENV } from '../support/config.js';
+import { RADGATE_BIN, REPO_ROOT } from '../support/paths.js';
+import { patient } from '../support/patience.js';
+import { startServerProcess } from '../support/processes.js';
+import { selfServiceSection } from '../support/self-service.js';
+import { SmsInbox } from '../support/sms-inbox.js';
+import { startStack, type Stack } from '../support/stack.js';
+import { WebClient } from '../support/web-client.js';
+
+// `radgate serve` runs the self-service pages beside the gateway when configured, and
+// `radgate self-service` runs them alone (a DMZ host), over the same store and key.
+
+let stack: Stack;
+let inbox: SmsInbox;
+let certificate: string;
+
+test.before(async () => {
+  inbox = await SmsInbox.start();
+  const tls = consoleCertificate();
+  certificate = tls.certificate;
+  stack = await startStack({ extra: `${inbox.section()}${selfServiceSection(tls)}` });
+});
+
+test.after.always(async () => {
+  await stack?.close();
+  await inbox?.close();
+});
+
+test('radgate serve starts the self-service pages and says where', async (t) => {
+  const serve = await stack.startServe();
+  t.truthy(serve.selfServicePort, serve.lines.join('\n'));
+  const start = await new WebClient(serve.selfServicePort!, certificate).get('/');
+  t.is(start.status, 200);
+  t.regex(start.body, /Request a code by SMS/);
+  t.true(serve.lines.some((line) => line.includes('"msg":"ready"') && line.includes(`"self_service":${serve.selfServicePort}`)));
+});
+
+test('radgate self-service serves the pages on its own and stops cleanly on SIGTERM', async (t) => {
+  let port: number | undefined;
+  let listening: (() => void) | undefined;
+  const started = new Promise<void>((resolve) => (listening = resolve));
+  const server = startServerProcess(process.execPath, [RADGATE_BIN, 'self-service', '--config', stack.configPath], {
+    env: { ...process.env, ...SECRET_ENV },
+    cwd: REPO_ROOT,
+    onLine: (line) => {
+      const match = /"port":(\d+),"msg":"listening for self-service \(HTTPS\)"/.exec(line);
+      if (match !== null) {
+        port = Number(match[1]);
+        listening?.();
+      }
+    },
+  });
+  const timer = setTimeout(() => void server.stop('SIGKILL'), patient(10_000));
+  await Promise.race([started, server.exited]);
+  clearTimeout(timer);
+  t.truthy(port, server.output().join('\n'));
+  const page = await new WebClient(port!, certificate).get('/code');
+  t.is(page.status, 200);
+  t.regex(page.body, /User name/);
+  t.is(await server.stop('SIGTERM'), 0);
+});
+
+test('radgate self-service without a self_service section is refused with a message', async (t) => {
+  const result = await runCli(['self-service', '--config', `${REPO_ROOT}config/quickstart.yaml`], { env: SECRET_ENV });
+  t.is(result.exitCode, 1);
+  t.regex(result.stderr, /no self_service section/);
+});
