@@ -3,17 +3,10 @@ import type { RadgateConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../credentials/clock.js';
 import { startConsoleListener } from '../console/server.js';
 import { openAdmin } from './admin-access.js';
+import type { RunningWebApp } from './web-listener-command.js';
 
-/** A running console: its address, and how to stop it (listener first, then its store connection). */
-export interface RunningConsole {
-  readonly port: number;
-  /**
-   * What a reload does to the console: a new certificate and key, checked now and used
-   * once `apply` is called (after the rest of the reload succeeded), or why not.
-   */
-  reloading(config: RadgateConfig): { readonly problem: string } | { readonly apply: () => void };
-  close(): Promise<void>;
-}
+/** A running console: its port, what a reload does to it (a renewed certificate), and how to stop it. */
+export type RunningConsole = RunningWebApp;
 
 /**
  * The helpdesk console's wiring (README "Helpdesk console"): its own admin access (the

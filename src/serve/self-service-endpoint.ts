@@ -3,14 +3,10 @@ import type { RadgateConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../credentials/clock.js';
 import { startSelfServiceListener } from '../self-service/web/server.js';
 import { openSelfService } from './self-service-access.js';
+import type { RunningWebApp } from './web-listener-command.js';
 
-/** Running self-service pages: their port, what a reload does to them, and how to stop them. */
-export interface RunningSelfService {
-  readonly port: number;
-  /** A renewed certificate and key, checked now and used once `apply` is called, or why not. */
-  reloading(config: RadgateConfig): { readonly problem: string } | { readonly apply: () => void };
-  close(): Promise<void>;
-}
+/** Running self-service pages: their port, what a reload does to them (a renewed certificate), and how to stop them. */
+export type RunningSelfService = RunningWebApp;
 
 /**
  * The self-service pages' wiring (README "Self-service"): the actions behind them on a

@@ -2,12 +2,11 @@ import test from 'ava';
 import { runCli } from '../support/cli.js';
 import { consoleCertificate } from '../support/console.js';
 import { SECRET_ENV } from '../support/config.js';
-import { RADGATE_BIN, REPO_ROOT } from '../support/paths.js';
-import { patient } from '../support/patience.js';
-import { startServerProcess } from '../support/processes.js';
+import { REPO_ROOT } from '../support/paths.js';
 import { selfServiceSection } from '../support/self-service.js';
 import { SmsInbox } from '../support/sms-inbox.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { startWebCommand } from '../support/web-command.js';
 import { WebClient } from '../support/web-client.js';
 
 // `radgate serve` runs the self-service pages beside the gateway when configured, and
@@ -39,23 +38,7 @@ test('radgate serve starts the self-service pages and says where', async (t) => 
 });
 
 test('radgate self-service serves the pages on its own and stops cleanly on SIGTERM', async (t) => {
-  let port: number | undefined;
-  let listening: (() => void) | undefined;
-  const started = new Promise<void>((resolve) => (listening = resolve));
-  const server = startServerProcess(process.execPath, [RADGATE_BIN, 'self-service', '--config', stack.configPath], {
-    env: { ...process.env, ...SECRET_ENV },
-    cwd: REPO_ROOT,
-    onLine: (line) => {
-      const match = /"port":(\d+),"msg":"listening for self-service \(HTTPS\)"/.exec(line);
-      if (match !== null) {
-        port = Number(match[1]);
-        listening?.();
-      }
-    },
-  });
-  const timer = setTimeout(() => void server.stop('SIGKILL'), patient(10_000));
-  await Promise.race([started, server.exited]);
-  clearTimeout(timer);
+  const { server, port } = await startWebCommand('self-service', stack.configPath, 'self-service');
   t.truthy(port, server.output().join('\n'));
   const page = await new WebClient(port!, certificate).get('/code');
   t.is(page.status, 200);
