@@ -67,6 +67,11 @@ export class TestSmsGateway {
     });
   }
 
+  /** Answers the requests held open (a provider that hung) with `status`. */
+  release(status = 200): void {
+    for (const response of this.hanging) response.writeHead(status).end();
+  }
+
   async close(): Promise<void> {
     for (const response of this.hanging) response.destroy();
     this.server.closeAllConnections();
