@@ -140,7 +140,7 @@ test.serial('every step is a self-service audit entry with the source address, a
 test.serial('no log line holds a number, a code sent, a PIN typed or the message text', (t) => {
   const log = stack.lines.join('\n');
   const codes = sms.received.map(codeInSms);
-  t.true(codes.length >= 5);
+  t.is(codes.length, 4, 'lara, cora, rex and tina got one each');
   for (const secret of [NUMBER.slice(1), 'authorization code:', ...codes, ...codes.map((code) => code.replaceAll('-', '')), '"1357"', '"9753"']) t.false(log.includes(secret), secret.slice(0, 6));
   t.true(log.includes('+49•••••••••78'), 'the number masked');
 });
