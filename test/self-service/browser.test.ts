@@ -5,7 +5,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { launchChromium, openPage, screenshot, scrollWidth, unlabelledFields, VIEWPORTS, type WatchedPage } from '../support/browser.js';
 import { totpAt } from '../support/otp.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { codeInSms } from '../support/sms-inbox.js';
+import { codeInSms } from '../support/sms-gateway.js';
 import { startSelfServiceStack, type SelfServiceStack } from '../support/self-service.js';
 
 // The self-service pages end to end, in Debian's Chromium driven by playwright-core, over
@@ -48,7 +48,7 @@ async function requestCode(page: WatchedPage, user: string, mobile: string, view
   await page.keyboard.press('Enter');
   await page.getByRole('status').waitFor();
   await shot(page, 'sent', viewport);
-  return codeInSms(await site.inbox.next(mobile));
+  return codeInSms(await site.sms.messageTo(mobile));
 }
 
 test('a user resets the PIN and registers a new token with codes sent by SMS, and logs in with each through radclient', async (t) => {

@@ -4,7 +4,7 @@ import { consoleCertificate } from '../support/console.js';
 import { SECRET_ENV } from '../support/config.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { selfServiceSection } from '../support/self-service.js';
-import { SmsInbox } from '../support/sms-inbox.js';
+import { TestSmsGateway, webhookSmsSection } from '../support/sms-gateway.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { startWebCommand } from '../support/web-command.js';
 import { WebClient } from '../support/web-client.js';
@@ -13,19 +13,19 @@ import { WebClient } from '../support/web-client.js';
 // `radgate self-service` runs them alone (a DMZ host), over the same store and key.
 
 let stack: Stack;
-let inbox: SmsInbox;
+let sms: TestSmsGateway;
 let certificate: string;
 
 test.before(async () => {
-  inbox = await SmsInbox.start();
+  sms = await TestSmsGateway.start();
   const tls = consoleCertificate();
   certificate = tls.certificate;
-  stack = await startStack({ extra: `${inbox.section()}${selfServiceSection(tls)}` });
+  stack = await startStack({ extra: `${webhookSmsSection(sms.url)}${selfServiceSection(tls)}` });
 });
 
 test.after.always(async () => {
   await stack?.close();
-  await inbox?.close();
+  await sms?.close();
 });
 
 test('radgate serve starts the self-service pages and says where', async (t) => {

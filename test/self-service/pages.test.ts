@@ -1,5 +1,5 @@
 import test from 'ava';
-import { codeInSms } from '../support/sms-inbox.js';
+import { codeInSms } from '../support/sms-gateway.js';
 import { startSelfServiceStack, type SelfServiceStack } from '../support/self-service.js';
 import type { WebClient, WebResponse } from '../support/web-client.js';
 
@@ -35,7 +35,7 @@ const withoutCsrf = (body: string): string => body.replace(/name="_csrf" value="
 test('every page carries the security headers and no inline script; the CSRF cookie is __Host-, Secure, HttpOnly, SameSite=Strict, signed', async (t) => {
   const client = site.client();
   const pages = [await client.get('/'), await client.get('/code'), await client.get('/pin'), await client.get('/token'), await client.get('/no-such-page'), await client.post('/code', { user: 'alice' })];
-  t.regex(codeInSms(await site.inbox.next('+4915112345601')), /^[0-9A-F -]{12,}$/, 'the code for alice went out');
+  t.regex(codeInSms(await site.sms.messageTo('+4915112345601')), /^[0-9A-F -]{12,}$/, 'the code for alice went out');
   for (const page of pages) {
     const csp = String(page.headers['content-security-policy']);
     for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'"]) t.true(csp.includes(directive), directive);
@@ -63,7 +63,7 @@ test('a post without the CSRF token, or with another browser’s, is refused and
   const client = site.client();
   const sent = await requestCode(client, 'bob');
   t.is(sent.status, 200);
-  const code = codeInSms(await site.inbox.next('+4915112345602'));
+  const code = codeInSms(await site.sms.messageTo('+4915112345602'));
 
   const form = { user: 'bob', code, pin: '11223344', pin_again: '11223344' };
   const other = site.client();
@@ -84,7 +84,7 @@ test('a post without the CSRF token, or with another browser’s, is refused and
   t.regex(reset.body, /Your PIN is changed/);
   // And the refused code request issued nothing: once the one asked for now has arrived, it is frank's only code.
   await requestCode(site.client(), 'frank');
-  await site.inbox.next('+4915112345606');
+  await site.sms.messageTo('+4915112345606');
   t.is((await site.stack.admin.service.listCodes('frank')).length, 1);
 });
 
@@ -106,7 +106,7 @@ test('a code request gets the same page, after at least the answer time, for an 
   t.regex(answers[0]!.body, /If this user name has a mobile number on record, a code is on its way/);
   for (const answer of answers) t.true(answer.ms >= 300, `answered after the answer time (${answer.ms} ms)`);
   t.false(answers[2]!.body.includes('carol') || /\+49|\d{4,}\b/.test(answers[2]!.body.replace(/\b(1d|200|300)\b/g, '')), 'no name, no number');
-  t.truthy(await site.inbox.next('+4915112345603'), 'the real user got the code');
+  t.truthy(await site.sms.messageTo('+4915112345603'), 'the real user got the code');
 });
 
 test('the per-source limit holds for every form post together; a new minute is not needed to see it', async (t) => {
@@ -143,7 +143,7 @@ test('a new token is shown once: a resent form finds the code used and shows not
   await site.addUser('dave', '80604217', '+4915112345604');
   const client = site.client();
   await requestCode(client, 'dave');
-  const code = codeInSms(await site.inbox.next('+4915112345604'));
+  const code = codeInSms(await site.sms.messageTo('+4915112345604'));
   await client.get('/token');
   const form = { user: 'dave', code, pin: '80604217' };
   const shown = await client.post('/token', form);
@@ -162,11 +162,11 @@ test('no code, PIN, token secret or mobile number in any log line', async (t) =>
   await site.addUser('erin', '80604217', '+4915112345605');
   const client = site.client();
   await requestCode(client, 'erin');
-  const first = codeInSms(await site.inbox.next('+4915112345605'));
+  const first = codeInSms(await site.sms.messageTo('+4915112345605'));
   await client.get('/pin');
   t.is((await client.post('/pin', { user: 'erin', code: first, pin: '55667788', pin_again: '55667788' })).status, 200);
   await requestCode(client, 'erin');
-  const second = codeInSms(await site.inbox.next('+4915112345605'));
+  const second = codeInSms(await site.sms.messageTo('+4915112345605'));
   await client.get('/token');
   const shown = await client.post('/token', { user: 'erin', code: second, pin: '55667788' });
   const uri = /(otpauth:\/\/[^<"]+)/.exec(shown.body)![1]!.replace(/&amp;/g, '&');

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { totpAt } from '../support/otp.js';
-import { codeInSms } from '../support/sms-inbox.js';
+import { codeInSms } from '../support/sms-gateway.js';
 import { startSelfServiceStack, type SelfServiceStack } from '../support/self-service.js';
 import type { WebClient } from '../support/web-client.js';
 
@@ -27,7 +27,7 @@ async function post(client: WebClient, path: string, form: Record<string, string
 test('a code used for a PIN reset cannot be used again: not for another reset, a registration or a login', async (t) => {
   const client = site.client();
   t.is((await post(client, '/code', { user: 'grace' })).status, 200);
-  const code = codeInSms(await site.inbox.next('+4915112345611'));
+  const code = codeInSms(await site.sms.messageTo('+4915112345611'));
 
   const reset = await post(client, '/pin', { user: 'grace', code, pin: '24681357', pin_again: '24681357' });
   t.is(reset.status, 200, reset.body);

@@ -10,7 +10,7 @@ import { consoleCertificate, type ConsoleCertificate } from './console.js';
 import { TEST_SECRET } from './packets.js';
 import { patient } from './patience.js';
 import { radclient } from './radclient.js';
-import { SmsInbox } from './sms-inbox.js';
+import { TestSmsGateway, webhookSmsSection } from './sms-gateway.js';
 import { OPERATOR, startStack, type Stack } from './stack.js';
 import { addUserWithToken } from './users.js';
 import { WebClient } from './web-client.js';
@@ -22,7 +22,8 @@ export function selfServiceSection(tls: ConsoleCertificate, more = ''): string {
 
 export interface SelfServiceStack {
   readonly stack: Stack;
-  readonly inbox: SmsInbox;
+  /** The test's SMS gateway, which the webhook provider posts to. */
+  readonly sms: TestSmsGateway;
   readonly tls: ConsoleCertificate;
   /** The pages' HTTPS port (the first pages started). */
   readonly port: number;
@@ -40,8 +41,6 @@ export interface SelfServiceStack {
 }
 
 export interface SelfServiceStackOptions {
-  /** An SMS gateway that takes requests and never answers (the provider gives up after a minute). */
-  readonly hangingSms?: boolean;
   /** More lines under `self_service:`. */
   readonly selfService?: string;
   /** Lines under `policy:` (default: no reject delay). */
@@ -49,12 +48,12 @@ export interface SelfServiceStackOptions {
 }
 
 export async function startSelfServiceStack(options: SelfServiceStackOptions = {}): Promise<SelfServiceStack> {
-  const inbox = await SmsInbox.start({ hanging: options.hangingSms === true });
+  const sms = await TestSmsGateway.start();
   const tls = consoleCertificate();
   const running: RunningSelfService[] = [];
   let stack: Stack | undefined;
   try {
-    stack = await startStack({ extra: `${inbox.section(options.hangingSms === true ? 60_000 : 10_000)}${selfServiceSection(tls, options.selfService)}`, captureLevel: 'info', ...(options.policy === undefined ? {} : { policy: options.policy }) });
+    stack = await startStack({ extra: `${webhookSmsSection(sms.url)}${selfServiceSection(tls, options.selfService)}`, captureLevel: 'info', ...(options.policy === undefined ? {} : { policy: options.policy }) });
     const opened = stack;
     const gateway = await opened.startGateway();
     const start = async (config: RadgateConfig): Promise<number> => {
@@ -66,7 +65,7 @@ export async function startSelfServiceStack(options: SelfServiceStackOptions = {
     const radiusPort = gateway.server.addresses()[0]!.port;
     return {
       stack: opened,
-      inbox,
+      sms,
       tls,
       port,
       radiusPort,
@@ -84,13 +83,13 @@ export async function startSelfServiceStack(options: SelfServiceStackOptions = {
       async close() {
         for (const pages of running) await pages.close();
         await opened.close();
-        await inbox.close();
+        await sms.close();
       },
     };
   } catch (error) {
     for (const pages of running) await pages.close();
     await stack?.close();
-    await inbox.close();
+    await sms.close();
     throw error;
   }
 }

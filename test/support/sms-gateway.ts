@@ -22,6 +22,7 @@ export class TestSmsGateway {
   private readonly answers: SmsAnswer[] = [];
   private readonly waiters: (() => void)[] = [];
   private readonly hanging = new Set<ServerResponse>();
+  private readonly taken = new Set<ReceivedSms>();
 
   private constructor(private readonly server: Server) {}
 
@@ -40,6 +41,22 @@ export class TestSmsGateway {
   /** Requests held open right now (a hanging provider). */
   get hangingNow(): number {
     return this.hanging.size;
+  }
+
+  /**
+   * The first message to `number` (the "to" of the default JSON body) that no earlier call
+   * took: one already received, or the next to arrive. Tests running side by side on one
+   * gateway each wait for their own user's number.
+   */
+  async messageTo(number: string): Promise<ReceivedSms> {
+    for (;;) {
+      const found = this.received.find((sms) => !this.taken.has(sms) && (JSON.parse(sms.body) as { to?: string }).to === number);
+      if (found !== undefined) {
+        this.taken.add(found);
+        return found;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
   }
 
   /** The next requests get these answers, in order; the ones after them 200. */
