@@ -137,7 +137,7 @@ export async function bulkIssueCodes(credentials: AdminAccess, names: readonly s
   const settings = kindSettings(codes, 'emergency-tokencode');
   const actor: Actor = { operator: 'helpdesk-1', reason: 'token left at home' };
   await forEachConcurrently(names, concurrency, async (name) => {
-    const { stored } = newCodes(plan, { user: name, settings, keyring, actor, now });
+    const { stored } = newCodes(plan, { user: name, settings, keyring, actor, now, purpose: 'login' });
     if (!(await store.repository.issueCodes(name, stored, now))) throw new Error(`filler user ${name} does not exist`);
   }, progress);
   return names.length * perUser;

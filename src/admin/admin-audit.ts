@@ -5,6 +5,11 @@ export interface Actor {
   readonly operator: string;
   /** --reason: the ticket or the why, recorded with the action. */
   readonly reason: string | undefined;
+  /**
+   * A user acting on a self-service page rather than an operator (issue 18): the audit
+   * entry is then a `self-service` entry, with the address the request came from.
+   */
+  readonly selfService?: { readonly source: string };
 }
 
 /**
@@ -47,7 +52,8 @@ export class AdminAudit {
 
   /** Failing to record an action is logged, not fatal: the action itself already happened. */
   async record(action: string, user: string | undefined, actor: Actor, details: Readonly<Record<string, unknown>> = {}): Promise<void> {
-    const entry = { event: 'admin', action, user, operator: actor.operator, reason: actor.reason, ...details };
+    const via = actor.selfService === undefined ? { event: 'admin' } : { event: 'self-service', source: actor.selfService.source };
+    const entry = { ...via, action, user, operator: actor.operator, reason: actor.reason, ...details };
     this.logger.info(entry, `${action}${user === undefined ? '' : ` ${user}`}`);
     const fields: Record<string, string> = { at: new Date().toISOString() };
     for (const [key, value] of Object.entries(entry)) {

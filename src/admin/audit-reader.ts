@@ -2,8 +2,8 @@ import type { RecordedAttempt } from '../credentials/login-attempt.js';
 import type { CredentialRepository } from '../store/credential-repository.js';
 import { iso } from './views.js';
 
-/** What `radgate audit` lists: admin actions, login attempts, alerts. */
-export const AUDIT_KINDS = ['admin', 'login', 'alert'] as const;
+/** What `radgate audit` lists: admin actions, login attempts, alerts, users' own self-service actions. */
+export const AUDIT_KINDS = ['admin', 'login', 'alert', 'self-service'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 /** One login attempt as the helpdesk reads it: never the password, a PIN or a code. */
@@ -41,7 +41,7 @@ export function attemptView(attempt: RecordedAttempt): AttemptView {
 export type AuditEntryView =
   | { readonly kind: 'login'; readonly at: string; readonly user: string; readonly attempt: AttemptView }
   | {
-      readonly kind: 'admin' | 'alert';
+      readonly kind: 'admin' | 'alert' | 'self-service';
       readonly at: string;
       readonly user: string | null;
       /** The admin action (`code.issue`) or the alert (`lost-token-used`, `locked-out`). */
@@ -72,7 +72,7 @@ const NAMED_FIELDS: ReadonlySet<string> = new Set(['at', 'event', 'action', 'ale
 
 function streamEntryView(id: string, fields: Readonly<Record<string, string>>): AuditEntryView {
   // Entries written before alerts were recorded have no `event`: they are all admin actions.
-  const kind = fields.event === 'alert' ? 'alert' : 'admin';
+  const kind = fields.event === 'alert' ? 'alert' : fields.event === 'self-service' ? 'self-service' : 'admin';
   const details: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) if (!NAMED_FIELDS.has(key)) details[key] = value;
   return {
@@ -118,7 +118,7 @@ export class AuditReader {
         if (attempt.at >= query.sinceMs) entries.push({ kind: 'login', at: iso(attempt.at), user, attempt: attemptView(attempt) });
       }
     }
-    if (query.kinds.has('admin') || query.kinds.has('alert')) entries.push(...(await this.streamEntries(query)));
+    if (query.kinds.has('admin') || query.kinds.has('alert') || query.kinds.has('self-service')) entries.push(...(await this.streamEntries(query)));
     // ISO strings in UTC sort as their instants do.
     return entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, query.limit);
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CodeKindConfig, CodesConfig } from '../config/types.js';
-import { codeFamilyOf } from '../credentials/code-family.js';
+import { CODE_FAMILY, codeFamilyOf } from '../credentials/code-family.js';
 import { generateCode } from '../credentials/codes/alphabet.js';
 import { AUTHCODE_MIN_DAYS, boundsMessage, lifetimeProblem, MAX_DAYS } from '../credentials/codes/lifetime-bounds.js';
 import { expiryOf, parseLifetime } from '../credentials/codes/validity.js';
@@ -19,6 +19,13 @@ export interface IssueRequest {
   readonly uses?: number;
   readonly count?: number;
 }
+
+/**
+ * What an issued code may be used for: `login` (and every use an online authorization code
+ * has), or `registration` alone: a self-service code for a user without a usable token, hashed
+ * in a family of its own so that no login can match it (README "Self-service").
+ */
+export type CodePurpose = 'login' | 'registration';
 
 const MAX_CODES_PER_ISSUE = 100;
 const MAX_USES = 1_000_000;
@@ -98,10 +105,10 @@ export function planIssue(request: IssueRequest, codes: CodesConfig, now: number
  */
 export function newCodes(
   plan: IssuePlan,
-  options: { readonly user: string; readonly settings: CodeKindConfig; readonly keyring: Keyring; readonly actor: Actor; readonly now: number },
+  options: { readonly user: string; readonly settings: CodeKindConfig; readonly keyring: Keyring; readonly actor: Actor; readonly now: number; readonly purpose: CodePurpose },
 ): { stored: { lookup: string; record: CodeRecord }[]; issued: IssuedCode[] } {
   const { user, settings, keyring, actor, now } = options;
-  const family = codeFamilyOf(plan.kind);
+  const family = options.purpose === 'registration' ? CODE_FAMILY.registration : codeFamilyOf(plan.kind);
   const stored: { lookup: string; record: CodeRecord }[] = [];
   const issued: IssuedCode[] = [];
   for (let i = 0; i < plan.count; i++) {

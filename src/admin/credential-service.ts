@@ -1,61 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import type { ChallengeConfig, CodesConfig, PolicyConfig } from '../config/types.js';
-import type { Clock } from '../credentials/clock.js';
-import { encodeBase32 } from '../credentials/otp/base32.js';
-import { otpauthUri } from '../credentials/otp/otpauth-uri.js';
-import { decodeTokenSecret, periodProblem } from '../credentials/otp/token-rules.js';
+import { canonicalMobile, maskMobile, MOBILE_FORM } from '../credentials/mobile-number.js';
 import { pinProblem } from '../credentials/pin-policy.js';
 import { deriveOfflineAuthcode } from '../credentials/offline-authcode.js';
-import type { CodeKind, TokenAlgorithm, TokenRecord, TokenType, UserChanges, UserRecord } from '../credentials/records.js';
+import type { TokenRecord, UserChanges, UserRecord } from '../credentials/records.js';
 import { userNameProblem } from '../credentials/user-name.js';
-import type { Keyring } from '../keys/keyring.js';
 import type { CredentialRepository } from '../store/credential-repository.js';
-import type { Actor, AdminAudit } from './admin-audit.js';
+import type { Actor } from './admin-audit.js';
 import { AdminError, unknownUser } from './admin-error.js';
 import { allowedValidity, requestNotPending, requireRequestCode, requireTokenForEmergencyAccess } from './emergency-access-rules.js';
-import { kindSettings, newCodes, planIssue, type IssueRequest } from './code-issuing.js';
-import { codeListing, codeView, temporaryAccessView, userView, type ChallengeAccessView, type CodeView, type IssuedCode, type TemporaryAccessView, type UserView } from './views.js';
+import { kindSettings, newCodes, planIssue, type CodePurpose, type IssueRequest } from './code-issuing.js';
+import type { CodeRedemption, CredentialServiceOptions, RevokeRequest, Revoked, TokenAssignment } from './credential-service-types.js';
+import { maskedMobileOf, mobileOf, selfServiceRecipient } from './mobile-numbers.js';
+import { auditedRedemption, redeemRequestFor } from './code-redemption.js';
+import { newToken } from './token-building.js';
+import { codeListing, codeView, temporaryAccessView, userView, type ChallengeAccessView, type CodeView, type IssuedCode, type UserView } from './views.js';
 
-export interface TokenAssignment {
-  readonly type?: TokenType;
-  readonly digits?: 6 | 8;
-  readonly period?: number;
-  readonly algorithm?: TokenAlgorithm;
-  /** Base32; generated (20 random bytes, RFC 4226 §4's recommended 160 bits) when absent. */
-  readonly secret?: string;
-  readonly expiresAt?: Date;
-  /** A user who has a token keeps it unless the helpdesk says to replace it. */
-  readonly replace?: boolean;
-}
-
-export interface CredentialServiceOptions {
-  readonly repository: CredentialRepository;
-  readonly keyring: Keyring;
-  readonly policy: PolicyConfig;
-  readonly codes: CodesConfig;
-  /** The helpdesk's zone (config `time_zone`): day and month lifetimes are counted in it. */
-  readonly timeZone: string;
-  /** The challenge flow: which validities `authcode respond` may grant. */
-  readonly challenge: ChallengeConfig;
-  /** Issuer shown by authenticator apps for enrolled tokens. */
-  readonly tokenIssuer: string;
-  readonly audit: AdminAudit;
-  readonly clock: Clock;
-}
+export type { CodeRedemption, CredentialServiceOptions, RevokeRequest, Revoked, TokenAssignment } from './credential-service-types.js';
 
 const invalid = (message: string): AdminError => new AdminError('RADGATE_ADMIN_INVALID_INPUT', message);
-
-/** Which codes `code revoke` ends: one by id (an issued code or a temporary bypass), the last issued (of one kind), or all. */
-export type RevokeRequest = { readonly id: string } | { readonly last: CodeKind | undefined } | 'all';
-
-/** What a revocation ended. */
-export interface Revoked {
-  readonly codes: CodeView[];
-  /** Temporary bypasses ended: named by id, or made by a revoked authorization code. */
-  readonly temporaryAccess: TemporaryAccessView[];
-  /** Pending request codes cancelled (`all`). */
-  readonly requestCodes: string[];
-}
 
 /**
  * The one API over users, tokens and codes for people (the CLI now, a web console
@@ -107,7 +68,7 @@ export class CredentialService {
 
   async showUser(user: string): Promise<UserView> {
     const record = await this.requireUser(user);
-    return userView(record, await this.repository.listCodes(user), this.options.clock());
+    return userView(record, await this.repository.listCodes(user), this.options.clock(), maskedMobileOf(record, this.options.keyring));
   }
 
   /** Users a page at a time, so a CLI can stream a long list. */
@@ -116,7 +77,7 @@ export class CredentialService {
       const names = await this.repository.listUsers(offset, pageSize);
       for (const name of names) {
         const record = await this.repository.getUser(name);
-        if (record !== undefined) yield userView(record, await this.repository.listCodes(name), this.options.clock());
+        if (record !== undefined) yield userView(record, await this.repository.listCodes(name), this.options.clock(), maskedMobileOf(record, this.options.keyring));
       }
       if (names.length < pageSize) return;
     }
@@ -134,7 +95,7 @@ export class CredentialService {
       const names = await this.repository.listUsers(offset, pageSize);
       for (const name of names.filter((candidate) => candidate.startsWith(prefix)).sort()) {
         const record = await this.repository.getUser(name);
-        if (record !== undefined && found.length < limit) found.push(userView(record, await this.repository.listCodes(name), this.options.clock()));
+        if (record !== undefined && found.length < limit) found.push(userView(record, await this.repository.listCodes(name), this.options.clock(), maskedMobileOf(record, this.options.keyring)));
       }
       if (names.length < pageSize) break;
     }
@@ -150,6 +111,29 @@ export class CredentialService {
     this.checkPin(pin);
     await this.update(user, { pinHash: this.options.keyring.hashPin(user, pin) });
     await this.options.audit.record('user.set-pin', user, actor);
+  }
+
+  // --- mobile numbers (issue 18: self-service codes by SMS) ---------------------------
+
+  /** Sets (E.164, stored sealed) or, with null, removes the user's mobile number; audited masked. */
+  async setMobile(user: string, typed: string | null, actor: Actor): Promise<string | undefined> {
+    this.checkName(user);
+    const number = typed === null ? null : canonicalMobile(typed);
+    if (number === undefined) throw invalid(MOBILE_FORM);
+    await this.update(user, { encryptedMobile: number === null ? null : this.options.keyring.encryptMobile(user, number) });
+    const masked = number === null ? undefined : maskMobile(number);
+    await this.options.audit.record('user.set', user, actor, { mobile: masked ?? 'removed' });
+    return masked;
+  }
+
+  /** The number an SMS goes to (`code issue --send-sms`); undefined when the user has none. */
+  async mobileNumber(user: string): Promise<string | undefined> {
+    return mobileOf(this.options.keyring, await this.requireUser(user));
+  }
+
+  /** Who may get a self-service code, and for what (mobile-numbers.ts selfServiceRecipient). */
+  selfServiceRecipient(user: string): Promise<{ number: string; purpose: CodePurpose } | undefined> {
+    return selfServiceRecipient(this.repository, this.options.keyring, user, this.options.clock());
   }
 
   /**
@@ -207,40 +191,20 @@ export class CredentialService {
    */
   async assignToken(user: string, assignment: TokenAssignment, actor: Actor): Promise<{ serial: string; uri: string; replaced?: string }> {
     this.checkName(user);
-    const type = assignment.type ?? 'totp';
-    const digits = assignment.digits ?? 6;
-    const period = assignment.period ?? 30;
-    const algorithm = assignment.algorithm ?? 'sha1';
-    if (digits !== 6 && digits !== 8) throw invalid('a token has 6 or 8 digits');
-    const badPeriod = periodProblem(period);
-    if (badPeriod !== undefined) throw invalid(badPeriod);
-    const now = this.options.clock();
-    if (assignment.expiresAt !== undefined && assignment.expiresAt.getTime() <= now) throw invalid('the token expiry date is in the past');
-    const secret = assignment.secret === undefined ? randomBytes(20) : decodeTokenSecret(assignment.secret);
-    if (!Buffer.isBuffer(secret)) throw invalid(secret.problem);
+    const { token, uri } = newToken(user, assignment, { keyring: this.options.keyring, tokenIssuer: this.options.tokenIssuer, now: this.options.clock() });
     const replaced = (await this.requireUser(user)).token?.serial;
     if (replaced !== undefined && assignment.replace !== true) {
       throw new AdminError('RADGATE_ADMIN_TOKEN_EXISTS', `${user} already has token ${replaced}: replace it with radgate token assign ${user} --replace`);
     }
-    const serial = randomBytes(5).toString('hex').toUpperCase();
-    const token: TokenRecord = {
-      type,
-      serial,
-      encryptedSecret: this.options.keyring.encryptTokenSecret(user, secret),
-      digits,
-      period,
-      algorithm,
-      state: 'active',
-      expiresAt: assignment.expiresAt?.getTime() ?? 0,
-      lastStep: -1,
-      assignedAt: now,
-    };
     await this.update(user, { token });
-    // Temporary access stood in for the old token: the new one ends it.
+    await this.tokenAssigned(user, token, replaced, actor);
+    return { serial: token.serial, uri, ...(replaced === undefined ? {} : { replaced }) };
+  }
+
+  /** A new token is stored: the temporary access that stood in for the old one ends; audited. */
+  private async tokenAssigned(user: string, token: TokenRecord, replaced: string | undefined, actor: Actor): Promise<void> {
     const ended = await this.endTemporaryAccess(user, actor);
-    await this.options.audit.record('token.assign', user, actor, { serial, type, digits, ...(replaced === undefined ? {} : { replaced }), ...ended });
-    const uri = otpauthUri({ type, issuer: this.options.tokenIssuer, account: user, secret: encodeBase32(secret), digits, algorithm, period, counter: 0 });
-    return { serial, uri, ...(replaced === undefined ? {} : { replaced }) };
+    await this.options.audit.record('token.assign', user, actor, { serial: token.serial, type: token.type, digits: token.digits, ...(replaced === undefined ? {} : { replaced }), ...ended });
   }
 
   private async requireToken(user: string): Promise<TokenRecord> {
@@ -290,19 +254,26 @@ export class CredentialService {
 
   // --- issued codes -----------------------------------------------------------------
 
-  async issueCodes(user: string, request: IssueRequest, actor: Actor): Promise<IssuedCode[]> {
+  /**
+   * `purpose` `registration`: an online authorization code that only registers a new token
+   * (self-service, for a user RSA's rule gives no emergency access: no token, or an expired one).
+   */
+  async issueCodes(user: string, request: IssueRequest, actor: Actor, purpose: CodePurpose = 'login'): Promise<IssuedCode[]> {
     this.checkName(user);
     const now = this.options.clock();
     const plan = planIssue(request, this.options.codes, now, this.options.timeZone);
-    requireTokenForEmergencyAccess(await this.requireUser(user), now);
+    const record = await this.requireUser(user);
+    if (purpose === 'login') requireTokenForEmergencyAccess(record, now);
+    else if (request.kind !== 'online-authcode') throw invalid('only an online authorization code can be issued for token registration');
     const settings = kindSettings(this.options.codes, request.kind);
-    const { stored, issued } = newCodes(plan, { user, settings, keyring: this.options.keyring, actor, now });
+    const { stored, issued } = newCodes(plan, { user, settings, keyring: this.options.keyring, actor, now, purpose });
     if (!(await this.repository.issueCodes(user, stored, now))) throw unknownUser(user);
     await this.options.audit.record('code.issue', user, actor, {
       kind: request.kind,
       ids: issued.map((code) => code.id),
       expires_at: new Date(plan.expiresAt).toISOString(),
       max_uses: plan.maxUses || null,
+      ...(purpose === 'login' ? {} : { purpose }),
     });
     return issued;
   }
@@ -348,6 +319,40 @@ export class CredentialService {
       ...(requestCodes.length === 0 ? {} : { request_codes_cancelled: requestCodes }),
     });
     return { codes: codes.map((code) => codeView(code, now)), temporaryAccess: bypasses.map((code) => temporaryAccessView(code, now)), requestCodes };
+  }
+
+  // --- self-service (issue 18): a code typed on a page stands in for the helpdesk --------
+
+  /**
+   * A new PIN for an online authorization code (IBM's online password reset): the code used
+   * up and the PIN set in one script, or neither; a wrong code counts toward the lockout.
+   */
+  async setPinWithCode(user: string, pin: string, code: string, actor: Actor): Promise<CodeRedemption> {
+    this.checkName(user);
+    this.checkPin(pin);
+    const request = redeemRequestFor(user, code, ['login'], undefined, this.options);
+    const outcome = await this.repository.redeemCode(user, request, { pinHash: this.options.keyring.hashPin(user, pin) });
+    const redemption = await auditedRedemption(this.options.audit, user, outcome, 'pin-reset', actor);
+    if (redemption.redeemed) await this.options.audit.record('user.set-pin', user, actor, { code_id: redemption.codeId });
+    return redemption;
+  }
+
+  /**
+   * A new TOTP token for an online authorization code and the PIN (IBM's registration of an
+   * authentication factor): code used up, PIN checked and the old token replaced in one
+   * script, or nothing; a wrong code or PIN counts toward the lockout.
+   */
+  async assignTokenWithCode(user: string, code: string, pin: string, actor: Actor): Promise<CodeRedemption<{ serial: string; uri: string; followUpFailed: boolean }>> {
+    this.checkName(user);
+    const request = redeemRequestFor(user, code, ['login', 'registration'], pin, this.options);
+    const { token, uri } = newToken(user, {}, { keyring: this.options.keyring, tokenIssuer: this.options.tokenIssuer, now: request.now });
+    const replaced = (await this.repository.getUser(user))?.token?.serial;
+    const redemption = await auditedRedemption(this.options.audit, user, await this.repository.redeemCode(user, request, { token }), 'token-registration', actor);
+    if (!redemption.redeemed) return redemption;
+    // The token is stored and its URI exists once, here: the user must get it even when
+    // ending the old token's temporary access fails now (the caller logs that for an admin).
+    const followUpFailed = await this.tokenAssigned(user, token, replaced, actor).then(() => false, () => true);
+    return { ...redemption, serial: token.serial, uri, followUpFailed };
   }
 
   // --- the challenge flow -------------------------------------------------------------

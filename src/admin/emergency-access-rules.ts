@@ -10,11 +10,18 @@ import { AdminError } from './admin-error.js';
  * with no token, or an expired one, the helpdesk assigns a new token first.
  */
 export function requireTokenForEmergencyAccess(record: UserRecord, now: number): void {
+  const problem = emergencyAccessProblem(record, now);
+  if (problem !== undefined) throw problem;
+}
+
+/** Why RSA's rule gives this user no emergency access, or undefined when it does. */
+export function emergencyAccessProblem(record: UserRecord, now: number): AdminError | undefined {
   const user = record.name;
-  if (record.token === undefined) throw new AdminError('RADGATE_ADMIN_NO_TOKEN', `${user} has no token: assign one first (radgate token assign ${user})`);
+  if (record.token === undefined) return new AdminError('RADGATE_ADMIN_NO_TOKEN', `${user} has no token: assign one first (radgate token assign ${user})`);
   if (record.token.expiresAt !== 0 && record.token.expiresAt <= now) {
-    throw new AdminError('RADGATE_ADMIN_TOKEN_EXPIRED', `${user}'s token has expired: assign a new token first (radgate token assign ${user})`);
+    return new AdminError('RADGATE_ADMIN_TOKEN_EXPIRED', `${user}'s token has expired: assign a new token first (radgate token assign ${user})`);
   }
+  return undefined;
 }
 
 export function requireRequestCode(typed: string): string {

@@ -27,6 +27,8 @@ export interface UserView {
   readonly token: TokenView | undefined;
   readonly activeCodes: number;
   readonly challenge: 'on' | 'off';
+  /** The mobile number on record, masked (`+49•••••••12`); never shown in full. */
+  readonly mobile: string | undefined;
 }
 
 /**
@@ -87,7 +89,8 @@ export interface IssuedCode {
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function userView(record: UserRecord, codes: readonly CodeRecord[], now: number): UserView {
+/** `maskedMobile`: the number on record as credentials/mobile-number.ts masks it (the service decrypts it). */
+export function userView(record: UserRecord, codes: readonly CodeRecord[], now: number, maskedMobile: string | undefined): UserView {
   const locked = record.lockedUntil < 0 || record.lockedUntil > now;
   const token = record.token;
   return {
@@ -112,6 +115,7 @@ export function userView(record: UserRecord, codes: readonly CodeRecord[], now: 
           },
     activeCodes: codes.filter((code) => code.kind !== 'temporary-bypass' && codeState(code, now) === 'active').length,
     challenge: record.challengeAllowed ? 'on' : 'off',
+    mobile: maskedMobile,
   };
 }
 

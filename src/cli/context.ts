@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { actorProblem, type Actor } from '../admin/admin-audit.js';
 import type { CredentialService } from '../admin/credential-service.js';
 import { loadConfigFile } from '../config/load.js';
@@ -46,6 +46,11 @@ export function cliTimeZone(argv: GlobalOptions): string {
   return loadCliConfig(argv).timeZone;
 }
 
+/** The CLI's log: JSON lines on stderr, warnings and up unless RADGATE_CLI_LOG says otherwise. */
+export function cliLogger(): Logger {
+  return pino({ level: process.env.RADGATE_CLI_LOG ?? 'warn', base: { service: 'radgate-cli' } }, pino.destination(2));
+}
+
 /**
  * Runs an admin command against the credential store. The CLI logs warnings to stderr
  * only, so stdout stays the command's output; admin actions are audited by the service
@@ -53,7 +58,7 @@ export function cliTimeZone(argv: GlobalOptions): string {
  */
 export async function withService<T>(argv: GlobalOptions, use: (service: CredentialService, admin: AdminAccess, config: RadgateConfig) => Promise<T>): Promise<T> {
   const config = loadCliConfig(argv);
-  const logger = pino({ level: process.env.RADGATE_CLI_LOG ?? 'warn', base: { service: 'radgate-cli' } }, pino.destination(2));
+  const logger = cliLogger();
   const admin = await openAdmin(config, logger, { connectTimeoutMs: config.redis.commandTimeoutMs * 6 });
   try {
     return await use(admin.service, admin, config);

@@ -15,6 +15,7 @@ import { tokenCommand } from './commands/token.js';
 import { userCommand } from './commands/user.js';
 import { operatorCommand } from './commands/operator.js';
 import { consoleCommand } from './commands/console.js';
+import { selfServiceCommand } from './commands/self-service.js';
 import { reloadCommand } from './commands/reload.js';
 import { serveCommand } from './commands/serve.js';
 import { protectDashes, restoreDashes, showDashes } from './dash-argument.js';
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     .command(auditCommand)
     .command(operatorCommand)
     .command(consoleCommand)
+    .command(selfServiceCommand)
     .command(testCommand)
     .middleware(restoreDashes, true)
     .middleware(canonicalUserArgument)

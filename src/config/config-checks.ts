@@ -15,17 +15,18 @@ import { prepareReplyAttribute, type ReplyAttribute } from '../protocol/reply-at
 import { CidrError, parseCidr } from './cidr.js';
 import type { ConfigErrorCode, ConfigIssue } from './errors.js';
 import { ListenError, parseListen } from './listen.js';
+import { resolveConsole, resolveSelfService, tcpListen } from './web-listener-checks.js';
 import { formatKeyPath, type KeyPath, type SourceMap } from './locate.js';
 import { parseRedisUrl, RedisUrlError } from './redis-url.js';
 import type { RawClient, RawConfig, RawReplyAttribute } from './schema.js';
 import { resolveRadsec } from './radsec-checks.js';
 import { readSecretFile, resolveSecret } from './secrets.js';
-import type { ClientConfig, ConsoleConfig, ListenAddress, OpsConfig, RadsecConfig } from './types.js';
+import type { SmsConfig } from './sms-config.js';
+import { resolveSms } from './sms-checks.js';
+import type { ClientConfig, ConsoleConfig, ListenAddress, OpsConfig, RadsecConfig, SelfServiceConfig } from './types.js';
 
 /** The ops listener's port when `ops.listen` names only an address. */
 export const DEFAULT_OPS_PORT = 9812;
-/** The console's port when `console.listen` names only an address (HTTPS on a high port). */
-export const DEFAULT_CONSOLE_PORT = 8443;
 
 /**
  * The `dictionaries/` folder shipped with radgate. This file compiles to
@@ -138,66 +139,16 @@ export class Resolver {
     return out;
   }
 
-  /** One TCP listener (an HTTP one: ops, the console), or undefined for `off`; `port` when the text names only an address. */
-  private tcpListen(text: string | null, path: KeyPath, port: number): ListenAddress | undefined {
-    if (text === null || text === 'off') return undefined;
-    try {
-      const addresses = parseListen(text);
-      if (addresses.length !== 1) throw new ListenError(`${JSON.stringify(text)} names two listeners; give one address, e.g. "127.0.0.1:${port}"`);
-      const [address] = addresses as [ListenAddress];
-      // parseListen's default port is RADIUS's; an address alone here means this listener's.
-      return /\]?:\d+$/.test(text) ? address : { ...address, port };
-    } catch (error) {
-      if (!(error instanceof ListenError)) throw error;
-      this.report('RADGATE_CONFIG_INVALID', path, `${error.message}, or off`);
-      return undefined;
-    }
-  }
-
-  /**
-   * The helpdesk console: its listener, its certificate and key read now (so a missing file
-   * is an error with its line, at `config check` as at start), and the proxy it trusts.
-   */
+  /** The helpdesk console (web-listener-checks.ts). */
   console(raw: RawConfig['console'], baseDir: string): ConsoleConfig | undefined {
     if (raw === undefined || !this.sound(['console'])) return undefined;
-    const listen = this.tcpListen(raw.listen, ['console', 'listen'], DEFAULT_CONSOLE_PORT);
-    const pem = (key: 'certificate_file' | 'key_file', label: string): { path: string; bytes: Buffer } | undefined => {
-      const path = resolve(baseDir, raw[key]);
-      const bytes = readSecretFile(path);
-      if (typeof bytes === 'string') this.report('RADGATE_CONFIG_SECRET', ['console', key], `cannot read ${path}: ${bytes}`);
-      else if (!bytes.includes(`-----BEGIN `)) this.report('RADGATE_CONFIG_SECRET', ['console', key], `${path} holds no PEM ${label}`);
-      else return { path, bytes };
-      return undefined;
-    };
-    const certificate = pem('certificate_file', 'certificate');
-    const key = pem('key_file', 'private key');
-    let trustedProxy: ConsoleConfig['trustedProxy'];
-    if (raw.trusted_proxy !== undefined) {
-      try {
-        parseCidr(raw.trusted_proxy.address);
-        trustedProxy = { address: raw.trusted_proxy.address, header: raw.trusted_proxy.header.toLowerCase() };
-      } catch (error) {
-        if (!(error instanceof CidrError)) throw error;
-        this.report('RADGATE_CONFIG_INVALID', ['console', 'trusted_proxy', 'address'], error.message);
-      }
-    }
-    if (raw.session.max_seconds < raw.session.idle_seconds) {
-      this.report('RADGATE_CONFIG_INVALID', ['console', 'session', 'max_seconds'], `is below idle_seconds (${raw.session.idle_seconds}): a session would end before it could idle out`);
-    }
-    if (certificate === undefined || key === undefined) return undefined;
-    return {
-      listen,
-      certificate: certificate.bytes,
-      key: key.bytes,
-      certificateFile: certificate.path,
-      keyFile: key.path,
-      sessionIdleSeconds: raw.session.idle_seconds,
-      sessionMaxSeconds: raw.session.max_seconds,
-      loginMaxFailures: raw.login.max_failures,
-      loginLockoutSeconds: raw.login.lockout_seconds,
-      loginAttemptsPerSourcePerMinute: raw.login.per_source_per_minute,
-      trustedProxy,
-    };
+    return resolveConsole(raw, baseDir, (code, path, problem) => this.report(code, path, problem));
+  }
+
+  /** The self-service pages (web-listener-checks.ts). */
+  selfService(raw: RawConfig['self_service'], baseDir: string, smsConfigured: boolean): SelfServiceConfig | undefined {
+    if (raw === undefined || !this.sound(['self_service'])) return undefined;
+    return resolveSelfService(raw, baseDir, smsConfigured, (code, path, problem) => this.report(code, path, problem));
   }
 
   /**
@@ -206,7 +157,7 @@ export class Resolver {
    */
   ops(raw: RawConfig['ops'] | undefined, baseDir: string): OpsConfig | undefined {
     if (raw === undefined || !this.sound(['ops'])) return undefined;
-    const listen = this.tcpListen(raw.listen, ['ops', 'listen'], DEFAULT_OPS_PORT);
+    const listen = tcpListen(raw.listen, ['ops', 'listen'], DEFAULT_OPS_PORT, (code, path, problem) => this.report(code, path, problem));
     if (raw.auth === 'none') {
       if (raw.credentials_file !== undefined) this.report('RADGATE_CONFIG_INVALID', ['ops', 'credentials_file'], 'is only read with auth: basic or bearer');
       return { listen, auth: 'none', credentials: undefined };
@@ -237,6 +188,12 @@ export class Resolver {
   radsec(raw: RawConfig['radsec'], baseDir: string, udpClients: readonly ClientConfig[]): RadsecConfig | undefined {
     if (raw === undefined || !this.sound(['radsec'])) return undefined;
     return resolveRadsec(raw, baseDir, udpClients, (code, path, problem) => this.report(code, path, problem));
+  }
+
+  /** How self-service codes reach a phone (sms-checks.ts); undefined when the file has no `sms` section. */
+  sms(raw: RawConfig['sms'], baseDir: string, env: NodeJS.ProcessEnv): SmsConfig | undefined {
+    if (raw === undefined || !this.sound(['sms'])) return undefined;
+    return resolveSms(raw, baseDir, env, (code, path, problem) => this.report(code, path, problem));
   }
 
   dictionaryDir(configured: string | undefined, baseDir: string): string | undefined {

@@ -1,6 +1,27 @@
 /** The `console` section of the config file (config/schema.ts composes it), in a file of its own: the main schema is long enough. */
 
 /**
+ * A reverse proxy a web listener believes (the console: who the operator is; the
+ * self-service pages: the client's address), and only from the proxy's own address.
+ */
+export function trustedProxySchema(headerExample: string) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['address', 'header'],
+    properties: {
+      // The proxy's own address (IP or CIDR): the header is believed from it and from nowhere else.
+      address: { type: 'string', minLength: 1 },
+      header: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9-]{1,64}$',
+        patternHint: `must be a header name such as ${headerExample}`,
+      },
+    },
+  } as const;
+}
+
+/**
  * The helpdesk console (README "Helpdesk console"): its own HTTPS listener, off unless this
  * section is written. Loopback by default, like the ops listener: an admin who wants it on
  * a LAN says so, or puts a reverse proxy in front.
@@ -40,20 +61,7 @@ export const consoleSchema = {
       },
     },
     // Sites with SSO: a reverse proxy that authenticates the operator and names them in a header.
-    trusted_proxy: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['address', 'header'],
-      properties: {
-        // The proxy's own address (IP or CIDR): the header is believed from it and from nowhere else.
-        address: { type: 'string', minLength: 1 },
-        header: {
-          type: 'string',
-          pattern: '^[A-Za-z0-9-]{1,64}$',
-          patternHint: 'must be a header name such as X-Remote-User',
-        },
-      },
-    },
+    trusted_proxy: trustedProxySchema('X-Remote-User'),
   },
 } as const;
 

@@ -84,6 +84,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
   const ops = resolver.ops(raw.ops, baseDir);
   const radsec = resolver.radsec(raw.radsec, baseDir, clients);
   const helpdeskConsole = resolver.console(raw.console, baseDir);
+  const selfService = resolver.selfService(raw.self_service, baseDir, raw.sms !== undefined);
+  const sms = resolver.sms(raw.sms, baseDir, env);
   const issues = [...schemaErrors.map((error) => describeSchemaError(error, data, sourceMap)), ...resolver.issues];
   if (issues.length > 0 || dictionary === undefined || replies === undefined || ops === undefined) throw new ConfigError(source, inFileOrder(issues));
 
@@ -150,6 +152,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): RadgateC
     ops,
     radsec,
     console: helpdeskConsole,
+    selfService,
+    sms,
     pidFile: pidFilePath(raw, baseDir, redisUrl),
   } satisfies RadgateConfig);
 }

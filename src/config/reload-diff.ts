@@ -35,11 +35,13 @@ const FIXED_PATHS: ReadonlySet<string> = new Set(['log.format', 'radsec.listen',
 const LISTENER_SECTIONS: ReadonlySet<string> = new Set(['radsec']);
 
 /**
- * Paths inside fixed sections that a reload applies all the same: the console's certificate
- * and key (SPEC "Observability and operations": SIGHUP reloads certificates), so a renewed
- * certificate needs no restart of the RADIUS listeners.
+ * Paths inside fixed sections that a reload applies all the same: the certificates and keys
+ * of the console and the self-service pages (SPEC "Observability and operations": SIGHUP
+ * reloads certificates), so a renewed certificate needs no restart of the RADIUS listeners.
  */
-const LIVE_PATHS: ReadonlySet<string> = new Set(['console.certificate', 'console.key', 'console.certificateFile', 'console.keyFile']);
+const LIVE_PATHS: ReadonlySet<string> = new Set(
+  ['console', 'selfService'].flatMap((section) => ['certificate', 'key', 'certificateFile', 'keyFile'].map((key) => `${section}.${key}`)),
+);
 
 /** Not compared: the file's own path, and the dictionaries, which are re-read on every reload anyway. */
 const NOT_COMPARED: ReadonlySet<string> = new Set<keyof RadgateConfig>(['source', 'dictionary']);
@@ -54,6 +56,11 @@ const FILE_KEYS: Readonly<Record<string, string>> = {
   'console.key': 'console.key_file',
   'console.certificateFile': 'console.certificate_file',
   'console.keyFile': 'console.key_file',
+  'selfService.certificate': 'self_service.certificate_file',
+  'selfService.key': 'self_service.key_file',
+  'selfService.certificateFile': 'self_service.certificate_file',
+  'selfService.keyFile': 'self_service.key_file',
+  'selfService.service': 'self_service.answer_ms, code_lifetime or requests_per_user_per_hour',
 };
 
 export interface ConfigChanges {

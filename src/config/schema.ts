@@ -14,8 +14,10 @@
  * checked by the loader, which can give a message that tells the admin what to write.
  */
 import { consoleSchema, type RawConsole } from './console-schema.js';
+import { selfServiceSchema, type RawSelfService } from './self-service-schema.js';
 
 import { radsecSchema, type RawRadsec } from './radsec-schema.js';
+import { smsSchema, type RawSms } from './sms-schema.js';
 
 export type { RawRadsec, RawRadsecClient } from './radsec-schema.js';
 
@@ -297,6 +299,10 @@ export const configSchema = {
     radsec: radsecSchema,
     // No default: the console is off unless configured.
     console: consoleSchema,
+    // No default: the self-service pages are off unless configured.
+    self_service: selfServiceSchema,
+    // No default: no SMS is sent unless configured (self-service codes, code issue --send-sms).
+    sms: smsSchema,
     // An IANA name, checked by the loader against Node's ICU data. No schema default: the
     // host's zone, read when the file is loaded.
     time_zone: { type: 'string', minLength: 1 },
@@ -341,6 +347,8 @@ export interface RawConfig {
   ops: { listen: string | null; auth: 'none' | 'basic' | 'bearer'; credentials_file?: string };
   radsec?: RawRadsec;
   console?: RawConsole;
+  self_service?: RawSelfService;
+  sms?: RawSms;
   codes: Record<'emergency_tokencode' | 'emergency_passcode' | 'online_authcode', RawCodeKind>;
   tokens: { issuer: string };
   replies: Record<'token' | 'emergency' | 'reject', RawReplyAttribute[]> &

@@ -1,5 +1,8 @@
 import type { Dictionary } from '../protocol/dictionary/dictionary.js';
 import type { ReplyAttribute } from '../protocol/reply-attribute.js';
+import type { SmsConfig } from './sms-config.js';
+
+export type { SmsCommandConfig, SmsConfig, SmsWebhookConfig } from './sms-config.js';
 
 /**
  * The validated, resolved configuration the rest of radgate receives.
@@ -224,6 +227,27 @@ export interface ConsoleConfig {
   readonly trustedProxy: { readonly address: string; readonly header: string } | undefined;
 }
 
+/** The self-service pages' HTTPS listener and the service behind them (README "Self-service"). */
+export interface SelfServiceConfig {
+  /** Where it listens; undefined when `self_service.listen` is `off`. */
+  readonly listen: ListenAddress | undefined;
+  /** PEM bytes of the certificate chain and of its private key (never logged). */
+  readonly certificate: Buffer;
+  readonly key: Buffer;
+  readonly certificateFile: string;
+  readonly keyFile: string;
+  /** Form posts per minute from one client address. */
+  readonly requestsPerSourcePerMinute: number;
+  /** The reverse proxy whose header names the client's address; undefined: the peer's address is the client's. */
+  readonly trustedProxy: { readonly address: string; readonly header: string } | undefined;
+  /** The settings of the service behind the pages (answer time, code lifetime, per-user limit). */
+  readonly service: {
+    readonly answerMs: number;
+    readonly codeLifetime: string;
+    readonly requestsPerUserPerHour: number;
+  };
+}
+
 export interface RadgateConfig {
   /** Absolute path of the file this came from, or a label such as "<inline>". */
   readonly source: string;
@@ -260,6 +284,14 @@ export interface RadgateConfig {
   readonly radsec: RadsecConfig | undefined;
   /** The helpdesk console; undefined when the file has no `console` section. */
   readonly console: ConsoleConfig | undefined;
+  /** The self-service pages; undefined when the file has no `self_service` section. */
+  readonly selfService: SelfServiceConfig | undefined;
+  /**
+   * How codes are sent by SMS (self-service, `code issue --send-sms`); undefined when the file
+   * has no `sms` section. A reload reports a change as needing a restart: the self-service
+   * pages' sender is made at start (config/reload-diff.ts lists what is live).
+   */
+  readonly sms: SmsConfig | undefined;
   /**
    * Where `serve` writes its pid, for `radgate reload` (config/pid-file.ts): `pid_file`, or
    * radgate.pid in the embedded Redis's data directory; undefined with redis.url and no

@@ -5,7 +5,7 @@ import { cidrContains, parseCidr, peerAddressBytes } from '../config/cidr.js';
 import type { ConsoleConfig } from '../config/types.js';
 import type { Clock } from '../credentials/clock.js';
 import type { OperatorRecord, OperatorRole } from '../credentials/operator-records.js';
-import { RadgateError } from '../errors.js';
+import { PageRefusal } from '../web/page-refusal.js';
 
 /** What a route needs: to read (every role), the helpdesk's actions, or an admin's. */
 export type Permission = 'read' | 'helpdesk' | 'admin';
@@ -39,15 +39,12 @@ export interface AccessOptions {
   readonly logger: Logger;
 }
 
-/** Refusals the error handler renders as pages (console/server.ts), with their HTTP status. */
-export class ConsoleRefusal extends RadgateError {
+/** Refusals the error handler renders as pages (web/error-page.ts), with their HTTP status. */
+export class ConsoleRefusal extends PageRefusal {
   override readonly name = 'ConsoleRefusal';
 
-  constructor(
-    readonly statusCode: 400 | 401 | 403 | 404,
-    message: string,
-  ) {
-    super('RADGATE_CONSOLE_REFUSED', message);
+  constructor(statusCode: 400 | 401 | 403 | 404, message: string) {
+    super('RADGATE_CONSOLE_REFUSED', statusCode, message);
   }
 }
 

@@ -4,7 +4,7 @@ import { AUDIT_KINDS, type AuditEntryView, type AuditKind } from '../admin/audit
 import { formatInZone } from '../credentials/time-zone.js';
 import { ConsoleRefusal } from './access.js';
 import { userNamed, userPath } from './forms.js';
-import { html, type Html } from './html.js';
+import { html, type Html } from '../web/html.js';
 import { page } from './layout.js';
 import type { ConsoleContext } from './server.js';
 import { operatorOf, sendPage, takeFlash } from './user-pages.js';

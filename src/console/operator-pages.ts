@@ -3,8 +3,9 @@ import { AdminError } from '../admin/admin-error.js';
 import { OPERATOR_ROLES, type OperatorRole } from '../credentials/operator-records.js';
 import { ConsoleRefusal } from './access.js';
 import { actorOf, formOf } from './forms.js';
-import { html } from './html.js';
-import { csrfField, page, reasonField } from './layout.js';
+import { html } from '../web/html.js';
+import { csrfField } from '../web/document.js';
+import { page, reasonField } from './layout.js';
 import type { ConsoleContext } from './server.js';
 import { operatorOf, sendPage, takeFlash } from './user-pages.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import type { SignInCheck, SignInLimits } from '../admin/operators.js';
-import { groupCode } from '../credentials/codes/alphabet.js';
-import { html } from './html.js';
-import { csrfField, page } from './layout.js';
+import { html } from '../web/html.js';
+import { tokenQr } from '../web/token-qr.js';
+import { csrfField } from '../web/document.js';
+import { page } from './layout.js';
 import type { ConsoleContext } from './server.js';
 
 /** A sign-in past its password must give its TOTP code within this time. */
@@ -93,12 +93,9 @@ export function signInRoutes(app: FastifyInstance, context: ConsoleContext): voi
     const name = pendingOf(request);
     if (name === undefined) return reply.redirect('/login', 303);
     const uri = await operators.startEnrolment(name);
-    const qr = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 2, scale: 6 });
-    const secret = new URL(uri).searchParams.get('secret') ?? '';
     const body = html`
 <p>Your account needs a second factor. Scan this QR code with an authenticator app (FreeOTP, Google Authenticator, Microsoft Authenticator…), then type the code it shows.</p>
-<img class="qr" src="${qr}" alt="QR code of your authenticator secret">
-<p class="hint">Cannot scan? Type this key in the app: <span class="key">${groupCode(secret)}</span></p>
+${await tokenQr(uri, 'QR code of your authenticator secret')}
 ${codeForm('The 6-digit code the app now shows')}`;
     return signInPage(reply, 200, 'Set up your authenticator', reply.generateCsrf(), body);
   });

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import type { Actor } from '../admin/admin-audit.js';
 import { AdminError } from '../admin/admin-error.js';
 import type { IssueRequest } from '../admin/code-issuing.js';
@@ -11,7 +10,8 @@ import { formatInZone } from '../credentials/time-zone.js';
 import type { Permission } from './access.js';
 import { ConsoleRefusal } from './access.js';
 import { actorOf, formOf, spendOneTimeToken, userNamed, userPath, type Form } from './forms.js';
-import { html, type Html } from './html.js';
+import { html, type Html } from '../web/html.js';
+import { tokenQr } from '../web/token-qr.js';
 import { page } from './layout.js';
 import type { ConsoleContext } from './server.js';
 import { KIND_LABELS, operatorOf, sendPage } from './user-pages.js';
@@ -137,13 +137,10 @@ export function userActionRoutes(app: FastifyInstance, context: ConsoleContext):
   action('token/assign', 'admin', async (user, actor, form, request) => {
     spendOneTimeToken(request);
     const assigned = await service.assignToken(user, { replace: form.replace === 'yes' }, actor);
-    const qr = await QRCode.toDataURL(assigned.uri, { errorCorrectionLevel: 'M', margin: 2, scale: 6 });
-    const secret = new URL(assigned.uri).searchParams.get('secret') ?? '';
     return {
       title: 'Token assigned',
       content: html`<p>TOTP token ${assigned.serial}${assigned.replaced === undefined ? '' : `, replacing ${assigned.replaced}`}. The user scans this with an authenticator app.</p>
-<img class="qr" src="${qr}" alt="QR code of the token's secret">
-<p class="hint">Cannot scan? The key: <span class="key">${groupCode(secret)}</span></p>
+${await tokenQr(assigned.uri, "QR code of the token's secret")}
 <p class="notice">This is the only time it is shown: leaving this page forgets it.</p>
 <p><a href="${userPath(user)}">Back to ${user}</a></p>`,
     };

@@ -5,8 +5,9 @@ import type { ChallengeAccessView, CodeView, UserView } from '../admin/views.js'
 import { groupCode } from '../credentials/codes/alphabet.js';
 import { formatInZone } from '../credentials/time-zone.js';
 import { allows } from './access.js';
-import { html, type Html } from './html.js';
-import { csrfField, page, reasonField } from './layout.js';
+import { html, type Html } from '../web/html.js';
+import { csrfField } from '../web/document.js';
+import { page, reasonField } from './layout.js';
 import { oneTimeToken, userNamed, userPath } from './forms.js';
 import type { ConsoleContext } from './server.js';
 

@@ -41,6 +41,8 @@ export interface UserRecord {
   readonly token: TokenRecord | undefined;
   /** Challenge access for this user (`user set --challenge`); on unless turned off. */
   readonly challengeAllowed: boolean;
+  /** `kid.ciphertext` of the E.164 mobile number (AES-256-GCM, keys/keyring.ts); never the number. */
+  readonly encryptedMobile: string | undefined;
 }
 
 /** A change to a user record; absent fields stay as they are. `token: null` removes the token. */
@@ -52,6 +54,8 @@ export interface UserChanges {
   readonly challengeAllowed?: boolean;
   readonly token?: TokenRecord | null;
   readonly tokenState?: TokenState;
+  /** The sealed mobile number; null removes it. */
+  readonly encryptedMobile?: string | null;
 }
 
 /** A request code shown to the user in an Access-Challenge, while it may be answered. */

@@ -12,6 +12,7 @@ interface KeySet {
   readonly tokenSecret: Buffer;
   readonly authorizationCode: Buffer;
   readonly operatorRecord: Buffer;
+  readonly mobileNumber: Buffer;
 }
 
 function derive(master: Buffer, purpose: string): Buffer {
@@ -27,6 +28,7 @@ function keySet(master: Buffer): KeySet {
     tokenSecret: derive(master, 'token-secret-aes-256-gcm'),
     authorizationCode: derive(master, 'authorization-code'),
     operatorRecord: derive(master, 'operator-record'),
+    mobileNumber: derive(master, 'mobile-number-aes-256-gcm'),
   };
 }
 
@@ -43,6 +45,20 @@ function hmac(key: Buffer, parts: readonly string[]): string {
     mac.update(length).update(bytes);
   }
   return mac.digest().subarray(0, HASH_BYTES).toString('base64url');
+}
+
+/** `kid.base64url(nonce ‖ ciphertext ‖ tag)`: AES-256-GCM with a random 96-bit nonce. */
+function seal(set: KeySet, key: Buffer, aad: Buffer, plain: Buffer): string {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return `${set.id}.${Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString('base64url')}`;
+}
+
+/** The purpose, then the user, separated by a NUL, which no user name may contain. */
+function mobileAad(user: string): Buffer {
+  return Buffer.from(`mobile\0${user}`, 'utf8');
 }
 
 /**
@@ -77,6 +93,14 @@ export class Keyring {
     return `${this.current.id}.${hmac(this.current.pin, ['pin', user, pin])}`;
   }
 
+  /**
+   * The `kid.hash` of a typed PIN under every key in the ring, for a script that compares it
+   * with the stored one in Redis (self-service: the PIN is checked with the code, atomically).
+   */
+  pinCandidates(user: string, pin: string): string[] {
+    return this.all.map((set) => `${set.id}.${hmac(set.pin, ['pin', user, pin])}`);
+  }
+
   /** Constant-time check of a PIN against a stored `kid.hash`. */
   verifyPin(user: string, pin: string, stored: string): boolean {
     const dot = stored.indexOf('.');
@@ -103,23 +127,37 @@ export class Keyring {
   /** AES-256-GCM with a random 96-bit nonce; the user name is authenticated data, so a
    * ciphertext copied onto another user's record does not decrypt. */
   encryptTokenSecret(user: string, secret: Buffer): string {
-    const nonce = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.current.tokenSecret, nonce);
-    cipher.setAAD(Buffer.from(user, 'utf8'));
-    const sealed = Buffer.concat([cipher.update(secret), cipher.final()]);
-    return `${this.current.id}.${Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString('base64url')}`;
+    return seal(this.current, this.current.tokenSecret, Buffer.from(user, 'utf8'), secret);
   }
 
   /** Undefined when the key is not in the ring or the ciphertext was tampered with. */
   decryptTokenSecret(user: string, stored: string): Buffer | undefined {
+    return this.open(stored, (set) => set.tokenSecret, Buffer.from(user, 'utf8'));
+  }
+
+  /**
+   * A user's mobile number (issue 18), sealed like a token secret under a subkey of its own;
+   * the authenticated data names the purpose and the user, so the ciphertext is good for
+   * this user's number and nothing else, and a dump of Redis shows no digit of it.
+   */
+  encryptMobile(user: string, number: string): string {
+    return seal(this.current, this.current.mobileNumber, mobileAad(user), Buffer.from(number, 'utf8'));
+  }
+
+  /** Undefined when the key is not in the ring or the ciphertext was tampered with or moved. */
+  decryptMobile(user: string, stored: string): string | undefined {
+    return this.open(stored, (set) => set.mobileNumber, mobileAad(user))?.toString('utf8');
+  }
+
+  private open(stored: string, keyOf: (set: KeySet) => Buffer, aad: Buffer): Buffer | undefined {
     const dot = stored.indexOf('.');
     const set = this.byId(stored.slice(0, dot));
     if (set === undefined) return undefined;
     const blob = Buffer.from(stored.slice(dot + 1), 'base64url');
     if (blob.length < 12 + 16) return undefined;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', set.tokenSecret, blob.subarray(0, 12));
-      decipher.setAAD(Buffer.from(user, 'utf8'));
+      const decipher = createDecipheriv('aes-256-gcm', keyOf(set), blob.subarray(0, 12));
+      decipher.setAAD(aad);
       decipher.setAuthTag(blob.subarray(blob.length - 16));
       return Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
     } catch {

@@ -36,6 +36,13 @@ export interface LoginAlertEvent {
   readonly kind: 'lockout' | 'lost-token';
 }
 
+/** One SMS handed to the provider (sms/sms-sender.ts): sent, or not. Nothing about whom or what. */
+export interface SmsDeliveryEvent {
+  readonly provider: 'webhook' | 'command';
+  readonly result: 'sent' | 'failed';
+}
+
 export const requestAnswered = channel('radgate:radius:answered');
+export const smsDelivery = channel('radgate:sms:delivery');
 export const storeCommand = channel('radgate:store:command');
 export const loginAlert = channel('radgate:login:alert');

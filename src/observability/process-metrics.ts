@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Gauge, type Registry } from '@prometheus-io/client';
+import { registerSmsMetrics } from './sms-metrics.js';
 
 /** radgate's version, from the package.json two folders above dist/src/observability. */
 function packageVersion(): string {
@@ -15,7 +16,8 @@ function packageVersion(): string {
  * metrics (CPU, memory, file descriptors, garbage collection, event-loop lag as
  * `nodejs_eventloop_lag_*`), whose own aggregators sum them over the workers (lag: the
  * average, its max the max), and `radgate_build_info`, the usual constant 1 whose labels
- * say what runs (one series whatever the number of workers: aggregator `first`).
+ * say what runs (one series whatever the number of workers: aggregator `first`), and the
+ * SMS sent from this process (sms-metrics.ts).
  */
 export function registerProcessMetrics(registry: Registry): void {
   collectDefaultMetrics({ register: registry });
@@ -27,4 +29,5 @@ export function registerProcessMetrics(registry: Registry): void {
     aggregator: 'first',
   });
   build.set({ version: packageVersion(), node: process.version }, 1);
+  registerSmsMetrics(registry);
 }

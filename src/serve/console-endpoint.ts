@@ -1,19 +1,12 @@
 import type { Logger } from 'pino';
 import type { RadgateConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../credentials/clock.js';
-import { ConsoleListener } from '../console/server.js';
+import { startConsoleListener } from '../console/server.js';
 import { openAdmin } from './admin-access.js';
+import type { RunningWebApp } from './web-listener-command.js';
 
-/** A running console: its address, and how to stop it (listener first, then its store connection). */
-export interface RunningConsole {
-  readonly port: number;
-  /**
-   * What a reload does to the console: a new certificate and key, checked now and used
-   * once `apply` is called (after the rest of the reload succeeded), or why not.
-   */
-  reloading(config: RadgateConfig): { readonly problem: string } | { readonly apply: () => void };
-  close(): Promise<void>;
-}
+/** A running console: its port, what a reload does to it (a renewed certificate), and how to stop it. */
+export type RunningConsole = RunningWebApp;
 
 /**
  * The helpdesk console's wiring (README "Helpdesk console"): its own admin access (the
@@ -28,30 +21,17 @@ export async function startConsole(config: RadgateConfig, logger: Logger, option
   const clock = options.clock ?? systemClock;
   const admin = await openAdmin(config, logger, { connectTimeoutMs: options.connectTimeoutMs, clock });
   try {
-    const listener = await ConsoleListener.start({
+    const listener = await startConsoleListener({
       backend: { service: admin.service, audit: admin.audit, operators: admin.operators, operatorStore: admin.store.operators },
       config,
       console: settings,
       clock,
       logger: logger.child({ component: 'console' }),
     });
-    let current = settings;
     return {
       port: listener.address.port,
-      reloading: (next) => {
-        // A console added, removed or moved needs a restart, as reload-diff.ts reports.
-        const renewed = next.console;
-        if (renewed === undefined || (renewed.certificate.equals(current.certificate) && renewed.key.equals(current.key))) return { apply: () => undefined };
-        const change = listener.certificateChange(renewed);
-        if ('problem' in change) return change;
-        return {
-          apply: () => {
-            change.apply();
-            current = renewed;
-            logger.info({ certificate: renewed.certificateFile }, 'console: new certificate in use');
-          },
-        };
-      },
+      // A console added, removed or moved needs a restart, as reload-diff.ts reports.
+      reloading: (next) => listener.reloading(next.console),
       close: async () => {
         await listener.close();
         await admin.close();

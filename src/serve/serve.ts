@@ -6,7 +6,7 @@ import { createKeyFileIfMissing, loadKeyring } from '../keys/load-keyring.js';
 import { runWorker, startWorkers, type ListeningAddress } from './cluster.js';
 import { startGateway } from './gateway.js';
 import { openStore, type OpenedStore } from './open-store.js';
-import { startConsole, type RunningConsole } from './console-endpoint.js';
+import { startWebApps, type RunningWebApps } from './web-apps.js';
 import { bind, OneProcessOps, processRegistry } from './ops-endpoint.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { Reloader, type ApplyConfig, type ReadConfig } from './reload.js';
@@ -52,33 +52,34 @@ export async function serve(read: ReadConfig, logger: Logger, options: ServeOpti
 async function serveInOneProcess(config: RadgateConfig, logger: Logger, options: ServeOptions, ready: (apply: ApplyConfig) => void): Promise<void> {
   const ops = await OneProcessOps.open(config, logger);
   let gateway;
-  let helpdeskConsole: RunningConsole | undefined;
+  let webApps: RunningWebApps | undefined;
   try {
     gateway = await startGateway(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS, ownEmbeddedRedis: true });
-    helpdeskConsole = await startConsole(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
+    webApps = await startWebApps(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
     await options.onListening?.(gateway.server.addresses());
   } catch (error) {
-    await helpdeskConsole?.close();
+    await webApps?.close();
     await gateway?.stop();
     await ops.close();
     throw error;
   }
   const metrics = ops.serving(gateway);
   const running = gateway;
+  const web = webApps;
   ready(async (read) => {
-    const consoleChange = helpdeskConsole?.reloading(read.config);
-    if (consoleChange !== undefined && 'problem' in consoleChange) return consoleChange.problem;
+    const webChange = web.reloading(read.config);
+    if ('problem' in webChange) return webChange.problem;
     running.config.replace(read.config);
-    consoleChange?.apply();
+    webChange.apply();
     logger.level = read.config.log.level;
     return undefined;
   });
-  logger.info({ listen: gateway.server.addresses(), workers: 1, console: helpdeskConsole?.port }, 'ready');
+  logger.info({ listen: gateway.server.addresses(), workers: 1, console: web.consolePort, self_service: web.selfServicePort }, 'ready');
   const signal = await shutdownSignal();
   logger.info({ signal }, 'stopping: finishing requests in progress');
   ops.beginStop();
-  // The console first: it uses the store the gateway's embedded Redis may be serving.
-  await helpdeskConsole?.close();
+  // The web apps first: they use the store the gateway's embedded Redis may be serving.
+  await web.close();
   await gateway.stop();
   metrics.close();
   await ops.close();
@@ -109,35 +110,37 @@ async function serveWithWorkers(read: ReadConfig, logger: Logger, options: Serve
     logger,
   );
   let embedded: OpenedStore | undefined;
-  let helpdeskConsole: RunningConsole | undefined;
+  let webApps: RunningWebApps | undefined;
   try {
     embedded = config.redis.url === undefined ? await openStore(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS, ownEmbeddedRedis: true }) : undefined;
     workers = await startWorkers(config.workers, logger, read);
-    // One console for the whole gateway, in the primary: its sessions and rate limits are one process's.
-    helpdeskConsole = await startConsole(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
+    // One console and one set of self-service pages for the whole gateway, in the primary:
+    // their sessions and per-source rate limits are one process's.
+    webApps = await startWebApps(config, logger, { connectTimeoutMs: SERVE_CONNECT_TIMEOUT_MS });
     await options.onListening?.(workers.addresses);
   } catch (error) {
-    await helpdeskConsole?.close();
+    await webApps?.close();
     await workers?.stop();
     await embedded?.close();
     await ops?.close();
     throw error;
   }
   const running = workers;
+  const web = webApps;
   ready(async (read) => {
-    const consoleChange = helpdeskConsole?.reloading(read.config);
-    if (consoleChange !== undefined && 'problem' in consoleChange) return consoleChange.problem;
+    const webChange = web.reloading(read.config);
+    if ('problem' in webChange) return webChange.problem;
     const problem = await running.reload(read);
     if (problem !== undefined) return problem;
-    consoleChange?.apply();
+    webChange.apply();
     logger.level = read.config.log.level;
     return undefined;
   });
-  logger.info({ listen: workers.addresses, workers: config.workers, console: helpdeskConsole?.port }, 'ready');
+  logger.info({ listen: workers.addresses, workers: config.workers, console: web.consolePort, self_service: web.selfServicePort }, 'ready');
   const signal = await shutdownSignal();
   logger.info({ signal }, 'stopping: finishing requests in progress');
   stopping = true;
-  await helpdeskConsole?.close();
+  await web.close();
   await workers.stop();
   await embedded?.close();
   await ops?.close();

@@ -9,6 +9,22 @@ import { challengesFromFields, changeToFields, codeFromJson, codeToJson, KIND_LE
 import type { Revisions } from './revisions.js';
 import { snapshotFromFields, type UserSnapshot } from './user-snapshot.js';
 
+/** A self-service proof for redeemCode: the typed code's lookups, and the typed PIN's hashes when it is checked too. */
+export interface RedeemRequest {
+  readonly now: number;
+  readonly maxFailures: number;
+  /** 0: locked until an admin unlocks. */
+  readonly lockoutMs: number;
+  readonly lookups: readonly string[];
+  readonly pinHashes: readonly string[] | undefined;
+}
+
+/** What redeemCode did: the code's id, or why not (`unknown`: no such user, nothing written). */
+export type RedeemOutcome =
+  | { readonly result: 'redeemed'; readonly codeId: string }
+  | { readonly result: 'refused'; readonly reason: 'disabled' | 'locked' | 'bad-pin' | 'bad-code'; readonly lockedNow: boolean }
+  | { readonly result: 'unknown' };
+
 /** How long ended codes are kept for `code list` before issue-codes.lua prunes them. */
 const CODE_RETENTION_MS = 30 * 86_400_000;
 /** The audit stream keeps about this many admin actions (XADD MAXLEN ~). */
@@ -30,6 +46,8 @@ export class CredentialRepository {
     readonly issueCodes: LuaScript;
     readonly revokeCodes: LuaScript;
     readonly endTemporaryAccess: LuaScript;
+    readonly redeemCode: LuaScript;
+    readonly countRequest: LuaScript;
   };
 
   constructor(private readonly parts: { readonly connection: StoreConnection; readonly keys: KeyNames; readonly revisions: Revisions }) {
@@ -40,6 +58,8 @@ export class CredentialRepository {
       issueCodes: script(connection, 'issueCodes', 2),
       revokeCodes: script(connection, 'revokeCodes', 2),
       endTemporaryAccess: script(connection, 'endTemporaryAccess', 3),
+      redeemCode: script(connection, 'redeemCode', 2),
+      countRequest: script(connection, 'countRequest', 1),
     };
   }
 
@@ -190,6 +210,29 @@ export class CredentialRepository {
       typeof selector === 'string' ? [selector, ''] : 'id' in selector ? ['id', selector.id] : ['last', selector.last === undefined ? '' : KIND_LETTERS[selector.last]];
     const revoked = (await this.command(() => this.scripts.revokeCodes.run([this.keys.user(user), this.keys.codes(user), mode, argument, now, by]))) as string[];
     return revoked.map(codeFromJson);
+  }
+
+  /**
+   * Spends an online authorization code typed on a self-service page, and makes `changes`
+   * with it (a new PIN, a new token), atomically (redeem-code.lua); a wrong code or PIN
+   * counts a failure toward the lockout instead.
+   */
+  async redeemCode(user: string, request: RedeemRequest, changes: UserChanges): Promise<RedeemOutcome> {
+    const { set, remove } = changeToFields(changes);
+    set.push(USER_FIELDS.revision, this.parts.revisions.next());
+    const args = [this.keys.user(user), this.keys.codes(user), request.now, request.maxFailures, request.lockoutMs, (request.pinHashes ?? []).join(','), request.lookups.join(','), set.length / 2, ...set, ...remove];
+    const [result, detail = '', locked] = (await this.command(() => this.scripts.redeemCode.run(args))) as string[];
+    if (result === 'redeemed') return { result, codeId: detail };
+    if (result === 'refused') return { result, reason: detail as 'disabled' | 'locked' | 'bad-pin' | 'bad-code', lockedNow: locked === 'locked' };
+    return { result: 'unknown' };
+  }
+
+  /**
+   * Counts one self-service code request for a name, in a window of `windowMs` that starts
+   * with the first; returns the count so far. Any name is counted, known or not.
+   */
+  countCodeRequest(user: string, windowMs: number): Promise<number> {
+    return this.command(() => this.scripts.countRequest.run([this.keys.codeRequests(user), windowMs])) as Promise<number>;
   }
 
   /** The user's pending request codes, their States and the request codes used (expired entries included). */

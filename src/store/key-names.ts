@@ -72,6 +72,14 @@ export class KeyNames {
     return this.tagged('stand-in-attempts', tag);
   }
 
+  /**
+   * How many self-service code requests a name made in the current window (a counter with
+   * a TTL): kept in Redis so that the per-user limit holds across gateway instances.
+   */
+  codeRequests(user: string): string {
+    return this.tagged('ss-requests', KeyNames.tag(user));
+  }
+
   /** Stream of admin actions (capped). */
   audit(): string {
     return `${this.prefix}audit`;

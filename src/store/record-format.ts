@@ -37,6 +37,8 @@ export const USER_FIELDS = {
   tokenExpires: 't_expires',
   tokenLast: 't_last',
   tokenAssigned: 't_assigned',
+  /** The mobile number, sealed (keys/keyring.ts encryptMobile): self-service codes go there by SMS. */
+  mobile: 'mobile',
   /**
    * Revision of everything password resolution reads in the user record (PIN, token, code
    * lengths, challenge settings): a fresh unique value with every such write. The gateway
@@ -88,6 +90,7 @@ export function userFromFields(name: string, flat: readonly string[]): UserRecor
     prefixedCodeLengths: lengths === undefined || lengths === '' ? [] : lengths.split(',').map(Number),
     createdAt: number(USER_FIELDS.created),
     challengeAllowed: fields.get(USER_FIELDS.challenge) !== 'off',
+    encryptedMobile: fields.get(USER_FIELDS.mobile) || undefined,
     token:
       tokenSecret === undefined
         ? undefined
@@ -151,6 +154,8 @@ export function changeToFields(changes: UserChanges): { set: (string | number)[]
   if (changes.token === null) remove.push(...TOKEN_FIELDS);
   else if (changes.token !== undefined) set.push(...tokenToFields(changes.token));
   if (changes.tokenState !== undefined) set.push(USER_FIELDS.tokenState, changes.tokenState);
+  if (changes.encryptedMobile === null) remove.push(USER_FIELDS.mobile);
+  else if (changes.encryptedMobile !== undefined) set.push(USER_FIELDS.mobile, changes.encryptedMobile);
   return { set, remove };
 }
 

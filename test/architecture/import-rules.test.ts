@@ -83,6 +83,20 @@ test('each layer imports only downwards', (t) => {
     // The web console is a client of the admin services, like the CLI: nothing below knows it,
     // and it reaches neither the RADIUS path nor the wiring.
     ['src/console', ['src/login', 'src/transport', 'src/serve', 'src/cli', 'src/embedded-redis', 'src/protocol', 'src/client']],
+    // The shared web stack (HTTPS, CSP, cookies, CSRF, error pages, layout) serves any web
+    // app and knows none of them, nor anything behind them.
+    ['src/web', ['src/console', 'src/self-service', 'src/login', 'src/admin', 'src/store', 'src/transport', 'src/serve', 'src/cli', 'src/protocol', 'src/client', 'src/embedded-redis']],
+    // The self-service pages render the SelfService interface's answers: they know neither
+    // the helpdesk console nor the RADIUS path nor the wiring.
+    ['src/self-service/web', ['src/console', 'src/admin', 'src/store', 'src/login', 'src/transport', 'src/serve', 'src/cli', 'src/embedded-redis', 'src/protocol', 'src/client']],
+    // Nothing below knows the web apps.
+    ['src/credentials', ['src/web', 'src/self-service']],
+    ['src/store', ['src/web', 'src/self-service/web']],
+    // SMS delivery knows its config and nothing of who sends codes or why.
+    ['src/sms', ['src/console', 'src/login', 'src/admin', 'src/store', 'src/transport', 'src/serve', 'src/cli', 'src/self-service', 'src/web']],
+    // The self-service actions stand on the admin services, like the console: nothing of the
+    // RADIUS path, the wiring or the helpdesk's own tools.
+    ['src/self-service', ['src/console', 'src/login', 'src/transport', 'src/serve', 'src/cli']],
     // Wiring is done once, in serve/; the CLI calls it.
     ['src/serve', ['src/cli']],
   ];

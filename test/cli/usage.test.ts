@@ -75,6 +75,10 @@ const usageErrors: [string, string[], RegExp][] = [
   ['an empty --secret', [...TEST_LOGIN, '--secret='], /--secret must not be empty/],
   ['user set without a setting', ['user', 'set', 'alice'], /name a setting to change: --challenge on\|off/],
   ['--challenge maybe', ['user', 'set', 'alice', '--challenge', 'maybe'], /Invalid values:[\s\S]*challenge/],
+  ['--mobile without a country code', ['user', 'set', 'alice', '--mobile', '015112345678'], /--mobile: a mobile number is \+ and 8 to 15 digits/],
+  ['--mobile with letters', ['user', 'set', 'alice', '--mobile', '+49 151 CALLME'], /--mobile: a mobile number is \+ and 8 to 15 digits/],
+  ['--send-sms for a code that is not an authorization code', issue('--send-sms'), /--send-sms sends an online authorization code/],
+  ['--send-sms with a set of codes', ['code', 'issue', 'alice', '--kind', 'online-authcode', '--send-sms', '--count', '2'], /--send-sms sends one code/],
   ['user delete without --yes off a terminal', ['user', 'delete', 'alice'], /needs --yes/],
   ['an empty --operator (an option given twice counts once, the last)', ['user', 'unlock', 'alice', '--operator='], /--operator must be 1 to 64 printable characters/],
   ['a --reason over 200 characters', ['user', 'unlock', 'alice', '--reason', 'x'.repeat(201)], /--reason must be at most 200/],
@@ -111,6 +115,7 @@ const refusals: [string, string[], RegExp][] = [
   ['a PIN the policy refuses', ['user', 'set-pin', 'alice', '12'], /a PIN must be 4 to 8 characters long/],
   ['a validity this gateway does not grant', [...RESPOND, '--validity', '2d'], /validity 2d is not one the gateway accepts \(challenge.validities: 1d, 3d\)/],
   ['a code id that names no code', ['code', 'revoke', 'alice', '--id', 'ffffffffff'], /no code with id ffffffffff/],
+  ['--send-sms with no sms section in the config', ['code', 'issue', 'alice', '--kind', 'online-authcode', '--send-sms'], /--send-sms needs the sms section in the config/],
 ];
 
 for (const [name, args, message] of refusals) {

@@ -1,32 +1,18 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { ConfigError } from '../../src/config/errors.js';
-import { parseConfig } from '../../src/config/load.js';
 import { compareConfigs } from '../../src/config/reload-diff.js';
 import type { RadgateConfig } from '../../src/config/types.js';
 import { consoleCertificate } from '../support/console.js';
+import { parseWithSection, sectionProblems } from '../support/config.js';
 import { tempDir } from '../support/temp.js';
 
 // The `console` section: off unless written, loopback :8443 by default, its certificate and
 // key read at load (so `config check` finds a typo with its line), and the trusted proxy's
 // address checked like a client's.
 
-const BASE = 'clients:\n  - name: vpn1\n    address: 10.0.0.0/24\n    secret: a-long-enough-shared-secret\n';
-
-function parse(extra: string, baseDir = tempDir('console-config')): RadgateConfig {
-  return parseConfig(`${BASE}${extra}`, { source: 'radgate.yaml', baseDir, env: {} });
-}
-
-function problems(extra: string, baseDir?: string): string[] {
-  try {
-    parse(extra, baseDir);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.line ?? '-'} ${issue.path}: ${issue.problem}`);
-    throw error;
-  }
-  return [];
-}
+const parse = (extra: string, baseDir = tempDir('console-config')): RadgateConfig => parseWithSection(extra, baseDir);
+const problems = (extra: string, baseDir = tempDir('console-config')): string[] => sectionProblems(extra, baseDir);
 
 test('without a console section there is no console', (t) => {
   t.is(parse('').console, undefined);

@@ -78,3 +78,11 @@ test('radsec.handshake_timeout_ms needs a restart (the TLS listener takes it onc
   t.deepEqual(changes.applied, ['radsec.max_connections']);
   t.deepEqual(changes.needRestart, ['radsec.handshake_timeout_ms']);
 });
+
+test('the sms section needs a restart (the self-service sender is built at start); its credentials are never shown', (t) => {
+  const running = config('sms:\n  provider: webhook\n  webhook:\n    url: https://sms.example.net/send\n    authorization_env: TEST_SECRET\n');
+  const next = config('sms:\n  provider: webhook\n  webhook:\n    url: https://sms.example.net/v2/send\n    authorization_env: TEST_SECRET\n');
+  const changes = compareConfigs(running, running, next);
+  t.deepEqual(changes, { applied: [], needRestart: ['sms.webhook'] });
+  t.deepEqual(compareConfigs(running, running, config()), { applied: [], needRestart: ['sms'] });
+});

@@ -1,17 +1,16 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { decodeBase32 } from '../../src/credentials/otp/base32.js';
 import { hotp, totpStep } from '../../src/credentials/otp/hotp.js';
+import { launchChromium, openPage, screenshot as shoot, scrollWidth as widthOf, unlabelledFields, VIEWPORTS, type WatchedPage } from '../support/browser.js';
 import { consoleCertificate, consoleSection } from '../support/console.js';
 import { TEST_SECRET } from '../support/packets.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { patient } from '../support/patience.js';
 import { radclient } from '../support/radclient.js';
 import type { ServeProcess } from '../support/serve-process.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { tempDir } from '../support/temp.js';
 import { addUserWithToken } from '../support/users.js';
 
 // The helpdesk console end to end, in Debian's Chromium driven by playwright-core: an operator
@@ -23,8 +22,6 @@ import { addUserWithToken } from '../support/users.js';
 // test run leaves the tree as it was); the README shows them.
 
 const SCREENSHOTS = ['login', 'users', 'user', 'issued', 'audit'] as const;
-const VIEWPORTS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
-const shotDirectory = process.env.RADGATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : tempDir('screenshots');
 
 let stack: Stack;
 let serve: ServeProcess;
@@ -36,9 +33,7 @@ test.before(async () => {
   stack = await startStack({ extra: consoleSection(tls) });
   serve = await stack.startServe();
   base = `https://127.0.0.1:${serve.consolePort!}`;
-  // Debian's chromium; as root (CI containers) it needs --no-sandbox.
-  browser = await chromium.launch({ executablePath: process.env.RADGATE_CHROMIUM ?? '/usr/bin/chromium', args: process.getuid?.() === 0 ? ['--no-sandbox'] : [], timeout: patient(15_000) });
-  mkdirSync(shotDirectory, { recursive: true });
+  browser = await launchChromium();
 });
 
 test.after.always(async () => {
@@ -49,26 +44,11 @@ test.after.always(async () => {
 /** A TOTP code as an authenticator app shows it, from the key the enrolment page shows. */
 const totpOf = (key: string, offsetSteps = 0): string => hotp(decodeBase32(key.replace(/-/g, ''))!, totpStep(Date.now() / 1000, 30) + offsetSteps, 6);
 
-/** A screenshot with every secret on the page (codes, keys, QR codes) painted over: no code is kept in a picture. */
-async function screenshot(page: Page, name: (typeof SCREENSHOTS)[number], viewport: keyof typeof VIEWPORTS): Promise<void> {
-  // In the page (a string: these tests compile without the DOM's types).
-  await page.evaluate("for (const element of document.querySelectorAll('.code, .key')) element.textContent = element.textContent.replace(/[A-Z0-9]/g, 'X')");
-  await page.screenshot({ path: join(shotDirectory, `${name}-${viewport}.png`), fullPage: true, mask: [page.locator('img.qr')] });
-}
+/** A screenshot of one of the console's pages, every code painted over. */
+const screenshot = (page: WatchedPage, name: (typeof SCREENSHOTS)[number], viewport: keyof typeof VIEWPORTS): Promise<void> => shoot(page, name, viewport);
 
 async function login(user: string, password: string): Promise<number> {
   return (await radclient(`127.0.0.1:${serve.port}`, 'auth', `User-Name = "${user}", User-Password = "${password}", Message-Authenticator = 0x00\n`, TEST_SECRET)).exitCode;
-}
-
-async function openPage(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.setDefaultTimeout(patient(5000));
-  const errors: string[] = [];
-  // A CSP violation or a script error fails the test: the pages must need nothing inline.
-  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-  page.on('pageerror', (error) => errors.push(error.message));
-  (page as Page & { errors: string[] }).errors = errors;
-  return page;
 }
 
 test('an operator signs in with password and TOTP, issues an emergency tokencode that works through radclient, revokes it, and sees the rejection', async (t) => {
@@ -132,7 +112,7 @@ test('an operator signs in with password and TOTP, issues an emergency tokencode
   await page.goto(`${base}/audit?user=alice&since=all`);
   t.regex(await page.locator('main').innerText(), /code\.revoke[\s\S]*dana[\s\S]*INC-4711 token found/);
   await screenshot(page, 'audit', 'desktop');
-  t.deepEqual((page as Page & { errors: string[] }).errors, [], 'no CSP violation or script error');
+  t.deepEqual(page.errors, [], 'no CSP violation or script error');
 
   // The same session at phone width.
   const phone = await browser.newContext({ ignoreHTTPSErrors: true, viewport: VIEWPORTS.phone, isMobile: true, storageState: await context.storageState() });
@@ -140,7 +120,7 @@ test('an operator signs in with password and TOTP, issues an emergency tokencode
   await small.goto(`${base}/users?q=ali`);
   await screenshot(small, 'users', 'phone');
   await small.goto(`${base}/users/alice`);
-  const scrollWidth = await small.evaluate<number>('document.documentElement.scrollWidth');
+  const scrollWidth = await widthOf(small);
   t.true(scrollWidth <= VIEWPORTS.phone.width, `no sideways scrolling on a phone (${scrollWidth} px)`);
   await screenshot(small, 'user', 'phone');
   const phoneIssue = small.locator('form', { has: small.getByRole('button', { name: 'Issue', exact: true }) });
@@ -160,7 +140,7 @@ test('an operator signs in with password and TOTP, issues an emergency tokencode
   await small.goto(`${base}/users/alice`);
   t.is(small.url(), `${base}/login`);
   await screenshot(small, 'login', 'phone');
-  t.deepEqual((small as Page & { errors: string[] }).errors, [], 'no CSP violation or script error on a phone');
+  t.deepEqual(small.errors, [], 'no CSP violation or script error on a phone');
   await phone.close();
   await context.close();
 });
@@ -169,8 +149,7 @@ test('every form field has a label', async (t) => {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await openPage(context);
   await page.goto(`${base}/login`);
-  const unlabelled = await page.evaluate<string[]>("[...document.querySelectorAll('input:not([type=hidden]), select')].filter((field) => field.labels.length === 0).map((field) => field.outerHTML)");
-  t.deepEqual(unlabelled, []);
+  t.deepEqual(await unlabelledFields(page), []);
   await context.close();
 });
 

@@ -3,10 +3,9 @@ import test from 'ava';
 import { runCli } from '../support/cli.js';
 import { ConsoleClient, consoleCertificate, consoleSection } from '../support/console.js';
 import { SECRET_ENV } from '../support/config.js';
-import { RADGATE_BIN, REPO_ROOT } from '../support/paths.js';
-import { patient } from '../support/patience.js';
-import { startServerProcess } from '../support/processes.js';
+import { REPO_ROOT } from '../support/paths.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { startWebCommand } from '../support/web-command.js';
 
 // `radgate console`: the console alone, for a host that answers no RADIUS, over the same
 // store and key as the gateways; refused with a message when the config has no console.
@@ -23,24 +22,7 @@ test.after.always(async () => {
 });
 
 test('radgate console serves the sign-in page and stops cleanly on SIGTERM', async (t) => {
-  const configPath = stack.configPath;
-  let port: number | undefined;
-  let listening: (() => void) | undefined;
-  const started = new Promise<void>((resolve) => (listening = resolve));
-  const server = startServerProcess(process.execPath, [RADGATE_BIN, 'console', '--config', configPath], {
-    env: { ...process.env, ...SECRET_ENV },
-    cwd: REPO_ROOT,
-    onLine: (line) => {
-      const match = /"port":(\d+),"msg":"listening for the helpdesk console \(HTTPS\)"/.exec(line);
-      if (match !== null) {
-        port = Number(match[1]);
-        listening?.();
-      }
-    },
-  });
-  const timer = setTimeout(() => void server.stop('SIGKILL'), patient(10_000));
-  await Promise.race([started, server.exited]);
-  clearTimeout(timer);
+  const { server, port } = await startWebCommand('console', stack.configPath, 'the helpdesk console');
   t.truthy(port, server.output().join('\n'));
   const page = await new ConsoleClient(port!, readFileSync(stack.config.console!.certificateFile, 'utf8')).get('/login');
   t.is(page.status, 200);

@@ -300,3 +300,25 @@ test('authorizationCodeMac: 32-byte HMAC, deterministic, keyed, and unambiguous 
   t.notDeepEqual(ring.authorizationCodeMac([]), ring.authorizationCodeMac(['']));
   t.is(ring.authorizationCodeMac(['a', 'b']).toString('hex'), '7ae7901cfaea9ddacc8d28a8aa421837ec70a5b4082a9ed05a31b429479870b9', 'golden value');
 });
+
+test('a mobile number is sealed for one user and one purpose: another user, another key or the token-secret subkey does not open it', (t) => {
+  const ring = new Keyring(KEY_A);
+  const sealed = ring.encryptMobile('alice', '+4915112345678');
+  t.is(ring.decryptMobile('alice', sealed), '+4915112345678');
+  t.not(ring.encryptMobile('alice', '+4915112345678'), sealed, 'a fresh nonce each time');
+  for (const form of encodings('+4915112345678')) t.false(sealed.includes(form));
+  t.is(ring.decryptMobile('bob', sealed), undefined, 'copied onto another user');
+  t.is(ring.decryptTokenSecret('alice', sealed), undefined, 'read as a token secret');
+  t.is(new Keyring(KEY_B).decryptMobile('alice', sealed), undefined, 'another key file');
+  t.is(new Keyring(KEY_B, [KEY_A]).decryptMobile('alice', sealed), '+4915112345678', 'a previous key still opens it');
+});
+
+test('pinCandidates: the typed PIN under every key of the ring, one of them the stored hash', (t) => {
+  const old = new Keyring(KEY_A);
+  const rotated = new Keyring(KEY_B, [KEY_A]);
+  const candidates = rotated.pinCandidates('alice', PIN);
+  t.is(candidates.length, 2);
+  t.true(candidates.includes(old.hashPin('alice', PIN)));
+  t.true(candidates.includes(rotated.hashPin('alice', PIN)));
+  t.false(rotated.pinCandidates('alice', 'wrong').includes(old.hashPin('alice', PIN)));
+});

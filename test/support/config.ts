@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../../src/config/errors.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { RadgateConfig } from '../../src/config/types.js';
 import { createKeyFile } from '../../src/keys/key-file.js';
@@ -80,3 +81,19 @@ ${options.policy ?? DEFAULT_POLICY}${options.extra ?? ''}`;
 
 /** For tests that send many wrong passwords on purpose: no user is locked out along the way. */
 export const MANY_FAILURES_POLICY = '  reject_delay_ms: 0\n  max_failures: 100\n';
+
+/** A config with one client and `extra` (a section under test), parsed as `config check` parses it. */
+export function parseWithSection(extra: string, baseDir: string): RadgateConfig {
+  return parseConfig(`clients:\n  - name: vpn1\n    address: 10.0.0.0/24\n    secret: a-long-enough-shared-secret\n${extra}`, { source: 'radgate.yaml', baseDir, env: {} });
+}
+
+/** The problems `config check` reports for such a file, as "LINE PATH: PROBLEM" lines; none when it loads. */
+export function sectionProblems(extra: string, baseDir: string): string[] {
+  try {
+    parseWithSection(extra, baseDir);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.line ?? '-'} ${issue.path}: ${issue.problem}`);
+    throw error;
+  }
+  return [];
+}

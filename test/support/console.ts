@@ -5,16 +5,15 @@
  * need exact requests (the browser tests drive Chromium instead).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { request as httpsRequest } from 'node:https';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import type { OperatorRole } from '../../src/credentials/operator-records.js';
 import type { AdminAccess } from '../../src/serve/admin-access.js';
 import { totpAt } from './otp.js';
-import { patient } from './patience.js';
 import { OPERATOR } from './stack.js';
 import { tempDir } from './temp.js';
+import { WebClient, type WebResponse } from './web-client.js';
 
 export interface ConsoleCertificate {
   readonly certificateFile: string;
@@ -79,23 +78,17 @@ export function nextCode(operator: TestOperator, nowMs = Date.now()): string {
   return totpAt(operator.uri, nowMs, offset);
 }
 
-export interface ConsoleResponse {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: string;
-}
-
-/** One browser tab's worth of state: cookies (shared by "tabs" made with `tab()`), and the last CSRF token seen. */
-export class ConsoleClient {
-  csrf: string | undefined;
-
+/** The console's client: a browser's worth of cookies and CSRF tokens (web-client.ts), and the sign-in steps. */
+export class ConsoleClient extends WebClient {
   constructor(
-    readonly port: number,
-    private readonly certificate: string,
-    private readonly jar: Map<string, string> = new Map(),
+    port: number,
+    certificate: string,
+    jar: Map<string, string> = new Map(),
     /** The console's clock, for TOTP codes (a test's TestClock, or the real time). */
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    super(port, certificate, jar);
+  }
 
   /** Another tab of the same browser: the same cookies, its own page. */
   tab(): ConsoleClient {
@@ -107,57 +100,8 @@ export class ConsoleClient {
     return new ConsoleClient(this.port, this.certificate, new Map(), this.clock);
   }
 
-  get cookies(): ReadonlyMap<string, string> {
-    return this.jar;
-  }
-
-  request(method: 'GET' | 'POST', path: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<ConsoleResponse> {
-    const body = form === undefined ? undefined : new URLSearchParams(form).toString();
-    const cookie = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
-    return new Promise((resolve, reject) => {
-      const request = httpsRequest(
-        {
-          host: '127.0.0.1',
-          port: this.port,
-          method,
-          path,
-          ca: this.certificate,
-          timeout: patient(5000),
-          headers: { ...(cookie === '' ? {} : { cookie }), ...(body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }), ...headers },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => {
-            for (const line of response.headers['set-cookie'] ?? []) {
-              const [pair] = line.split(';');
-              const [name, value] = pair!.split('=') as [string, string];
-              if (/Expires=Thu, 01 Jan 1970/i.test(line) || value === '') this.jar.delete(name);
-              else this.jar.set(name, value);
-            }
-            const text = Buffer.concat(chunks).toString('utf8');
-            this.csrf = /name="_csrf" value="([^"]+)"/.exec(text)?.[1] ?? this.csrf;
-            resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text });
-          });
-        },
-      );
-      request.on('timeout', () => request.destroy(new Error(`${method} ${path}: no answer`)));
-      request.on('error', reject);
-      request.end(body);
-    });
-  }
-
-  get(path: string, headers?: Record<string, string>): Promise<ConsoleResponse> {
-    return this.request('GET', path, undefined, headers);
-  }
-
-  /** A form post with the CSRF token of the last page seen (unless the form names its own `_csrf`). */
-  post(path: string, form: Record<string, string> = {}): Promise<ConsoleResponse> {
-    return this.request('POST', path, { ...(this.csrf === undefined ? {} : { _csrf: this.csrf }), ...form });
-  }
-
   /** Password, then TOTP, as the sign-in pages ask; resolves with the last response (a redirect to /users when it worked). */
-  async signIn(operator: TestOperator, password = operator.password): Promise<ConsoleResponse> {
+  async signIn(operator: TestOperator, password = operator.password): Promise<WebResponse> {
     await this.get('/login');
     const first = await this.post('/login', { name: operator.name, password });
     if (first.status !== 303) return first;

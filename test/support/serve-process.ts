@@ -19,6 +19,8 @@ export interface ServeProcess {
   readonly opsPort: number | undefined;
   /** The helpdesk console's HTTPS port, once `serve` logged it; undefined without a console section. */
   readonly consolePort: number | undefined;
+  /** The self-service pages' HTTPS port, once `serve` logged it; undefined without a self_service section. */
+  readonly selfServicePort: number | undefined;
   /** Every line printed so far (stdout and stderr), unless `keepLines` was false. */
   readonly lines: string[];
   /** Resolves with the exit code once the process has exited. */
@@ -89,6 +91,7 @@ export function startServeProcess(configPath: string, options: ServeProcessOptio
   let port: number | undefined;
   let opsPort: number | undefined;
   let consolePort: number | undefined;
+  let selfServicePort: number | undefined;
   let ready: (() => void) | undefined;
   const onLine = (line: string): void => {
     if (keep) lines.push(line);
@@ -97,6 +100,7 @@ export function startServeProcess(configPath: string, options: ServeProcessOptio
     if (json?.msg === 'listening for RADIUS') port ??= json.port as number;
     if (json?.msg === 'listening for operations') opsPort ??= json.port as number;
     if (json?.msg === 'listening for the helpdesk console (HTTPS)') consolePort ??= json.port as number;
+    if (json?.msg === 'listening for self-service (HTTPS)') selfServicePort ??= json.port as number;
     // Workers log from their own processes, buffered: their "listening" lines may come
     // after the primary's "ready", which carries the bound addresses itself.
     if (json?.msg === 'ready') {
@@ -145,6 +149,7 @@ export function startServeProcess(configPath: string, options: ServeProcessOptio
         port,
         opsPort,
         consolePort,
+        selfServicePort,
         lines,
         exited: server.exited,
         onLine: (listener) => listeners.push(listener),

@@ -67,7 +67,7 @@ export const auditCommand: CommandModule<GlobalOptions, AuditArgs> = {
     yargs
       .option('user', { type: 'string', requiresArg: true, describe: 'Only this user (needed for login attempts, which are kept per user)' })
       .option('since', { type: 'string', requiresArg: true, describe: "From this time on: a duration back from now (30m, 2h, 7d) or a date in the config's time_zone" })
-      .option('kind', { choices: AUDIT_KINDS, describe: 'Only admin actions, login attempts or alerts (default: all there are)' })
+      .option('kind', { choices: AUDIT_KINDS, describe: 'Only admin actions, login attempts, alerts or self-service actions (default: all there are)' })
       .option('limit', { type: 'number', requiresArg: true, describe: `At most this many entries, the newest (default ${DEFAULT_LIMIT})` })
       .example('$0 audit --user alice --since 2h', "alice's login attempts and the admin actions on her, the last two hours")
       .example('$0 audit --kind alert --since 7d --json', 'lost tokens used and lockouts this week, for a script')

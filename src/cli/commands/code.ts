@@ -5,8 +5,12 @@ import { canonicalRequestCode, REQUEST_CODE_FORM } from '../../credentials/offli
 import type { RevokeRequest } from '../../admin/credential-service.js';
 import type { ChallengeAccessView, CodeView, IssuedCode, TemporaryAccessView } from '../../admin/views.js';
 import type { CodeKind } from '../../credentials/records.js';
-import { actorOf, cliTimeZone, withService } from '../context.js';
-import { usageError } from '../exit.js';
+import type { Actor } from '../../admin/admin-audit.js';
+import { AdminError } from '../../admin/admin-error.js';
+import { issueCodeBySms } from '../../self-service/code-by-sms.js';
+import { smsSenderFor } from '../../sms/open-sms.js';
+import { actorOf, cliLogger, cliTimeZone, loadCliConfig, withService } from '../context.js';
+import { refusal, usageError } from '../exit.js';
 import type { GlobalOptions } from '../global-options.js';
 import { parseDate, wholeNumber } from '../input.js';
 import { humanDate, print, table } from '../output.js';
@@ -19,6 +23,7 @@ interface IssueArgs extends UserArgs {
   readonly expires: string | undefined;
   readonly uses: number | undefined;
   readonly count: number | undefined;
+  readonly sendSms: boolean;
 }
 
 const KINDS = ['emergency-tokencode', 'emergency-passcode', 'online-authcode'] as const;
@@ -40,10 +45,12 @@ const issue: CommandModule<GlobalOptions, IssueArgs> = {
       .option('expires', { type: 'string', requiresArg: true, describe: "Absolute expiry, YYYY-MM-DD[THH:MM] in the config's time_zone, or with an offset (instead of --lifetime)" })
       .option('uses', { type: 'number', requiresArg: true, describe: 'Uses per code (default: until expiry; 1 for a set made with --count)' })
       .option('count', { type: 'number', requiresArg: true, describe: 'Issue a set of N one-time codes (1 to 100)' })
+      .option('send-sms', { type: 'boolean', default: false, describe: 'Send the code by SMS to the mobile number on record instead of showing it (online-authcode; needs the sms section)' })
       .conflicts('lifetime', 'expires')
       .example('$0 code issue alice --kind emergency-tokencode --lifetime 3d --reason INC-1234', 'a fixed emergency tokencode for 3 days')
       .example('$0 code issue alice --kind emergency-tokencode --count 5', 'a set of 5 one-time codes')
-      .example('$0 code issue alice --kind online-authcode --lifetime 1month --json', 'an authorization code, for a script') as never,
+      .example('$0 code issue alice --kind online-authcode --lifetime 1month --json', 'an authorization code, for a script')
+      .example('$0 code issue alice --kind online-authcode --send-sms --reason INC-42', "an authorization code sent to alice's phone") as never,
   handler: async (argv) => {
     const uses = wholeNumber(argv.uses, '--uses');
     const count = wholeNumber(argv.count, '--count');
@@ -59,6 +66,7 @@ const issue: CommandModule<GlobalOptions, IssueArgs> = {
     const problem = issueRequestProblem(request);
     if (problem !== undefined) throw usageError(problem.startsWith('--') || argv.lifetime === undefined ? problem : `--lifetime ${argv.lifetime}: ${problem}`);
     const actor = actorOf(argv);
+    if (argv.sendSms) return issueBySms(argv, request, actor);
     const codes = await withService(argv, (service) => service.issueCodes(argv.user, request, actor));
     print(
       argv,
@@ -67,6 +75,27 @@ const issue: CommandModule<GlobalOptions, IssueArgs> = {
     );
   },
 };
+
+/**
+ * `--send-sms`: one online authorization code, sent to the number on record and never shown
+ * here. Refused before anything is issued when it cannot be sent (no sms section, no number,
+ * RSA's token rule); a code whose SMS failed is revoked, and the command exits 1.
+ */
+async function issueBySms(argv: IssueArgs, request: IssueRequest, actor: Actor): Promise<void> {
+  if (argv.kind !== 'online-authcode') throw usageError('--send-sms sends an online authorization code: use it with --kind online-authcode');
+  if (request.count !== undefined && request.count !== 1) throw usageError('--send-sms sends one code: leave out --count');
+  const sms = loadCliConfig(argv).sms;
+  if (sms === undefined) throw refusal('--send-sms needs the sms section in the config (README "Configuration reference: sms"); nothing was issued');
+  const sent = await withService(argv, async (service, _admin, config) => {
+    const number = await service.mobileNumber(argv.user);
+    if (number === undefined) throw new AdminError('RADGATE_ADMIN_NO_MOBILE', `${argv.user} has no mobile number on record (radgate user set ${argv.user} --mobile +…); nothing was issued`);
+    const sender = smsSenderFor(sms, config.timeZone, cliLogger());
+    return issueCodeBySms({ service, sender, user: argv.user, number, request, actor, purpose: 'login' });
+  });
+  print(argv, { id: sent.id, kind: argv.kind, sent_to: sent.to, expires_at: sent.expiresAt }, () => [
+    `Authorization code ${sent.id} for ${argv.user} sent by SMS to ${sent.to}; expires ${humanDate(sent.expiresAt, cliTimeZone(argv))}.`,
+  ]);
+}
 
 function renderIssued(user: string, codes: readonly IssuedCode[], timeZone: string): string[] {
   const first = codes[0]!;

@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { AttemptView } from '../../admin/audit-reader.js';
 import type { UserView } from '../../admin/views.js';
+import { canonicalMobile, MOBILE_FORM, NO_MOBILE } from '../../credentials/mobile-number.js';
 import { ATTEMPT_HEADER, attemptRow } from '../attempt-lines.js';
 import { actorOf, cliTimeZone, withService } from '../context.js';
 import { refusal, usageError } from '../exit.js';
@@ -20,6 +21,7 @@ function describeUser(user: UserView, timeZone: string): string[] {
     `token:     ${token === undefined ? 'none' : `${token.type.toUpperCase()} ${token.serial}, ${token.digits} digits, ${token.state}${token.expiresAt === undefined ? '' : `, expires ${humanDate(token.expiresAt, timeZone)}`}`}`,
     `codes:     ${user.activeCodes} active (radgate code list ${user.name})`,
     `challenge: ${user.challenge}`,
+    `mobile:    ${user.mobile ?? 'none'}`,
     `created:   ${humanDate(user.createdAt, timeZone)}`,
   ];
 }
@@ -129,19 +131,31 @@ const setPin: CommandModule<GlobalOptions, UserArgs & { pin: string }> = {
   },
 };
 
-const set: CommandModule<GlobalOptions, UserArgs & { challenge: 'on' | 'off' | undefined }> = {
+const set: CommandModule<GlobalOptions, UserArgs & { challenge: 'on' | 'off' | undefined; mobile: string | undefined }> = {
   command: 'set <user>',
-  describe: 'Change per-user settings: --challenge on|off (challenge emergency access, on by default)',
+  describe: 'Change per-user settings: --challenge on|off (challenge emergency access, on by default), --mobile +NUMBER|none',
   builder: (yargs) =>
     yargs
       .positional('user', { type: 'string', demandOption: true })
       .option('challenge', { choices: ['on', 'off'] as const, describe: 'Answer this user\'s PIN alone with an Access-Challenge (when challenge.enabled)' })
-      .example('$0 user set alice --challenge off', 'no challenge emergency access for alice') as never,
+      .option('mobile', { type: 'string', requiresArg: true, describe: `The mobile number self-service codes go to by SMS, E.164 (+4915112345678; spaces and hyphens ignored), or ${NO_MOBILE} to remove it` })
+      .example('$0 user set alice --challenge off', 'no challenge emergency access for alice')
+      .example('$0 user set alice --mobile "+49 151 1234 5678"', "alice's number, for authorization codes by SMS") as never,
   handler: async (argv) => {
-    if (argv.challenge === undefined) throw usageError('name a setting to change: --challenge on|off');
+    if (argv.challenge === undefined && argv.mobile === undefined) throw usageError('name a setting to change: --challenge on|off or --mobile +NUMBER|none');
+    // The form is the command line's own business: a wrong one is found before Redis is opened.
+    const mobile = argv.mobile === undefined || argv.mobile === NO_MOBILE ? argv.mobile : canonicalMobile(argv.mobile);
+    if (mobile === undefined && argv.mobile !== undefined) throw usageError(`--mobile: ${MOBILE_FORM}, or ${NO_MOBILE}`);
     const actor = actorOf(argv);
-    await withService(argv, (service) => service.setChallenge(argv.user, argv.challenge === 'on', actor));
-    print(argv, { user: argv.user, challenge: argv.challenge }, () => [`challenge access ${argv.challenge} for ${argv.user}`]);
+    const shown = await withService(argv, async (service) => {
+      if (argv.challenge !== undefined) await service.setChallenge(argv.user, argv.challenge === 'on', actor);
+      const masked = mobile === undefined ? undefined : await service.setMobile(argv.user, mobile === NO_MOBILE ? null : mobile, actor);
+      return { user: argv.user, ...(argv.challenge === undefined ? {} : { challenge: argv.challenge }), ...(mobile === undefined ? {} : { mobile: masked ?? null }) };
+    });
+    print(argv, shown, (result) => [
+      ...(result.challenge === undefined ? [] : [`challenge access ${result.challenge} for ${result.user}`]),
+      ...(result.mobile === undefined ? [] : [result.mobile === null ? `mobile number removed for ${result.user}` : `mobile number ${result.mobile} set for ${result.user}`]),
+    ]);
   },
 };
 

@@ -1,8 +1,12 @@
 /**
- * The console's one stylesheet and one script, served from memory at /assets/ (no static
- * folder to ship or to get wrong). The Content Security Policy allows scripts and styles
- * from the console itself only, so nothing inline: these two files are all there is.
+ * The one stylesheet and one script of radgate's web pages (the helpdesk console and the
+ * self-service pages), served from memory at /assets/ (no static folder to ship or to get
+ * wrong). The Content Security Policy allows scripts and styles from the site itself only,
+ * so nothing inline: these two files are all there is.
  */
+
+export const STYLESHEET_PATH = '/assets/radgate.css';
+export const SCRIPT_PATH = '/assets/radgate.js';
 
 /**
  * Phone first: one column, tap targets of 44 px (WCAG 2.5.5), text and controls at
@@ -46,6 +50,10 @@ dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
 .code { font: 700 clamp(1.4rem, 6.5vw, 2.2rem)/1.3 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; letter-spacing: .12em; word-spacing: .4em; padding: 8px 0; overflow-wrap: anywhere; }
 .codes { list-style: none; padding: 0; }
 .key { font: 700 1.1rem ui-monospace, "DejaVu Sans Mono", Menlo, monospace; letter-spacing: .08em; overflow-wrap: anywhere; }
+.uri { font: .95rem ui-monospace, "DejaVu Sans Mono", Menlo, monospace; overflow-wrap: anywhere; background: var(--soft); padding: 8px; }
+.choices { list-style: none; padding: 0; display: grid; gap: 12px; max-width: 28rem; }
+.choices a { display: block; padding: 12px 16px; border: 2px solid var(--accent); border-radius: 4px; font-weight: 600; text-decoration: none; min-height: 44px; }
+.choices a:hover { background: var(--soft); }
 .slip { border: 2px dashed var(--line); padding: 16px; margin: 16px 0; }
 .qr { width: 240px; height: 240px; image-rendering: pixelated; background: #fff; }
 .actions { display: grid; gap: 0 24px; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); }

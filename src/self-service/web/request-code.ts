@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { csrfField } from '../../web/document.js';
+import { html } from '../../web/html.js';
+import type { CodeRequestAnswer } from '../self-service.js';
+import { fieldOf, formOf, userField } from './fields.js';
+import { nextSteps, sendPage } from './layout.js';
+import type { SelfServicePagesContext } from './server.js';
+
+const TITLE = 'Request a code by SMS';
+
+const UNITS: Readonly<Record<string, string>> = { s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week', month: 'month' };
+
+/** "1d" as a user reads it: "1 day"; a form this does not know is shown as configured. */
+function readableLifetime(lifetime: string): string {
+  const match = /^(\d+)\s*(month|[smhdw])$/.exec(lifetime.trim());
+  if (match === null) return lifetime;
+  const [, count, unit] = match as unknown as [string, string, string];
+  return `${count} ${UNITS[unit]}${count === '1' ? '' : 's'}`;
+}
+
+/**
+ * The page for each answer. `sent` is one page whoever the name belongs to (it names no
+ * user and no number), so it tells nobody whether a user exists or has a mobile number.
+ */
+function answerPage(answer: CodeRequestAnswer, lifetime: string): { status: number; notice?: string; problem?: string } {
+  switch (answer) {
+    case 'sent':
+      return { status: 200, notice: `If this user name has a mobile number on record, a code is on its way by SMS. It works once, for ${lifetime}.` };
+    case 'could-not-send':
+      return { status: 503, problem: 'We could not send a code just now. Try again later, or call the helpdesk.' };
+    case 'rate-limited':
+      return { status: 429, problem: 'Too many codes were asked for this user name. Wait an hour and try again, or call the helpdesk.' };
+  }
+}
+
+/** Asking for an authorization code by SMS, to the number on record: the page never shows or takes a number. */
+export function requestCodeRoutes(app: FastifyInstance, context: SelfServicePagesContext): void {
+  app.get('/code', async (_request, reply) => {
+    const form = html`<p>We send a one-time authorization code to the mobile number on record for your user name. With it you can reset your PIN or register a new token.</p>
+<form method="post" action="/code">${csrfField(reply.generateCsrf())}
+${userField()}
+<div><button type="submit">Send me a code</button></div>
+</form>`;
+    return sendPage(reply, 200, { title: TITLE }, form);
+  });
+
+  app.post('/code', { onRequest: context.sourceLimit }, async (request, reply) => {
+    const user = fieldOf(formOf(request), 'user');
+    if (user.trim() === '') return sendPage(reply, 400, { title: TITLE, problem: 'Type your user name.' }, html`<p><a href="/code">Back</a></p>`);
+    const answer = await context.service.requestCode(user, { source: context.sourceOf(request) });
+    const { status, ...message } = answerPage(answer, readableLifetime(context.codeLifetime));
+    return sendPage(reply, status, { title: TITLE, ...message }, html`<h2>Next</h2>${nextSteps}`);
+  });
+}
