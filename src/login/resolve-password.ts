@@ -68,6 +68,11 @@ function tokenStep(token: TokenRecord, secret: Buffer, tokencode: string, nowMs:
 export interface ResolutionInput {
   readonly userName: string;
   readonly user: UserRecord | undefined;
+  /**
+   * The user's token secret when the snapshot is the gateway's copy (decrypted when the
+   * copy was made; null: it did not decrypt); absent, it is decrypted here.
+   */
+  readonly tokenSecret?: Buffer | null | undefined;
   readonly password: string;
   readonly nowMs: number;
   /** The helpdesk's zone (config `time_zone`): an offline authorization code's validity is counted in it. */
@@ -150,7 +155,12 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
     const tokencode = typed.slice(typed.length - checked.digits);
     const pinRight = pinMatches(typed.slice(0, typed.length - checked.digits));
     pinMatched ||= pinRight;
-    const secret = keyring.tokenSecret(token === undefined ? STAND_IN_TOKEN_OWNER : userName, checked);
+    const secret =
+      token === undefined
+        ? keyring.tokenSecret(STAND_IN_TOKEN_OWNER, checked)
+        : input.tokenSecret === undefined
+          ? keyring.tokenSecret(userName, token)
+          : (input.tokenSecret ?? undefined);
     if (/^\d+$/.test(tokencode)) {
       // A secret that does not decrypt (another key, a damaged record) is never accepted,
       // and checked with a stand-in's so that it costs the same.

@@ -68,42 +68,90 @@ const TOKEN_FIELDS = [
 /** The stored value of a user's status field ('stand-in' marks the records of store/stand-in-records.ts). */
 export const USER_STATUS = { active: 'active', disabled: 'disabled', standIn: 'stand-in' } as const;
 
+/**
+ * The fields a copy of the user needs (all that userFromValues and the revisions read), in
+ * the order of userFromValues's values: copy-users.lua reads them with one HMGET.
+ */
+export const COPY_FIELDS = [
+  USER_FIELDS.status,
+  USER_FIELDS.pin,
+  USER_FIELDS.failures,
+  USER_FIELDS.locked,
+  USER_FIELDS.prefixedLengths,
+  USER_FIELDS.created,
+  USER_FIELDS.challenge,
+  ...TOKEN_FIELDS,
+  USER_FIELDS.revision,
+  USER_FIELDS.challengeRevision,
+] as const;
+const COPY_POSITION = new Map<string, number>(COPY_FIELDS.map((field, i) => [field, i]));
+const at = (field: (typeof COPY_FIELDS)[number]): number => COPY_POSITION.get(field)!;
+const P = {
+  status: at(USER_FIELDS.status), pin: at(USER_FIELDS.pin), failures: at(USER_FIELDS.failures), locked: at(USER_FIELDS.locked),
+  lengths: at(USER_FIELDS.prefixedLengths), created: at(USER_FIELDS.created), challenge: at(USER_FIELDS.challenge),
+  type: at(USER_FIELDS.tokenType), serial: at(USER_FIELDS.tokenSerial), secret: at(USER_FIELDS.tokenSecret), digits: at(USER_FIELDS.tokenDigits),
+  period: at(USER_FIELDS.tokenPeriod), algorithm: at(USER_FIELDS.tokenAlgorithm), state: at(USER_FIELDS.tokenState), expires: at(USER_FIELDS.tokenExpires),
+  last: at(USER_FIELDS.tokenLast), assigned: at(USER_FIELDS.tokenAssigned), revision: at(USER_FIELDS.revision), challengeRevision: at(USER_FIELDS.challengeRevision),
+} as const;
+
+/** A user hash's values in COPY_FIELDS order (null or undefined: the field is absent), from HGETALL's flat reply. */
+function copyValues(flat: readonly string[]): (string | null)[] {
+  const values: (string | null)[] = new Array<string | null>(COPY_FIELDS.length).fill(null);
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const position = COPY_POSITION.get(flat[i]!);
+    if (position !== undefined) values[position] = flat[i + 1]!;
+  }
+  return values;
+}
+
 /** From HGETALL's flat [field, value, ...] array; undefined for a missing record. */
 export function userFromFields(name: string, flat: readonly string[]): UserRecord | undefined {
-  if (flat.length === 0) return undefined;
-  const fields = new Map<string, string>();
-  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
-  const number = (field: string, fallback = 0): number => {
-    const value = fields.get(field);
-    return value === undefined || value === '' ? fallback : Number(value);
+  return flat.length === 0 ? undefined : userFromValues(name, copyValues(flat));
+}
+
+/**
+ * From the values of COPY_FIELDS in order (HMGET's reply; null for an absent field);
+ * undefined for a missing record (no field at all, as HGETALL's empty reply).
+ */
+export function userFromValues(name: string, values: readonly (string | null | undefined)[]): UserRecord | undefined {
+  if (!values.some((value) => value !== null && value !== undefined)) return undefined;
+  const status = values[P.status];
+  const number = (position: number, fallback = 0): number => {
+    const value = values[position];
+    return value === undefined || value === null || value === '' ? fallback : Number(value);
   };
-  const tokenSecret = fields.get(USER_FIELDS.tokenSecret);
-  const lengths = fields.get(USER_FIELDS.prefixedLengths);
+  const tokenSecret = values[P.secret];
+  const lengths = values[P.lengths];
   return {
     name,
-    status: fields.get(USER_FIELDS.status) === USER_STATUS.active ? 'active' : 'disabled',
-    pinHash: fields.get(USER_FIELDS.pin) || undefined,
-    failures: number(USER_FIELDS.failures),
-    lockedUntil: number(USER_FIELDS.locked),
-    prefixedCodeLengths: lengths === undefined || lengths === '' ? [] : lengths.split(',').map(Number),
-    createdAt: number(USER_FIELDS.created),
-    challengeAllowed: fields.get(USER_FIELDS.challenge) !== 'off',
+    status: status === USER_STATUS.active ? 'active' : 'disabled',
+    pinHash: values[P.pin] || undefined,
+    failures: number(P.failures),
+    lockedUntil: number(P.locked),
+    prefixedCodeLengths: lengths === undefined || lengths === null || lengths === '' ? [] : lengths.split(',').map(Number),
+    createdAt: number(P.created),
+    challengeAllowed: values[P.challenge] !== 'off',
     token:
-      tokenSecret === undefined
+      tokenSecret === undefined || tokenSecret === null
         ? undefined
         : {
-            type: fields.get(USER_FIELDS.tokenType) === 'hotp' ? 'hotp' : 'totp',
-            serial: fields.get(USER_FIELDS.tokenSerial) ?? '',
+            type: values[P.type] === 'hotp' ? 'hotp' : 'totp',
+            serial: values[P.serial] ?? '',
             encryptedSecret: tokenSecret,
-            digits: number(USER_FIELDS.tokenDigits, 6),
-            period: number(USER_FIELDS.tokenPeriod, 30),
-            algorithm: (fields.get(USER_FIELDS.tokenAlgorithm) ?? 'sha1') as TokenAlgorithm,
-            state: (fields.get(USER_FIELDS.tokenState) ?? 'active') as TokenState,
-            expiresAt: number(USER_FIELDS.tokenExpires),
-            lastStep: number(USER_FIELDS.tokenLast, -1),
-            assignedAt: number(USER_FIELDS.tokenAssigned),
+            digits: number(P.digits, 6),
+            period: number(P.period, 30),
+            algorithm: (values[P.algorithm] ?? 'sha1') as TokenAlgorithm,
+            state: (values[P.state] ?? 'active') as TokenState,
+            expiresAt: number(P.expires),
+            lastStep: number(P.last, -1),
+            assignedAt: number(P.assigned),
           },
   };
+}
+
+/** The revisions in COPY_FIELDS values ('' when absent). */
+export function revisionsFromValues(values: readonly (string | null | undefined)[]): { revision: string; challengeRevision: string } {
+  return { revision: values[P.revision] ?? '', challengeRevision: values[P.challengeRevision] ?? '' };
 }
 
 /** The revisions in a flat HGETALL reply of a user hash ('' when there is none). */
