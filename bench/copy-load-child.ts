@@ -24,10 +24,10 @@ function vm(field: 'VmRSS' | 'VmHWM'): number {
   return Number(match?.[1] ?? NaN) * 1024;
 }
 
-function settle(): { rss: number; heap: number; external: number } {
+function settle(): { rss: number; heap: number; heapTotal: number; external: number } {
   for (let i = 0; i < 3; i++) globalThis.gc!();
   const usage = process.memoryUsage();
-  return { rss: vm('VmRSS'), heap: usage.heapUsed, external: usage.external };
+  return { rss: vm('VmRSS'), heap: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external };
 }
 
 const { Keyring } = await load<typeof import('../src/keys/keyring.js')>('src/keys/keyring.js');

@@ -37,8 +37,8 @@ interface ChildReport {
   readonly copies: number;
   readonly loadSeconds: number;
   readonly cpuSeconds: number;
-  readonly before: { rss: number; heap: number; external: number };
-  readonly after: { rss: number; heap: number; external: number };
+  readonly before: { rss: number; heap: number; heapTotal: number; external: number };
+  readonly after: { rss: number; heap: number; heapTotal: number; external: number };
   readonly peakRss: number;
   readonly guessMicros: number;
 }
@@ -71,13 +71,14 @@ try {
   const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const mb = (bytes: number): string => formatInteger(bytes / 2 ** 20);
   console.log(`\n${formatInteger(users)} users, ${rounds} round(s), medians; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')} at the end\n`);
-  console.log('| build | copies | load s | load CPU s | RSS per copy B | heap per copy B | RSS loaded MB | peak RSS MB | guess() µs |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| build | copies | load s | load CPU s | RSS per copy B | heap used per copy B | external per copy B | heap committed MB | RSS loaded MB | peak RSS MB | guess() µs |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [build, reports] of results) {
     const per = (pick: (report: ChildReport) => number): number => median(reports.map(pick));
     console.log(
       `| ${build} | ${formatInteger(per((r) => r.copies))} | ${per((r) => r.loadSeconds).toFixed(1)} | ${per((r) => r.cpuSeconds).toFixed(1)} | ` +
         `${formatInteger(per((r) => (r.after.rss - r.before.rss) / r.copies))} | ${formatInteger(per((r) => (r.after.heap - r.before.heap) / r.copies))} | ` +
+        `${formatInteger(per((r) => (r.after.external - r.before.external) / r.copies))} | ${mb(per((r) => r.after.heapTotal))} | ` +
         `${mb(per((r) => r.after.rss))} | ${mb(per((r) => r.peakRss))} | ${per((r) => r.guessMicros).toFixed(3)} |`,
     );
   }
