@@ -1,9 +1,9 @@
-import type { TokenAlgorithm, TokenRecord, TokenState, UserRecord } from '../credentials/records.js';
+import type { TokenAlgorithm, TokenForLogin, TokenState, UserForLogin } from '../credentials/records.js';
 
 /**
- * The bytes of one user copy (login/user-copies.ts): what password resolution and the
- * revision check read, packed, instead of an object graph per user. A million users as
- * objects cost ~1.3 kB each (issue 15); packed, a copy is about a hundred bytes. Pending
+ * The bytes of one user copy (login/user-copies.ts): what a login reads of the record
+ * (UserForLogin) and the revisions, packed, instead of an object graph per user. A
+ * million users as objects cost ~1.3 kB each (issue 15); packed, a copy is about 75 bytes. Pending
  * challenges are not here: the few users who have some keep them beside the copies, and
  * a flag here says so.
  *
@@ -12,11 +12,11 @@ import type { TokenAlgorithm, TokenRecord, TokenState, UserRecord } from '../cre
  *                        copy with the same ciphertext keeps the decrypted secret
  *   [token secret]       bytes, with a token whose secret decrypted
  *   revision, challenge revision        strings
- *   failures, lockedUntil, createdAt    numbers
+ *   failures, lockedUntil               numbers
  *   [PIN hash]           key id index u8 + 16 bytes (`kid.base64url` of 16 bytes), else a string
  *   prefixed code lengths               count, numbers
- *   [token]              u8 (type, algorithm, state), serial, [algorithm], [state], digits,
- *                        period, expiresAt, lastStep, assignedAt
+ *   [token]              u8 (type, algorithm, state), [algorithm], [state], digits, period,
+ *                        lastStep
  *
  * A string is its UTF-8 length (varint) and bytes; bytes are a varint length and bytes; a
  * number is a varint of twice its zigzag (safe integers), or of 1 followed by a float64.
@@ -53,7 +53,7 @@ export class KeyIdTable {
 export interface CopyContents {
   readonly revision: string;
   readonly challengeRevision: string;
-  readonly user: UserRecord;
+  readonly user: UserForLogin;
   /** The user has pending challenges, kept out of the copy. */
   readonly pending: boolean;
   /** undefined: the user has no token, or its secret did not decrypt (never accepted then). */
@@ -214,7 +214,6 @@ export function encodeCopy(contents: CopyContents, keyIds: KeyIdTable): { bytes:
   writer.string(contents.challengeRevision);
   writer.number(user.failures);
   writer.number(user.lockedUntil);
-  writer.number(user.createdAt);
   if (pin !== undefined) {
     writer.u8(pin.index);
     writer.raw(pin.hash);
@@ -229,22 +228,16 @@ export function encodeCopy(contents: CopyContents, keyIds: KeyIdTable): { bytes:
     const algorithmCode = algorithm < 0 ? OTHER : algorithm;
     const stateCode = state < 0 ? OTHER : state;
     writer.u8((token.type === 'hotp' ? TOKEN_FLAG.hotp : 0) | (algorithmCode << 1) | (stateCode << 3));
-    writer.string(token.serial);
     if (algorithmCode === OTHER) writer.string(token.algorithm);
     if (stateCode === OTHER) writer.string(token.state);
     writer.number(token.digits);
     writer.number(token.period);
-    writer.number(token.expiresAt);
     writer.number(token.lastStep);
-    writer.number(token.assignedAt);
   }
   return { bytes: writer.bytes, length: writer.at };
 }
 
-/**
- * A copy read back. The token's `encryptedSecret` is not kept (the copy holds the secret
- * decrypted instead): it reads ''.
- */
+/** A copy read back. The token's `encryptedSecret` is not kept: the copy holds the secret decrypted instead. */
 export function decodeCopy(bytes: Buffer, offset: number, name: string, keyIds: KeyIdTable): CopyContents {
   const reader = new CopyReader(bytes, offset);
   const flags = reader.u8();
@@ -258,7 +251,6 @@ export function decodeCopy(bytes: Buffer, offset: number, name: string, keyIds: 
   const challengeRevision = reader.string();
   const failures = reader.number();
   const lockedUntil = reader.number();
-  const createdAt = reader.number();
   let pinHash: string | undefined;
   if ((flags & FLAG.pinPacked) !== 0) {
     const kid = keyIds.at(reader.u8());
@@ -275,35 +267,29 @@ export function decodeCopy(bytes: Buffer, offset: number, name: string, keyIds: 
     for (let i = 0; i < count; i++) lengths.push(reader.number());
     prefixedCodeLengths = lengths;
   }
-  let token: TokenRecord | undefined;
+  let token: TokenForLogin | undefined;
   if ((flags & FLAG.token) !== 0) {
     const tokenFlags = reader.u8();
-    const serial = reader.string();
     const algorithmCode = (tokenFlags >> 1) & 3;
     const stateCode = (tokenFlags >> 3) & 3;
     const algorithm = algorithmCode === OTHER ? (reader.string() as TokenAlgorithm) : ALGORITHMS[algorithmCode]!;
     const state = stateCode === OTHER ? (reader.string() as TokenState) : STATES[stateCode]!;
     token = {
       type: (tokenFlags & TOKEN_FLAG.hotp) !== 0 ? 'hotp' : 'totp',
-      serial,
-      encryptedSecret: '',
       digits: reader.number(),
       period: reader.number(),
       algorithm,
       state,
-      expiresAt: reader.number(),
       lastStep: reader.number(),
-      assignedAt: reader.number(),
     };
   }
-  const user: UserRecord = {
+  const user: UserForLogin = {
     name,
     status: (flags & FLAG.active) !== 0 ? 'active' : 'disabled',
     pinHash,
     failures,
     lockedUntil,
     prefixedCodeLengths,
-    createdAt,
     token,
     challengeAllowed: (flags & FLAG.challengeAllowed) !== 0,
   };

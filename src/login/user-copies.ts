@@ -122,10 +122,14 @@ export class UserCopies {
     // the counter) keeps the secret already decrypted.
     let tokenSecret: Buffer | undefined;
     let secretId = 0;
-    if (record.token !== undefined) {
-      secretId = secretIdOf(record.token.encryptedSecret);
+    const ciphertext = record.token?.encryptedSecret;
+    if (ciphertext !== undefined) {
+      secretId = secretIdOf(ciphertext);
       const kept = this.heldSecret(user, previous, secretId);
-      tokenSecret = kept === undefined ? this.keyring.decryptTokenSecret(user, record.token.encryptedSecret) : kept.secret;
+      tokenSecret = kept === undefined ? this.keyring.decryptTokenSecret(user, ciphertext) : kept.secret;
+    } else if (record.token !== undefined) {
+      // A snapshot of a copy, held again: its secret comes with it.
+      tokenSecret = snapshot.tokenSecret ?? undefined;
     }
     const pending = hasPending(snapshot.challenges);
     const { bytes, length } = encodeCopy({ revision: snapshot.revision, challengeRevision: snapshot.challengeRevision, user: record, pending, tokenSecret, secretId }, this.keyIds);

@@ -15,6 +15,7 @@ import type {
   TokenRecord,
   TokenState,
   UserChanges,
+  UserForLogin,
   UserRecord,
 } from '../credentials/records.js';
 import { NO_PENDING_CHALLENGES } from '../credentials/records.js';
@@ -69,8 +70,8 @@ const TOKEN_FIELDS = [
 export const USER_STATUS = { active: 'active', disabled: 'disabled', standIn: 'stand-in' } as const;
 
 /**
- * The fields a copy of the user needs (all that userFromValues and the revisions read), in
- * the order of userFromValues's values: copy-users.lua reads them with one HMGET.
+ * The fields a login reads (UserForLogin) and the revisions, in order: a gateway's copy
+ * of the user is made of these alone, and copy-users.lua reads them with one HMGET.
  */
 export const COPY_FIELDS = [
   USER_FIELDS.status,
@@ -78,79 +79,92 @@ export const COPY_FIELDS = [
   USER_FIELDS.failures,
   USER_FIELDS.locked,
   USER_FIELDS.prefixedLengths,
-  USER_FIELDS.created,
   USER_FIELDS.challenge,
-  ...TOKEN_FIELDS,
+  USER_FIELDS.tokenType,
+  USER_FIELDS.tokenSecret,
+  USER_FIELDS.tokenDigits,
+  USER_FIELDS.tokenPeriod,
+  USER_FIELDS.tokenAlgorithm,
+  USER_FIELDS.tokenState,
+  USER_FIELDS.tokenLast,
   USER_FIELDS.revision,
   USER_FIELDS.challengeRevision,
 ] as const;
-const COPY_POSITION = new Map<string, number>(COPY_FIELDS.map((field, i) => [field, i]));
-const at = (field: (typeof COPY_FIELDS)[number]): number => COPY_POSITION.get(field)!;
+/** COPY_FIELDS, then the rest of a user record: the positions userFromFields reads. */
+const RECORD_FIELDS = [...COPY_FIELDS, USER_FIELDS.created, USER_FIELDS.tokenSerial, USER_FIELDS.tokenExpires, USER_FIELDS.tokenAssigned] as const;
+const POSITION = new Map<string, number>(RECORD_FIELDS.map((field, i) => [field, i]));
+const at = (field: (typeof RECORD_FIELDS)[number]): number => POSITION.get(field)!;
 const P = {
   status: at(USER_FIELDS.status), pin: at(USER_FIELDS.pin), failures: at(USER_FIELDS.failures), locked: at(USER_FIELDS.locked),
-  lengths: at(USER_FIELDS.prefixedLengths), created: at(USER_FIELDS.created), challenge: at(USER_FIELDS.challenge),
-  type: at(USER_FIELDS.tokenType), serial: at(USER_FIELDS.tokenSerial), secret: at(USER_FIELDS.tokenSecret), digits: at(USER_FIELDS.tokenDigits),
-  period: at(USER_FIELDS.tokenPeriod), algorithm: at(USER_FIELDS.tokenAlgorithm), state: at(USER_FIELDS.tokenState), expires: at(USER_FIELDS.tokenExpires),
-  last: at(USER_FIELDS.tokenLast), assigned: at(USER_FIELDS.tokenAssigned), revision: at(USER_FIELDS.revision), challengeRevision: at(USER_FIELDS.challengeRevision),
+  lengths: at(USER_FIELDS.prefixedLengths), challenge: at(USER_FIELDS.challenge), type: at(USER_FIELDS.tokenType), secret: at(USER_FIELDS.tokenSecret),
+  digits: at(USER_FIELDS.tokenDigits), period: at(USER_FIELDS.tokenPeriod), algorithm: at(USER_FIELDS.tokenAlgorithm), state: at(USER_FIELDS.tokenState),
+  last: at(USER_FIELDS.tokenLast), revision: at(USER_FIELDS.revision), challengeRevision: at(USER_FIELDS.challengeRevision),
+  created: at(USER_FIELDS.created), serial: at(USER_FIELDS.tokenSerial), expires: at(USER_FIELDS.tokenExpires), assigned: at(USER_FIELDS.tokenAssigned),
 } as const;
 
-/** A user hash's values in COPY_FIELDS order (null or undefined: the field is absent), from HGETALL's flat reply. */
-function copyValues(flat: readonly string[]): (string | null)[] {
-  const values: (string | null)[] = new Array<string | null>(COPY_FIELDS.length).fill(null);
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    const position = COPY_POSITION.get(flat[i]!);
-    if (position !== undefined) values[position] = flat[i + 1]!;
-  }
-  return values;
-}
+type Values = readonly (string | null | undefined)[];
 
-/** From HGETALL's flat [field, value, ...] array; undefined for a missing record. */
-export function userFromFields(name: string, flat: readonly string[]): UserRecord | undefined {
-  return flat.length === 0 ? undefined : userFromValues(name, copyValues(flat));
+/** A number field: `fallback` when absent or empty. */
+function numberAt(values: Values, position: number, fallback = 0): number {
+  const value = values[position];
+  return value === undefined || value === null || value === '' ? fallback : Number(value);
 }
 
 /**
- * From the values of COPY_FIELDS in order (HMGET's reply; null for an absent field);
- * undefined for a missing record (no field at all, as HGETALL's empty reply).
+ * What a login reads of a user, from the values of COPY_FIELDS in order (HMGET's reply;
+ * null for an absent field); undefined for a missing record (no field at all, as
+ * HGETALL's empty reply).
  */
-export function userFromValues(name: string, values: readonly (string | null | undefined)[]): UserRecord | undefined {
+export function userForLoginFromValues(name: string, values: Values): UserForLogin | undefined {
   if (!values.some((value) => value !== null && value !== undefined)) return undefined;
-  const status = values[P.status];
-  const number = (position: number, fallback = 0): number => {
-    const value = values[position];
-    return value === undefined || value === null || value === '' ? fallback : Number(value);
-  };
   const tokenSecret = values[P.secret];
   const lengths = values[P.lengths];
   return {
     name,
-    status: status === USER_STATUS.active ? 'active' : 'disabled',
+    status: values[P.status] === USER_STATUS.active ? 'active' : 'disabled',
     pinHash: values[P.pin] || undefined,
-    failures: number(P.failures),
-    lockedUntil: number(P.locked),
+    failures: numberAt(values, P.failures),
+    lockedUntil: numberAt(values, P.locked),
     prefixedCodeLengths: lengths === undefined || lengths === null || lengths === '' ? [] : lengths.split(',').map(Number),
-    createdAt: number(P.created),
     challengeAllowed: values[P.challenge] !== 'off',
     token:
       tokenSecret === undefined || tokenSecret === null
         ? undefined
         : {
             type: values[P.type] === 'hotp' ? 'hotp' : 'totp',
-            serial: values[P.serial] ?? '',
             encryptedSecret: tokenSecret,
-            digits: number(P.digits, 6),
-            period: number(P.period, 30),
+            digits: numberAt(values, P.digits, 6),
+            period: numberAt(values, P.period, 30),
             algorithm: (values[P.algorithm] ?? 'sha1') as TokenAlgorithm,
             state: (values[P.state] ?? 'active') as TokenState,
-            expiresAt: number(P.expires),
-            lastStep: number(P.last, -1),
-            assignedAt: number(P.assigned),
+            lastStep: numberAt(values, P.last, -1),
           },
   };
 }
 
+/** From HGETALL's flat [field, value, ...] array; undefined for a missing record. */
+export function userFromFields(name: string, flat: readonly string[]): UserRecord | undefined {
+  if (flat.length === 0) return undefined;
+  const values: (string | null)[] = new Array<string | null>(RECORD_FIELDS.length).fill(null);
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const position = POSITION.get(flat[i]!);
+    if (position !== undefined) values[position] = flat[i + 1]!;
+  }
+  const user = userForLoginFromValues(name, values);
+  if (user === undefined) return undefined;
+  const token = user.token;
+  return {
+    ...user,
+    createdAt: numberAt(values, P.created),
+    token:
+      token === undefined
+        ? undefined
+        : { ...token, encryptedSecret: token.encryptedSecret!, serial: values[P.serial] ?? '', expiresAt: numberAt(values, P.expires), assignedAt: numberAt(values, P.assigned) },
+  };
+}
+
 /** The revisions in COPY_FIELDS values ('' when absent). */
-export function revisionsFromValues(values: readonly (string | null | undefined)[]): { revision: string; challengeRevision: string } {
+export function revisionsFromValues(values: Values): { revision: string; challengeRevision: string } {
   return { revision: values[P.revision] ?? '', challengeRevision: values[P.challengeRevision] ?? '' };
 }
 

@@ -1,9 +1,10 @@
-import type { PendingChallenges, UserRecord } from '../credentials/records.js';
+import type { PendingChallenges, UserForLogin } from '../credentials/records.js';
 import { NO_PENDING_CHALLENGES } from '../credentials/records.js';
-import { challengesFromFields, revisionsFromFields, revisionsFromValues, userFromFields, userFromValues } from './record-format.js';
+import { challengesFromFields, revisionsFromFields, revisionsFromValues, userForLoginFromValues, userFromFields } from './record-format.js';
 
 /**
- * What password resolution reads about one user: the record, its pending challenges, and
+ * What password resolution reads about one user: the record (what a login reads of it),
+ * its pending challenges, and
  * the revision they had when read (store/record-format.ts USER_FIELDS.revision). An
  * unknown user is a snapshot too (no record, revision ''), so resolving for a name that
  * does not exist costs what it costs for one that does.
@@ -12,7 +13,7 @@ export interface UserSnapshot {
   readonly revision: string;
   /** Revision of the pending challenges (record-format.ts USER_FIELDS.challengeRevision). */
   readonly challengeRevision: string;
-  readonly user: UserRecord | undefined;
+  readonly user: UserForLogin | undefined;
   readonly challenges: PendingChallenges;
   /**
    * The token's secret, decrypted when the gateway's copy was made (login/user-copies.ts):
@@ -32,5 +33,5 @@ export function snapshotFromFields(name: string, userFields: readonly string[], 
 
 /** A snapshot from the user hash's COPY_FIELDS values (HMGET, record-format.ts) and the challenge hash (flat). */
 export function snapshotFromValues(name: string, userValues: readonly (string | null)[], challengeFields: readonly string[]): UserSnapshot {
-  return { ...revisionsFromValues(userValues), user: userFromValues(name, userValues), challenges: challengesFromFields(challengeFields) };
+  return { ...revisionsFromValues(userValues), user: userForLoginFromValues(name, userValues), challenges: challengesFromFields(challengeFields) };
 }

@@ -2,14 +2,15 @@ import test from 'ava';
 import { hotp } from '../../src/credentials/otp/hotp.js';
 import { UserCopySync } from '../../src/login/user-copy-sync.js';
 import type { DecideRequest, DecideResult } from '../../src/store/decide/decide-script.js';
-import { snapshotFromFields } from '../../src/store/user-snapshot.js';
+import type { UserRecord } from '../../src/credentials/records.js';
+import { snapshotFromFields, type UserSnapshot } from '../../src/store/user-snapshot.js';
 import { loginOn } from '../support/login.js';
 import { secretOf, totpAt } from '../support/otp.js';
 import { OPERATOR, startStack, type Stack } from '../support/stack.js';
 
 // What the gateway copies of users at start (copy-users.lua through
 // CredentialRepository.loadSnapshots, by field position) is what the login path reads
-// (HGETALL, by field name), for every kind of record; and a packed copy that some write
+// (HGETALL, by field name) of what a login reads, for every kind of record; and a packed copy that some write
 // made stale is never decided on (decide.lua's revision check), with a real Redis.
 
 let stack: Stack;
@@ -23,11 +24,16 @@ test.after.always(async () => {
   await stack.close();
 });
 
-async function readByName(name: string) {
+/** The snapshot read by field name (as decide.lua's stale reply is), narrowed to what a login reads. */
+async function readByName(name: string): Promise<UserSnapshot> {
   const { keys, redis } = stack.admin.store;
   const user = await redis.hgetall(keys.user(name));
   const challenges = await redis.hgetall(keys.challenges(name));
-  return snapshotFromFields(name, Object.entries(user).flat(), Object.entries(challenges).flat());
+  const full = snapshotFromFields(name, Object.entries(user).flat(), Object.entries(challenges).flat());
+  const record = full.user as UserRecord;
+  const { status, pinHash, failures, lockedUntil, prefixedCodeLengths, challengeAllowed, token } = record;
+  const tokenForLogin = token === undefined ? undefined : { type: token.type, encryptedSecret: token.encryptedSecret, digits: token.digits, period: token.period, algorithm: token.algorithm, state: token.state, lastStep: token.lastStep };
+  return { ...full, user: { name, status, pinHash, failures, lockedUntil, prefixedCodeLengths, challengeAllowed, token: tokenForLogin } };
 }
 
 test('the copy read by position is the record read by name, for every kind of record', async (t) => {
