@@ -13,6 +13,7 @@
  * and loads every user: its load time, CPU, RSS and V8 heap growth per copy (after full
  * GCs, over the same process before loading), peak RSS, and the cost of one guess().
  * Cheaper than bench:e2e's many-users level: no RADIUS, no gateway start-up.
+ * BENCH_COPY_NODE_ARGS adds Node options to the loading process (e.g. `--cpu-prof`).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +31,7 @@ import { formatInteger } from './report.js';
 const run = promisify(execFile);
 const users = Number(process.env.BENCH_COPY_USERS ?? 100_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
-const builds = (process.env.BENCH_COPY_BUILDS ?? '.').split(',').map((build) => resolve(build));
+const builds = (process.env.BENCH_COPY_BUILDS ?? resolve(import.meta.dirname, '..', '..')).split(',').map((build) => resolve(build));
 const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
 interface ChildReport {
@@ -58,7 +59,8 @@ try {
   const results = new Map<string, ChildReport[]>(builds.map((build) => [build, []]));
   for (let round = 0; round < rounds; round++) {
     for (const build of builds) {
-      const { stdout } = await run(process.execPath, ['--expose-gc', resolve(import.meta.dirname, 'copy-load-child.js')], {
+      const nodeArgs = (process.env.BENCH_COPY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const { stdout } = await run(process.execPath, ['--expose-gc', ...nodeArgs, resolve(import.meta.dirname, 'copy-load-child.js')], {
         env: { ...process.env, COPY_LOAD_BUILD: resolve(build, 'dist'), COPY_LOAD_USERS: String(users), COPY_LOAD_KEY: masterKey.toString('hex'), COPY_LOAD_REDIS: redis.url, COPY_LOAD_SAMPLE: JSON.stringify(sample) },
         maxBuffer: 1 << 20,
       });
