@@ -45,6 +45,20 @@ export interface UserRecord {
   readonly encryptedMobile: string | undefined;
 }
 
+/**
+ * What a login reads of a token (password resolution; decide.lua reads the rest in Redis).
+ * `encryptedSecret` is absent from the gateway's copy, which holds the secret decrypted.
+ */
+export type TokenForLogin = Pick<TokenRecord, 'type' | 'digits' | 'period' | 'algorithm' | 'state' | 'lastStep'> & { readonly encryptedSecret?: string };
+
+/**
+ * What a login reads of a user record: all that the gateway's copy of it keeps
+ * (login/user-copies.ts), so a million copies fit in memory (issue 15).
+ */
+export type UserForLogin = Pick<UserRecord, 'name' | 'status' | 'pinHash' | 'failures' | 'lockedUntil' | 'prefixedCodeLengths' | 'challengeAllowed'> & {
+  readonly token: TokenForLogin | undefined;
+};
+
 /** A change to a user record; absent fields stay as they are. `token: null` removes the token. */
 export interface UserChanges {
   readonly status?: UserStatus;

@@ -166,9 +166,10 @@ export class Keyring {
   }
 
   /**
-   * decryptTokenSecret, remembered for as long as the token record it came from is held
-   * (the gateway's copy of the user, see UserSnapshots): a busy user's every login then
-   * does not pay for an AES-GCM decryption, and a secret is forgotten with its record. The
+   * decryptTokenSecret, remembered for as long as the token record object it came from
+   * lives, and forgotten with it: the timing stand-ins' tokens (login/timing-stand-ins.ts),
+   * and a record read for one login when copies are off. The gateway's copies keep their
+   * users' secrets themselves (login/user-copies.ts), so nothing here grows per user. The
    * secrets are in this process's memory during a login anyway; the cache keeps them there
    * longer, never anywhere else.
    */
@@ -178,16 +179,6 @@ export class Keyring {
     const secret = this.decryptTokenSecret(user, token.encryptedSecret);
     this.secrets.set(token, secret);
     return secret;
-  }
-
-  /**
-   * A newer copy of a token record (an HOTP login moved its counter) keeps the secret
-   * decrypted for the older one, when the ciphertext is the same: otherwise every HOTP
-   * login would pay for an AES-GCM decryption that a TOTP login does not.
-   */
-  carryTokenSecret(from: { readonly encryptedSecret: string } | undefined, to: { readonly encryptedSecret: string } | undefined): void {
-    if (from === undefined || to === undefined || from === to || from.encryptedSecret !== to.encryptedSecret || !this.secrets.has(from)) return;
-    this.secrets.set(to, this.secrets.get(from));
   }
 
   /**

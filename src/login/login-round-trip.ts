@@ -73,9 +73,10 @@ export interface LoginRoundTripOptions {
 export class LoginRoundTrip {
   constructor(private readonly options: LoginRoundTripOptions) {}
 
-  private replaceCopy(user: string, previous: UserSnapshot, next: UserSnapshot): void {
-    this.options.keyring.carryTokenSecret(previous.user?.token, next.user?.token);
+  /** Keeps `next` as the user's copy; what to resolve against now (the copy holds the token secret decrypted). */
+  private replaceCopy(user: string, next: UserSnapshot): UserSnapshot {
     this.options.copies.set(user, next);
+    return this.options.copies.held(user) ?? next;
   }
 
   async run(attempt: LoginAttempt): Promise<LoginResult> {
@@ -86,7 +87,7 @@ export class LoginRoundTrip {
     for (let call = 1; ; call++) {
       const now = clock();
       const resolution = resolvePassword(
-        { userName: attempt.user, user: snapshot.user, password: attempt.password, nowMs: now, timeZone, challenges: snapshot.challenges, presentedState },
+        { userName: attempt.user, user: snapshot.user, tokenSecret: snapshot.tokenSecret, password: attempt.password, nowMs: now, timeZone, challenges: snapshot.challenges, presentedState },
         keyring,
         policy,
         challenge,
@@ -112,11 +113,10 @@ export class LoginRoundTrip {
         const { outcome, replayed } = result;
         // A decision that changed the record (HOTP counter, challenge sent or answered)
         // brought it back: the next login here is one round trip again.
-        if (result.snapshot !== undefined) this.replaceCopy(attempt.user, snapshot, result.snapshot);
+        if (result.snapshot !== undefined) copies.set(attempt.user, result.snapshot);
         return { outcome, replayed, lostTokenUsed: resolution.lostTokenUsed && !replayed };
       }
-      this.replaceCopy(attempt.user, snapshot, result.snapshot);
-      snapshot = result.snapshot;
+      snapshot = this.replaceCopy(attempt.user, result.snapshot);
       if (call === MAX_DECIDE_CALLS) throw new RecordChangedError('the user record changed while this login was being checked');
     }
   }

@@ -6,7 +6,7 @@ import { expiryOf, parseLifetime } from '../credentials/codes/validity.js';
 import type { RefusalReason } from '../credentials/login-outcome.js';
 import { matchOfflineAuthcode, newRequestCode, OFFLINE_AUTHCODE_LENGTH } from '../credentials/offline-authcode.js';
 import { hotp, totpStep } from '../credentials/otp/hotp.js';
-import type { PendingChallenges, TokenRecord, UserRecord } from '../credentials/records.js';
+import type { PendingChallenges, TokenForLogin, UserForLogin } from '../credentials/records.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { Candidate } from '../store/decide/decide-script.js';
 import { PADDING_CODE_LENGTHS, STAND_IN_PIN_HASH, STAND_IN_TOKEN_OWNER, standInTokenFor } from './timing-stand-ins.js';
@@ -42,7 +42,7 @@ function constantTimeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-function tokenStep(token: TokenRecord, secret: Buffer, tokencode: string, nowMs: number, policy: ResolutionPolicy, everyStep: boolean): number | undefined {
+function tokenStep(token: TokenForLogin, secret: Buffer, tokencode: string, nowMs: number, policy: ResolutionPolicy, everyStep: boolean): number | undefined {
   // Steps to try, most likely first, so a login in sync costs one HMAC rather than three.
   // Which step matched says only how far the token's clock drifts, nothing about the code.
   const steps: number[] = [];
@@ -67,7 +67,12 @@ function tokenStep(token: TokenRecord, secret: Buffer, tokencode: string, nowMs:
 
 export interface ResolutionInput {
   readonly userName: string;
-  readonly user: UserRecord | undefined;
+  readonly user: UserForLogin | undefined;
+  /**
+   * The user's token secret when the snapshot is the gateway's copy (decrypted when the
+   * copy was made; null: it did not decrypt); absent, it is decrypted here.
+   */
+  readonly tokenSecret?: Buffer | null | undefined;
   readonly password: string;
   readonly nowMs: number;
   /** The helpdesk's zone (config `time_zone`): an offline authorization code's validity is counted in it. */
@@ -145,12 +150,20 @@ export function resolvePassword(input: ResolutionInput, keyring: Keyring, policy
   // secret for a user without a token.
   let lostTokenUsed = false;
   const token = user?.token;
-  const checked = token ?? standInTokenFor(keyring, userName);
+  const standIn = token === undefined ? standInTokenFor(keyring, userName) : undefined;
+  const checked: TokenForLogin = token ?? standIn!;
   if (typed.length > checked.digits) {
     const tokencode = typed.slice(typed.length - checked.digits);
     const pinRight = pinMatches(typed.slice(0, typed.length - checked.digits));
     pinMatched ||= pinRight;
-    const secret = keyring.tokenSecret(token === undefined ? STAND_IN_TOKEN_OWNER : userName, checked);
+    // The copy's secret, decrypted when the copy was made; a record read for this login is
+    // decrypted now (copies off, or a copy out of date held nowhere).
+    const secret =
+      token === undefined
+        ? keyring.tokenSecret(STAND_IN_TOKEN_OWNER, standIn!)
+        : input.tokenSecret === undefined && token.encryptedSecret !== undefined
+          ? keyring.tokenSecret(userName, token as { readonly encryptedSecret: string })
+          : (input.tokenSecret ?? undefined);
     if (/^\d+$/.test(tokencode)) {
       // A secret that does not decrypt (another key, a damaged record) is never accepted,
       // and checked with a stand-in's so that it costs the same.

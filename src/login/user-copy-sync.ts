@@ -4,10 +4,17 @@ import type { UserCopies } from './user-copies.js';
 
 /**
  * Names asked for per round trip while loading: large enough to fill a pipe, small enough
- * that the last of its reads (two per name, pipelined) is answered well within the command
- * timeout on a busy Redis: at 500 a page timed out while a million users were loaded.
+ * that a page's read (one copy-users.lua call, store/credential-repository.ts) is answered
+ * well within the command timeout on a busy Redis: at 500 names a page of two HGETALLs per
+ * name timed out while a million users were loaded.
  */
 const LOAD_PAGE = 200;
+/**
+ * Pages listed and read at once while loading: Redis reads one while the gateway decodes
+ * another. Bounded, so a page's reply still arrives within the command timeout behind the
+ * others' on a busy Redis.
+ */
+const PAGES_IN_FLIGHT = 4;
 /** A page that failed is tried again after this, doubling up to LOAD_RETRY_MAX_MS. */
 const LOAD_RETRY_MS = 250;
 const LOAD_RETRY_MAX_MS = 30_000;
@@ -43,6 +50,13 @@ export class UserCopySync {
     for (const [name, snapshot] of await repository.loadSnapshots(missing)) if (!copies.has(name)) copies.set(name, snapshot);
   }
 
+  /** Lists a page of names from `offset` and copies those not held yet; how many names it listed. */
+  private async copyPage(offset: number, count: number): Promise<number> {
+    const names = await this.options.repository.listUsersForCopies(offset, count);
+    await this.copyMissing(names);
+    return names.length;
+  }
+
   /**
    * Copies every user's record, up to the bound, after start: the first login of the day
    * then costs what every other one does. A page that fails (a timeout on a busy Redis, an
@@ -58,11 +72,17 @@ export class UserCopySync {
       let failures = 0;
       while (copies.size < copies.maxUsers && !this.stopped) {
         try {
-          const names = await repository.listUsersForCopies(offset, Math.min(LOAD_PAGE, copies.maxUsers - copies.size));
-          if (names.length === 0) break;
-          await this.copyMissing(names);
-          offset += names.length;
+          // Up to PAGES_IN_FLIGHT pages from `offset`, no more names than there is room for.
+          const room = copies.maxUsers - copies.size;
+          const counts: number[] = [];
+          for (let page = 0; page < PAGES_IN_FLIGHT && page * LOAD_PAGE < room; page++) counts.push(Math.min(LOAD_PAGE, room - page * LOAD_PAGE));
+          const pages = await Promise.allSettled(counts.map((count, page) => this.copyPage(offset + page * LOAD_PAGE, count)));
+          // Any page failed: all of them are tried again (those copied are skipped then).
+          for (const page of pages) if (page.status === 'rejected') throw page.reason;
+          const listed = pages.reduce((sum, page) => sum + (page.status === 'fulfilled' ? page.value : 0), 0);
+          offset += listed;
           failures = 0;
+          if (listed < counts.reduce((sum, count) => sum + count, 0)) break;
         } catch (error) {
           failures++;
           const delayMs = Math.min(LOAD_RETRY_MAX_MS, LOAD_RETRY_MS * 2 ** (failures - 1));

@@ -14,8 +14,11 @@ import { loginAlert, requestAnswered, storeCommand, type LoginAlertEvent, type R
 /** The transport's counters (transport/server.ts ServerCounter), read at scrape time. */
 export type TransportCounters = Pick<Counters<'received' | 'dropped' | 'malformed' | 'replies' | 'retransmissions'>, 'get' | 'labelled'>;
 
-/** Heap per user copy, measured in the benchmark (README "user_cache.max_users"): an estimate, not a measurement. */
-export const BYTES_PER_USER_COPY = 750;
+/**
+ * Memory per user copy (index entry, name and packed bytes), measured by bench/copy-load.ts
+ * at a million users (README "user_cache.max_users"): an estimate, not a measurement.
+ */
+export const BYTES_PER_USER_COPY = 200;
 
 export interface GatewayMetricSources {
   readonly transport: TransportCounters;
@@ -137,7 +140,7 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'radgate_user_copies_bytes',
-      help: `Estimated heap held by the copies of user records (${BYTES_PER_USER_COPY} B each, as measured in the benchmark).`,
+      help: `Estimated memory held by the copies of user records (${BYTES_PER_USER_COPY} B each, as measured in the benchmark).`,
       registers: [registry],
       collect() {
         this.set(sources.userCopies() * BYTES_PER_USER_COPY);

@@ -7,7 +7,7 @@ import type { KeyNames } from './key-names.js';
 import { LuaScript } from './lua-script.js';
 import { challengesFromFields, changeToFields, codeFromJson, codeToJson, KIND_LETTERS, newUserFields, USER_FIELDS, userFromFields } from './record-format.js';
 import type { Revisions } from './revisions.js';
-import { snapshotFromFields, type UserSnapshot } from './user-snapshot.js';
+import { snapshotFromValues, type UserSnapshot } from './user-snapshot.js';
 
 /** A self-service proof for redeemCode: the typed code's lookups, and the typed PIN's hashes when it is checked too. */
 export interface RedeemRequest {
@@ -30,7 +30,7 @@ const CODE_RETENTION_MS = 30 * 86_400_000;
 /** The audit stream keeps about this many admin actions (XADD MAXLEN ~). */
 const AUDIT_ENTRIES_KEPT = 100_000;
 
-const script = (connection: StoreConnection, name: string, keys: number): LuaScript =>
+const script = (connection: StoreConnection, name: string, keys: number | 'first'): LuaScript =>
   new LuaScript(connection.redis, { name, file: new URL(`./scripts/${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}.lua`, import.meta.url), keys });
 
 /**
@@ -48,6 +48,7 @@ export class CredentialRepository {
     readonly endTemporaryAccess: LuaScript;
     readonly redeemCode: LuaScript;
     readonly countRequest: LuaScript;
+    readonly copyUsers: LuaScript;
   };
 
   constructor(private readonly parts: { readonly connection: StoreConnection; readonly keys: KeyNames; readonly revisions: Revisions }) {
@@ -60,6 +61,7 @@ export class CredentialRepository {
       endTemporaryAccess: script(connection, 'endTemporaryAccess', 3),
       redeemCode: script(connection, 'redeemCode', 2),
       countRequest: script(connection, 'countRequest', 1),
+      copyUsers: script(connection, 'copyUsers', 'first'),
     };
   }
 
@@ -135,19 +137,22 @@ export class CredentialRepository {
 
   /**
    * Snapshots of users, for the gateway's copies (login/user-copies.ts); users that do
-   * not exist are left out. Commands go out concurrently: ioredis sends them in one write,
-   * and with Cluster each to its own slot's master.
+   * not exist are left out. One copy-users.lua call for all of them on a single Redis (the
+   * fields a copy reads, by position); with Cluster, where a page's users are in many
+   * slots, one call per user, sent concurrently, each to its own slot's master.
    */
   async loadSnapshots(names: readonly string[]): Promise<Map<string, UserSnapshot>> {
-    const loaded = await this.parts.connection.background(() =>
-      Promise.all(
-        names.map(async (name) => {
-          const [user, challenges] = await Promise.all([this.redis.hgetall(this.keys.user(name)), this.redis.hgetall(this.keys.challenges(name))]);
-          return [name, snapshotFromFields(name, Object.entries(user).flat(), Object.entries(challenges).flat())] as const;
-        }),
-      ),
-    );
-    return new Map(loaded.filter(([, snapshot]) => snapshot.user !== undefined));
+    const keys = (name: string): string[] => [this.keys.user(name), this.keys.challenges(name)];
+    const replies = await this.parts.connection.background(async () => {
+      if (!this.parts.connection.isCluster) return (await this.scripts.copyUsers.run([names.length * 2, ...names.flatMap(keys)])) as (string | null)[][];
+      return (await Promise.all(names.map((name) => this.scripts.copyUsers.run([2, ...keys(name)]) as Promise<(string | null)[][]>))).flat();
+    });
+    const snapshots = new Map<string, UserSnapshot>();
+    names.forEach((name, i) => {
+      const snapshot = snapshotFromValues(name, replies[2 * i]!, replies[2 * i + 1] as string[]);
+      if (snapshot.user !== undefined) snapshots.set(name, snapshot);
+    });
+    return snapshots;
   }
 
   // --- audit --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { MAX_PENDING_REQUESTS, OFFLINE_SOURCE_PREFIX } from '../credentials/records.js';
-import { BYPASS_FIELD, CHALLENGE_FIELD_PREFIX, CODE_FIELDS, KIND_LETTERS, USER_FIELDS, USER_STATUS } from './record-format.js';
+import { BYPASS_FIELD, CHALLENGE_FIELD_PREFIX, CODE_FIELDS, COPY_FIELDS, KIND_LETTERS, USER_FIELDS, USER_STATUS } from './record-format.js';
 
 /** Names a script's source may use as `$group.name`; each becomes its stored spelling. */
 export type Vocabulary = Readonly<Record<string, string>>;
@@ -26,6 +26,8 @@ export const RECORD_VOCABULARY: Vocabulary = Object.freeze({
   'challenge.used': CHALLENGE_FIELD_PREFIX.used,
   'challenge.maxPending': String(MAX_PENDING_REQUESTS),
   'source.offline': OFFLINE_SOURCE_PREFIX,
+  // A Lua list of the fields a gateway's copy of a user reads, in order.
+  'copy.fields': COPY_FIELDS.map((field) => `'${field}'`).join(', '),
 });
 
 const NAME = /\$([a-zA-Z]+\.[a-zA-Z]+)/g;
@@ -50,14 +52,16 @@ export class LuaScript {
 
   constructor(
     private readonly redis: Redis | Cluster,
-    options: { readonly name: string; readonly file: URL; readonly keys: number; readonly vocabulary?: Vocabulary },
+    /** `keys`: how many of a call's arguments are keys; 'first' when the call says so in its first argument. */
+    options: { readonly name: string; readonly file: URL; readonly keys: number | 'first'; readonly vocabulary?: Vocabulary },
   ) {
     this.method = `radgate_${options.name}`;
     const source = readFileSync(options.file, 'utf8');
-    redis.defineCommand(this.method, { numberOfKeys: options.keys, lua: renderLua(source, options.vocabulary ?? RECORD_VOCABULARY, options.file.pathname) });
+    const numberOfKeys = options.keys === 'first' ? {} : { numberOfKeys: options.keys };
+    redis.defineCommand(this.method, { ...numberOfKeys, lua: renderLua(source, options.vocabulary ?? RECORD_VOCABULARY, options.file.pathname) });
   }
 
-  /** KEYS first, then ARGV, as EVALSHA takes them. */
+  /** KEYS first, then ARGV, as EVALSHA takes them (with keys: 'first', their count before them). */
   run(args: readonly (string | number)[]): Promise<unknown> {
     return (this.redis as unknown as Record<string, ScriptMethod>)[this.method]!.apply(this.redis, args as (string | number)[]);
   }

@@ -15,6 +15,7 @@ import type {
   TokenRecord,
   TokenState,
   UserChanges,
+  UserForLogin,
   UserRecord,
 } from '../credentials/records.js';
 import { NO_PENDING_CHALLENGES } from '../credentials/records.js';
@@ -70,43 +71,105 @@ const TOKEN_FIELDS = [
 /** The stored value of a user's status field ('stand-in' marks the records of store/stand-in-records.ts). */
 export const USER_STATUS = { active: 'active', disabled: 'disabled', standIn: 'stand-in' } as const;
 
+/**
+ * The fields a login reads (UserForLogin) and the revisions, in order: a gateway's copy
+ * of the user is made of these alone, and copy-users.lua reads them with one HMGET.
+ */
+export const COPY_FIELDS = [
+  USER_FIELDS.status,
+  USER_FIELDS.pin,
+  USER_FIELDS.failures,
+  USER_FIELDS.locked,
+  USER_FIELDS.prefixedLengths,
+  USER_FIELDS.challenge,
+  USER_FIELDS.tokenType,
+  USER_FIELDS.tokenSecret,
+  USER_FIELDS.tokenDigits,
+  USER_FIELDS.tokenPeriod,
+  USER_FIELDS.tokenAlgorithm,
+  USER_FIELDS.tokenState,
+  USER_FIELDS.tokenLast,
+  USER_FIELDS.revision,
+  USER_FIELDS.challengeRevision,
+] as const;
+/** COPY_FIELDS, then the rest of a user record: the positions userFromFields reads. */
+const RECORD_FIELDS = [...COPY_FIELDS, USER_FIELDS.created, USER_FIELDS.tokenSerial, USER_FIELDS.tokenExpires, USER_FIELDS.tokenAssigned, USER_FIELDS.mobile] as const;
+const POSITION = new Map<string, number>(RECORD_FIELDS.map((field, i) => [field, i]));
+const at = (field: (typeof RECORD_FIELDS)[number]): number => POSITION.get(field)!;
+const P = {
+  status: at(USER_FIELDS.status), pin: at(USER_FIELDS.pin), failures: at(USER_FIELDS.failures), locked: at(USER_FIELDS.locked),
+  lengths: at(USER_FIELDS.prefixedLengths), challenge: at(USER_FIELDS.challenge), type: at(USER_FIELDS.tokenType), secret: at(USER_FIELDS.tokenSecret),
+  digits: at(USER_FIELDS.tokenDigits), period: at(USER_FIELDS.tokenPeriod), algorithm: at(USER_FIELDS.tokenAlgorithm), state: at(USER_FIELDS.tokenState),
+  last: at(USER_FIELDS.tokenLast), revision: at(USER_FIELDS.revision), challengeRevision: at(USER_FIELDS.challengeRevision),
+  created: at(USER_FIELDS.created), serial: at(USER_FIELDS.tokenSerial), expires: at(USER_FIELDS.tokenExpires), assigned: at(USER_FIELDS.tokenAssigned),
+  mobile: at(USER_FIELDS.mobile),
+} as const;
+
+type Values = readonly (string | null | undefined)[];
+
+/** A number field: `fallback` when absent or empty. */
+function numberAt(values: Values, position: number, fallback = 0): number {
+  const value = values[position];
+  return value === undefined || value === null || value === '' ? fallback : Number(value);
+}
+
+/**
+ * What a login reads of a user, from the values of COPY_FIELDS in order (HMGET's reply;
+ * null for an absent field); undefined for a missing record (no field at all, as
+ * HGETALL's empty reply).
+ */
+export function userForLoginFromValues(name: string, values: Values): UserForLogin | undefined {
+  if (!values.some((value) => value !== null && value !== undefined)) return undefined;
+  const tokenSecret = values[P.secret];
+  const lengths = values[P.lengths];
+  return {
+    name,
+    status: values[P.status] === USER_STATUS.active ? 'active' : 'disabled',
+    pinHash: values[P.pin] || undefined,
+    failures: numberAt(values, P.failures),
+    lockedUntil: numberAt(values, P.locked),
+    prefixedCodeLengths: lengths === undefined || lengths === null || lengths === '' ? [] : lengths.split(',').map(Number),
+    challengeAllowed: values[P.challenge] !== 'off',
+    token:
+      tokenSecret === undefined || tokenSecret === null
+        ? undefined
+        : {
+            type: values[P.type] === 'hotp' ? 'hotp' : 'totp',
+            encryptedSecret: tokenSecret,
+            digits: numberAt(values, P.digits, 6),
+            period: numberAt(values, P.period, 30),
+            algorithm: (values[P.algorithm] ?? 'sha1') as TokenAlgorithm,
+            state: (values[P.state] ?? 'active') as TokenState,
+            lastStep: numberAt(values, P.last, -1),
+          },
+  };
+}
+
 /** From HGETALL's flat [field, value, ...] array; undefined for a missing record. */
 export function userFromFields(name: string, flat: readonly string[]): UserRecord | undefined {
   if (flat.length === 0) return undefined;
-  const fields = new Map<string, string>();
-  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!, flat[i + 1]!);
-  const number = (field: string, fallback = 0): number => {
-    const value = fields.get(field);
-    return value === undefined || value === '' ? fallback : Number(value);
-  };
-  const tokenSecret = fields.get(USER_FIELDS.tokenSecret);
-  const lengths = fields.get(USER_FIELDS.prefixedLengths);
+  const values: (string | null)[] = new Array<string | null>(RECORD_FIELDS.length).fill(null);
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const position = POSITION.get(flat[i]!);
+    if (position !== undefined) values[position] = flat[i + 1]!;
+  }
+  const user = userForLoginFromValues(name, values);
+  if (user === undefined) return undefined;
+  const token = user.token;
   return {
-    name,
-    status: fields.get(USER_FIELDS.status) === USER_STATUS.active ? 'active' : 'disabled',
-    pinHash: fields.get(USER_FIELDS.pin) || undefined,
-    failures: number(USER_FIELDS.failures),
-    lockedUntil: number(USER_FIELDS.locked),
-    prefixedCodeLengths: lengths === undefined || lengths === '' ? [] : lengths.split(',').map(Number),
-    createdAt: number(USER_FIELDS.created),
-    challengeAllowed: fields.get(USER_FIELDS.challenge) !== 'off',
-    encryptedMobile: fields.get(USER_FIELDS.mobile) || undefined,
+    ...user,
+    createdAt: numberAt(values, P.created),
+    encryptedMobile: values[P.mobile] || undefined,
     token:
-      tokenSecret === undefined
+      token === undefined
         ? undefined
-        : {
-            type: fields.get(USER_FIELDS.tokenType) === 'hotp' ? 'hotp' : 'totp',
-            serial: fields.get(USER_FIELDS.tokenSerial) ?? '',
-            encryptedSecret: tokenSecret,
-            digits: number(USER_FIELDS.tokenDigits, 6),
-            period: number(USER_FIELDS.tokenPeriod, 30),
-            algorithm: (fields.get(USER_FIELDS.tokenAlgorithm) ?? 'sha1') as TokenAlgorithm,
-            state: (fields.get(USER_FIELDS.tokenState) ?? 'active') as TokenState,
-            expiresAt: number(USER_FIELDS.tokenExpires),
-            lastStep: number(USER_FIELDS.tokenLast, -1),
-            assignedAt: number(USER_FIELDS.tokenAssigned),
-          },
+        : { ...token, encryptedSecret: token.encryptedSecret!, serial: values[P.serial] ?? '', expiresAt: numberAt(values, P.expires), assignedAt: numberAt(values, P.assigned) },
   };
+}
+
+/** The revisions in COPY_FIELDS values ('' when absent). */
+export function revisionsFromValues(values: Values): { revision: string; challengeRevision: string } {
+  return { revision: values[P.revision] ?? '', challengeRevision: values[P.challengeRevision] ?? '' };
 }
 
 /** The revisions in a flat HGETALL reply of a user hash ('' when there is none). */
