@@ -11,7 +11,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import type { NasContext } from '../src/credentials/login-attempt.js';
 import type { DecideRequest } from '../src/store/decide/decide-script.js';
-import { OPERATOR, startStack } from '../test/support/stack.js';
+import { OPERATOR, startStack } from '../harness/stack.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CALLS = Number(process.env.BENCH_CALLS ?? 5000);

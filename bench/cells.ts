@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { runLoad, type RunResult, type Target as LoadTarget, type Workload } from './load-generator.js';
 import { CpuMeter, machineBusySeconds } from './proc-stats.js';
-import { sleep } from '../test/support/until.js';
+import { sleep } from '../harness/until.js';
 import { formatFixed, formatInteger, type Sample } from './report.js';
 import type { TotpLogins } from './scenarios.js';
 import type { BenchStack, RadgateInstance } from './stack.js';

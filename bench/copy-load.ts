@@ -24,7 +24,7 @@ import pino from 'pino';
 import { Keyring } from '../src/keys/keyring.js';
 import type { AdminAccess } from '../src/serve/admin-access.js';
 import { Store } from '../src/store/store.js';
-import { startTestRedis } from '../test/support/redis.js';
+import { startTestRedis } from '../harness/redis.js';
 import { bulkCreateTokenUsers, bulkIssueCodes } from './population.js';
 import { formatInteger } from './report.js';
 

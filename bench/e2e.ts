@@ -40,7 +40,7 @@ import { CodeLogins, StatusChecks, TotpLogins, WrongTokencodes } from './scenari
 import { radsecVersusUdpTable } from './radsec-report.js';
 import { makeBenchRadsec, RADSEC_SECRET } from './radsec-setup.js';
 import { runSmoke } from './smoke.js';
-import { TEST_SECRET } from '../test/support/packets.js';
+import { TEST_SECRET } from '../harness/packets.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { evaluateTargets, notes } from './targets.js';
 import { startUserLevel } from './user-scale.js';

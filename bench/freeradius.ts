@@ -2,7 +2,7 @@
  * The baseline: FreeRADIUS 3.2 answering PAP from its `files` module, run from a private
  * copy of the system configuration (each edit says why):
  *
- * - radiusd.conf, sites-enabled/inner-tunnel: the private copy of test/support/freeradius.ts
+ * - radiusd.conf, sites-enabled/inner-tunnel: the private copy of harness/freeradius.ts
  *   (`reject_delay = 0`, as radgate's reject_delay_ms, so the reject path is measured);
  * - clients.conf: one client, 127.0.0.1, the bench's secret, Message-Authenticator required
  *   (the same BlastRADIUS check radgate makes);
@@ -23,10 +23,10 @@
 import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { answersStatusServer, type Target } from './load-generator.js';
-import { checkFreeradiusConfig, freeradiusAvailable, privateFreeradiusConfig, SYSTEM_FREERADIUS_CONFIG } from '../test/support/freeradius.js';
-import { freeUdpPort } from '../test/support/ports.js';
-import { startServerProcess, type ServerProcess } from '../test/support/processes.js';
-import { startTestRedis, withConnection, type TestRedis } from '../test/support/redis.js';
+import { checkFreeradiusConfig, freeradiusAvailable, privateFreeradiusConfig, SYSTEM_FREERADIUS_CONFIG } from '../harness/freeradius.js';
+import { freeUdpPort } from '../harness/ports.js';
+import { startServerProcess, type ServerProcess } from '../harness/processes.js';
+import { startTestRedis, withConnection, type TestRedis } from '../harness/redis.js';
 import { BENCH_REDIS } from './stack.js';
 
 const SYSTEM_CONFIG = SYSTEM_FREERADIUS_CONFIG;

@@ -12,8 +12,8 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import type { LoginAttempt } from '../src/login/login-round-trip.js';
-import { loginOn } from '../test/support/login.js';
-import { startStack } from '../test/support/stack.js';
+import { loginOn } from '../harness/login.js';
+import { startStack } from '../harness/stack.js';
 import { enrolTokenUsers, issueEmergencyCodes, type CodeUser, type TokenUser } from './population.js';
 import { CpuMeter } from './proc-stats.js';
 import { currentStep, tokencodeAt } from './totp.js';

@@ -11,9 +11,9 @@ import { freeradiusAvailable, rlmRedisAvailable, startFreeradius, startFreeradiu
 import { runLoad, type RunResult, type Target, type Workload } from './load-generator.js';
 import { enrolTokenUsers, issueEmergencyCodes } from './population.js';
 import { CodeLogins, FixedLogin, PinOnly, StatusChecks, TotpLogins, TotpReplays, WrongTokencodes } from './scenarios.js';
-import { TEST_SECRET } from '../test/support/packets.js';
-import { REPLY_WAIT_MS } from '../test/support/patience.js';
-import { withConnection, type TestRedis } from '../test/support/redis.js';
+import { TEST_SECRET } from '../harness/packets.js';
+import { REPLY_WAIT_MS } from '../harness/patience.js';
+import { withConnection, type TestRedis } from '../harness/redis.js';
 import { startBenchStack } from './stack.js';
 
 export interface SmokeCheck {

@@ -1,13 +1,13 @@
 /**
- * The bench's stack: the tests' one way to start radgate (test/support/stack.ts) with
+ * The bench's stack: the tests' one way to start radgate (harness/stack.ts) with
  * production settings, and `radgate serve` instances on it whose CPU is read from /proc.
  */
 import { availableParallelism } from 'node:os';
-import { TEST_SECRET } from '../test/support/packets.js';
-import { freeTcpPort, freeUdpPort } from '../test/support/ports.js';
-import type { ServeProcess } from '../test/support/serve-process.js';
-import type { TestRedisOptions } from '../test/support/redis.js';
-import { startStack, type Stack } from '../test/support/stack.js';
+import { TEST_SECRET } from '../harness/packets.js';
+import { freeTcpPort, freeUdpPort } from '../harness/ports.js';
+import type { ServeProcess } from '../harness/serve-process.js';
+import type { TestRedisOptions } from '../harness/redis.js';
+import { startStack, type Stack } from '../harness/stack.js';
 import type { Target } from './load-generator.js';
 
 export interface RadgateInstance {

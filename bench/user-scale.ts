@@ -22,7 +22,7 @@ import { CpuMeter } from './proc-stats.js';
 import { formatInteger } from './report.js';
 import { SCALE_LOGIN_USERS, scaleLoginUsers, tokencodeScenario, type ScaleSettings } from './scale.js';
 import { startBenchStack, type BenchStack, type RadgateInstance } from './stack.js';
-import { until } from '../test/support/until.js';
+import { until } from '../harness/until.js';
 
 export interface UserScaleSettings extends ScaleSettings {
   /** BENCH_SCALE_USERS: users (and codes) of the level; it runs when ≤ BENCH_SCALE_MAX. */

@@ -19,10 +19,10 @@
  *   RATE              Access-Requests per second (default 60)
  *   WAIT_REPLICAS     redis.wait_replicas (default 1); 0 shows what WAIT prevents
  */
-import { FAILOVER_GATEWAY, failoverUnderLoad, type FailoverRound, type SentinelFault } from '../../test/support/failover.js';
-import { exitOnSignals } from '../../test/support/processes.js';
-import { startRadgateOn } from '../../test/support/stack.js';
-import { SentinelTopology } from '../../test/support/topologies/sentinel.js';
+import { FAILOVER_GATEWAY, failoverUnderLoad, type FailoverRound, type SentinelFault } from '../../harness/failover.js';
+import { exitOnSignals } from '../../harness/processes.js';
+import { startRadgateOn } from '../../harness/stack.js';
+import { SentinelTopology } from '../../harness/topologies/sentinel.js';
 
 function setting(name: string, fallback: string, allowed?: readonly string[]): string {
   const value = process.env[name] ?? fallback;

@@ -21,10 +21,10 @@
  */
 import { Redis } from 'ioredis';
 import { generateCode } from '../../src/credentials/codes/alphabet.js';
-import { openNas, paced, replyName, tagged, type Tagged } from '../../test/support/nas.js';
-import { exitOnSignals } from '../../test/support/processes.js';
-import { rssBytes } from '../../test/support/serve-process.js';
-import { OPERATOR, startStack } from '../../test/support/stack.js';
+import { openNas, paced, replyName, tagged, type Tagged } from '../../harness/nas.js';
+import { exitOnSignals } from '../../harness/processes.js';
+import { rssBytes } from '../../harness/serve-process.js';
+import { OPERATOR, startStack } from '../../harness/stack.js';
 import { quantile, sorted } from './statistics.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);

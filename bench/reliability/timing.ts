@@ -21,10 +21,10 @@
  */
 import { generateCode } from '../../src/credentials/codes/alphabet.js';
 import { PacketCode } from '../../src/protocol/index.js';
-import { openNas } from '../../test/support/nas.js';
-import { exitOnSignals } from '../../test/support/processes.js';
-import { OPERATOR, startStack } from '../../test/support/stack.js';
-import { until } from '../../test/support/until.js';
+import { openNas } from '../../harness/nas.js';
+import { exitOnSignals } from '../../harness/processes.js';
+import { OPERATOR, startStack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
 import { bootstrapMedianDifference, mannWhitney, quantile, sorted } from './statistics.js';
 
 const SAMPLES = Number(process.env.TIMING_SAMPLES ?? 3000);

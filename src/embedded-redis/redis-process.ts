@@ -14,7 +14,7 @@ import { logServerLine } from './server-log.js';
  * A private `redis-server` child process: radgate's embedded default (no `redis.url`
  * configured: `radgate serve` runs its own Redis with persistence under a data
  * directory, on a unix socket in it), and the real Redis every test and benchmark starts
- * on a private port (test/support/redis.ts).
+ * on a private port (harness/redis.ts).
  */
 
 export type AppendFsync = 'always' | 'everysec' | 'no';

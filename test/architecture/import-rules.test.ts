@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import test from 'ava';
-import { REPO_ROOT } from '../support/paths.js';
+import { REPO_ROOT } from '../../harness/paths.js';
 
 // The folder tree is the architecture (README "Design"); these rules keep it true. Each
 // import of every TypeScript file is read from the source and resolved to the file it
@@ -40,7 +40,7 @@ function importsOf(file: string): Import[] {
   return imports;
 }
 
-const all = ['src', 'test', 'bench'].flatMap(typescriptFiles).flatMap(importsOf);
+const all = ['src', 'test', 'bench', 'harness'].flatMap(typescriptFiles).flatMap(importsOf);
 const under = (path: string, folder: string): boolean => path === folder || path.startsWith(`${folder}/`);
 const describe = (list: readonly Import[]): string[] => list.map(({ from, to, typeOnly }) => `${from} → ${to}${typeOnly ? ' (type)' : ''}`);
 
@@ -106,12 +106,12 @@ test('each layer imports only downwards', (t) => {
   }
 });
 
-test('production code never imports tests or benchmarks', (t) => {
-  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'src') && (under(to, 'test') || under(to, 'bench')))), []);
+test('production code never imports tests, benchmarks or the harness', (t) => {
+  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'src') && (under(to, 'test') || under(to, 'bench') || under(to, 'harness')))), []);
 });
 
-test('tests never import the benchmark; the benchmark imports only the shared test support', (t) => {
+test('tests and benchmarks share one harness: neither imports the other, and the harness imports neither', (t) => {
   t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'test') && under(to, 'bench'))), []);
-  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'bench') && under(to, 'test') && !under(to, 'test/support'))), []);
-  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'test/support') && under(to, 'test') && !under(to, 'test/support'))), [], 'the support imports no test');
+  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'bench') && under(to, 'test'))), []);
+  t.deepEqual(describe(all.filter(({ from, to }) => under(from, 'harness') && (under(to, 'test') || under(to, 'bench')))), [], 'the harness imports no test or benchmark');
 });

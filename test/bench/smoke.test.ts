@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import test from 'ava';
 import { guardChild } from '../../src/child-guard.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { REPO_ROOT } from '../../harness/paths.js';
 
 // The end-to-end bench's smoke run, as `npm run bench:smoke` runs it (a subprocess: tests
 // never import the bench): a real radgate process on a private redis-server (and FreeRADIUS

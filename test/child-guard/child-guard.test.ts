@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import test from 'ava';
-import { patient } from '../support/patience.js';
-import { REPO_ROOT } from '../support/paths.js';
-import { until } from '../support/until.js';
+import { patient } from '../../harness/patience.js';
+import { REPO_ROOT } from '../../harness/paths.js';
+import { until } from '../../harness/until.js';
 
 // src/child-guard.ts: a child radgate starts (the embedded redis-server) never outlives
 // it, even when radgate is killed with SIGKILL and runs no exit hook at all.

@@ -1,11 +1,11 @@
 import test from 'ava';
 import { sinceOf } from '../../src/cli/commands/audit.js';
 import { PacketCode } from '../../src/protocol/index.js';
-import { loginOnce } from '../support/nas.js';
-import { totpAt } from '../support/otp.js';
-import { patient } from '../support/patience.js';
-import { until } from '../support/until.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
+import { loginOnce } from '../../harness/nas.js';
+import { totpAt } from '../../harness/otp.js';
+import { patient } from '../../harness/patience.js';
+import { until } from '../../harness/until.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
 
 // `radgate audit`: admin actions (the Redis audit stream), alerts the gateway records
 // there, filters, and usage errors (exit 2) found before anything is opened.

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { runCli } from '../support/cli.js';
-import { tempDir } from '../support/temp.js';
+import { runCli } from '../../harness/cli.js';
+import { tempDir } from '../../harness/temp.js';
 
 // `radgate certs crl` keeps the revocations already written: only a missing crl.pem starts a
 // new list. A crl.pem it cannot use stops it, writing nothing, so that no revocation is

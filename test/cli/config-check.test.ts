@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { runCli } from '../support/cli.js';
-import { SECRET_ENV } from '../support/config.js';
-import { RADGATE_BIN } from '../support/paths.js';
-import { startServerProcess } from '../support/processes.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
-import { tempDir } from '../support/temp.js';
+import { runCli } from '../../harness/cli.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { RADGATE_BIN } from '../../harness/paths.js';
+import { startServerProcess } from '../../harness/processes.js';
+import { startTestRedis, type TestRedis } from '../../harness/redis.js';
+import { tempDir } from '../../harness/temp.js';
 
 // `config check` runs exactly the validation `serve` runs, and both report every problem of
 // the file at once: a file that passes the check starts, and one that fails it fails `serve`

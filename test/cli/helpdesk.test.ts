@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import type { Gateway } from '../../src/serve/gateway.js';
-import { runCli, type CliResult } from '../support/cli.js';
-import { SECRET_ENV } from '../support/config.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { RADGATE_BIN } from '../support/paths.js';
-import { radclient } from '../support/radclient.js';
-import { storedState, type TestRedis } from '../support/redis.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { totpAt } from '../support/otp.js';
+import { runCli, type CliResult } from '../../harness/cli.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { RADGATE_BIN } from '../../harness/paths.js';
+import { radclient } from '../../harness/radclient.js';
+import { storedState, type TestRedis } from '../../harness/redis.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { totpAt } from '../../harness/otp.js';
 
 // The helpdesk's CLI as a subprocess (the built binary), against a real redis-server; the
 // gateway then authenticates with what the CLI issued.

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { runCli } from '../support/cli.js';
+import { runCli } from '../../harness/cli.js';
 
 test('keys init writes 32 bytes with mode 0600 and refuses to overwrite without --force', async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), 'radgate-keys-')), 'radgate.key');

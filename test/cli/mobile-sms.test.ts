@@ -1,11 +1,11 @@
 import test from 'ava';
 import type { Gateway } from '../../src/serve/gateway.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { radclient } from '../support/radclient.js';
-import { dumpAll, keysContaining, storedState } from '../support/redis.js';
-import { codeInSms, TestSmsGateway, webhookSmsSection } from '../support/sms-gateway.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { addUserWithToken } from '../support/users.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { radclient } from '../../harness/radclient.js';
+import { dumpAll, keysContaining, storedState } from '../../harness/redis.js';
+import { codeInSms, TestSmsGateway, webhookSmsSection } from '../../harness/sms-gateway.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { addUserWithToken } from '../../harness/users.js';
 
 // Mobile numbers on the user record and `code issue --send-sms`, through the built CLI
 // against a real redis-server; the SMS goes to the test's own HTTP server on loopback, and

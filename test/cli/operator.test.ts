@@ -1,9 +1,9 @@
 import test from 'ava';
 import { verifyOperatorPassword } from '../../src/credentials/operator-password.js';
-import { runCli } from '../support/cli.js';
-import { SECRET_ENV } from '../support/config.js';
-import { withConnection } from '../support/redis.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { runCli } from '../../harness/cli.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { withConnection } from '../../harness/redis.js';
+import { startStack, type Stack } from '../../harness/stack.js';
 
 // `radgate operator`, as an admin runs it: accounts for the helpdesk console, each action
 // audited, a generated password shown once and stored only as its scrypt hash.

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { guardChild } from '../../src/child-guard.js';
-import { SECRET_ENV } from '../support/config.js';
-import { RADGATE_BIN } from '../support/paths.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { tempDir } from '../support/temp.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { RADGATE_BIN } from '../../harness/paths.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { tempDir } from '../../harness/temp.js';
 
 // What the CLI prints, as a shell sees it: tables whose columns line up, and a pipe closed
 // by its reader (`| head`) that ends the command quietly, with the status a tool ended by

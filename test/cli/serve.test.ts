@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { runCli } from '../support/cli.js';
-import { startServeProcess } from '../support/serve-process.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { radclient } from '../support/radclient.js';
+import { runCli } from '../../harness/cli.js';
+import { startServeProcess } from '../../harness/serve-process.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { radclient } from '../../harness/radclient.js';
 
 function writeConfig(text: string): string {
   const directory = mkdtempSync(join(tmpdir(), 'radgate-cli-'));

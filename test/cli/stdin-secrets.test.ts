@@ -1,9 +1,9 @@
 import test from 'ava';
-import { assertUsageError, runCli, type CliResult } from '../support/cli.js';
-import { SECRET_ENV } from '../support/config.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { storedState } from '../support/redis.js';
-import { startStackWithGateway, type Stack } from '../support/stack.js';
+import { assertUsageError, runCli, type CliResult } from '../../harness/cli.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { storedState } from '../../harness/redis.js';
+import { startStackWithGateway, type Stack } from '../../harness/stack.js';
 
 // A PIN, password or secret given as `-` is read from standard input (README "CLI"), so it
 // stays out of `ps` and shell history. The CLI runs as a subprocess with a real stdin, and

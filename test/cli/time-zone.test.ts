@@ -1,8 +1,8 @@
 import test from 'ava';
-import { runCli } from '../support/cli.js';
-import { SECRET_ENV, writeTestConfig } from '../support/config.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { runCli } from '../../harness/cli.js';
+import { SECRET_ENV, writeTestConfig } from '../../harness/config.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 import { formatInZone, instantOf, wallClockAt } from '../../src/credentials/time-zone.js';
 
 // SPEC "Time": validities are counted in the helpdesk's zone (time_zone), stored and sent

@@ -1,11 +1,11 @@
 import test from 'ava';
-import { runCli, type CliResult } from '../support/cli.js';
-import { SECRET_ENV } from '../support/config.js';
-import { totpAt } from '../support/otp.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { radclient } from '../support/radclient.js';
-import { storedState } from '../support/redis.js';
-import { startStackWithGateway, type Stack } from '../support/stack.js';
+import { runCli, type CliResult } from '../../harness/cli.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { totpAt } from '../../harness/otp.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { radclient } from '../../harness/radclient.js';
+import { storedState } from '../../harness/redis.js';
+import { startStackWithGateway, type Stack } from '../../harness/stack.js';
 
 // A token is replaced only when the helpdesk says so, and the audit names the one replaced;
 // `token found` on a token that is not lost changes nothing. The CLI runs as a subprocess

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { assertUsageError, runCli, type CliResult } from '../support/cli.js';
-import { CHALLENGE } from '../support/challenge-harness.js';
-import { SECRET_ENV } from '../support/config.js';
-import { storedState } from '../support/redis.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
+import { assertUsageError, runCli, type CliResult } from '../../harness/cli.js';
+import { CHALLENGE } from '../../harness/challenge-harness.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { storedState } from '../../harness/redis.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
 
 // Exit codes are a contract with scripts (README "CLI"): 2 when the command line itself is
 // wrong (a value of the wrong form, or outside the option's own range), 1 when a well-formed

@@ -1,10 +1,10 @@
 import test from 'ava';
-import type { CliResult } from '../support/cli.js';
-import { DEFAULT_POLICY } from '../support/config.js';
-import { loginOnce } from '../support/nas.js';
-import { totpAt } from '../support/otp.js';
-import { storedState } from '../support/redis.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
+import type { CliResult } from '../../harness/cli.js';
+import { DEFAULT_POLICY } from '../../harness/config.js';
+import { loginOnce } from '../../harness/nas.js';
+import { totpAt } from '../../harness/otp.js';
+import { storedState } from '../../harness/redis.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
 import { PacketCode } from '../../src/protocol/index.js';
 
 // SPEC "Resolving a password": one canonical user name everywhere. The CLI (as a

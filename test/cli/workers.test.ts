@@ -1,9 +1,9 @@
 import test from 'ava';
 import { decodePacket, PacketCode, randomAuthenticator } from '../../src/protocol/index.js';
-import { openPeer } from '../support/datagram-peer.js';
-import { accessRequest, statusServer } from '../support/packets.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { startStack } from '../support/stack.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { accessRequest, statusServer } from '../../harness/packets.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { startStack } from '../../harness/stack.js';
 
 test('workers: 2 — two processes share the socket, every request is answered, SIGTERM stops all', async (t) => {
   const stack = await startStack();

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import test from 'ava';
 import { compareConfigs } from '../../src/config/reload-diff.js';
 import type { RadgateConfig } from '../../src/config/types.js';
-import { consoleCertificate } from '../support/console.js';
-import { parseWithSection, sectionProblems } from '../support/config.js';
-import { tempDir } from '../support/temp.js';
+import { consoleCertificate } from '../../harness/console.js';
+import { parseWithSection, sectionProblems } from '../../harness/config.js';
+import { tempDir } from '../../harness/temp.js';
 
 // The `console` section: off unless written, loopback :8443 by default, its certificate and
 // key read at load (so `config check` finds a typo with its line), and the trusted proxy's

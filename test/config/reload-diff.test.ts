@@ -2,9 +2,9 @@ import test from 'ava';
 import { parseConfig } from '../../src/config/load.js';
 import { compareConfigs } from '../../src/config/reload-diff.js';
 import type { RadgateConfig } from '../../src/config/types.js';
-import { SECRET_ENV } from '../support/config.js';
-import { makeRadsecFiles, radsecSection } from '../support/radsec.js';
-import { tempDir } from '../support/temp.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { makeRadsecFiles, radsecSection } from '../../harness/radsec.js';
+import { tempDir } from '../../harness/temp.js';
 
 // What a reload applies and what it reports as needing a restart (config/reload-diff.ts).
 

@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { compareConfigs } from '../../src/config/reload-diff.js';
-import { consoleCertificate } from '../support/console.js';
-import { parseWithSection, sectionProblems } from '../support/config.js';
-import { tempDir } from '../support/temp.js';
+import { consoleCertificate } from '../../harness/console.js';
+import { parseWithSection, sectionProblems } from '../../harness/config.js';
+import { tempDir } from '../../harness/temp.js';
 
 // The `self_service` section: off unless written, loopback :8444 by default, its
 // certificate and key read at load, the reverse proxy's address checked like a client's,

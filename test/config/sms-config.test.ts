@@ -4,7 +4,7 @@ import test from 'ava';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { RadgateConfig } from '../../src/config/types.js';
-import { tempDir } from '../support/temp.js';
+import { tempDir } from '../../harness/temp.js';
 
 // The `sms` section (README "Configuration reference: sms"): what the loader refuses, with
 // the key and the line, and what it makes of a sound section.

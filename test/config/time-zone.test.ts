@@ -5,9 +5,9 @@ import test from 'ava';
 import { ConfigError } from '../../src/config/errors.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { RadgateConfig } from '../../src/config/types.js';
-import { runCli } from '../support/cli.js';
-import { REPO_ROOT } from '../support/paths.js';
-import { tempDir } from '../support/temp.js';
+import { runCli } from '../../harness/cli.js';
+import { REPO_ROOT } from '../../harness/paths.js';
+import { tempDir } from '../../harness/temp.js';
 
 // SPEC "Time": `time_zone`, an IANA name, default the host's; checked when the file is
 // loaded, so `serve`, `config check` and every CLI command refuse a zone ICU does not know.

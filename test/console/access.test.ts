@@ -3,10 +3,10 @@ import { RedisSessionStore } from '../../src/console/session-store.js';
 import type { Session } from 'fastify';
 import type { RadgateConfig } from '../../src/config/types.js';
 import { startConsole, type RunningConsole } from '../../src/serve/console-endpoint.js';
-import { ConsoleClient, consoleCertificate, consoleSection, enrolledOperator, type ConsoleCertificate, type TestOperator } from '../support/console.js';
-import { patient } from '../support/patience.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { ConsoleClient, consoleCertificate, consoleSection, enrolledOperator, type ConsoleCertificate, type TestOperator } from '../../harness/console.js';
+import { patient } from '../../harness/patience.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // The console's guards, request by request (the browser test drives the happy path): who may
 // do what, CSRF, sessions ending, headers, sign-in limits. One stack; each test starts the

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { startConsole, type RunningConsole } from '../../src/serve/console-endpoint.js';
-import { authcode, CHALLENGE, challengeHarness, challengeOf, userWithToken, type ChallengeHarness } from '../support/challenge-harness.js';
-import { ConsoleClient, consoleCertificate, consoleSection, enrolledOperator } from '../support/console.js';
-import { patient } from '../support/patience.js';
+import { authcode, CHALLENGE, challengeHarness, challengeOf, userWithToken, type ChallengeHarness } from '../../harness/challenge-harness.js';
+import { ConsoleClient, consoleCertificate, consoleSection, enrolledOperator } from '../../harness/console.js';
+import { patient } from '../../harness/patience.js';
 
 // The user page's other actions, as requests (the browser test drives issue and revoke):
 // each calls the CLI's service, is audited with the operator and the reason, and shows a

@@ -4,14 +4,14 @@ import test from 'ava';
 import type { Browser } from 'playwright-core';
 import { decodeBase32 } from '../../src/credentials/otp/base32.js';
 import { hotp, totpStep } from '../../src/credentials/otp/hotp.js';
-import { launchChromium, openPage, screenshot as shoot, scrollWidth as widthOf, unlabelledFields, VIEWPORTS, type WatchedPage } from '../support/browser.js';
-import { consoleCertificate, consoleSection } from '../support/console.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { REPO_ROOT } from '../support/paths.js';
-import { radclient } from '../support/radclient.js';
-import type { ServeProcess } from '../support/serve-process.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { addUserWithToken } from '../support/users.js';
+import { launchChromium, openPage, screenshot as shoot, scrollWidth as widthOf, unlabelledFields, VIEWPORTS, type WatchedPage } from '../../harness/browser.js';
+import { consoleCertificate, consoleSection } from '../../harness/console.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { REPO_ROOT } from '../../harness/paths.js';
+import { radclient } from '../../harness/radclient.js';
+import type { ServeProcess } from '../../harness/serve-process.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { addUserWithToken } from '../../harness/users.js';
 
 // The helpdesk console end to end, in Debian's Chromium driven by playwright-core: an operator
 // signs in (password, then an authenticator enrolled by QR code), finds a user, issues an

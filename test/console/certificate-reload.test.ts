@@ -1,10 +1,10 @@
 import { copyFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import test from 'ava';
-import { consoleCertificate, consoleSection } from '../support/console.js';
-import { patient } from '../support/patience.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { tempDir } from '../support/temp.js';
+import { consoleCertificate, consoleSection } from '../../harness/console.js';
+import { patient } from '../../harness/patience.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { tempDir } from '../../harness/temp.js';
 
 // SPEC "Observability and operations": SIGHUP reloads certificates. A renewed console
 // certificate is in use for the next connection, with no restart; a key that does not

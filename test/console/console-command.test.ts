@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { runCli } from '../support/cli.js';
-import { ConsoleClient, consoleCertificate, consoleSection } from '../support/console.js';
-import { SECRET_ENV } from '../support/config.js';
-import { REPO_ROOT } from '../support/paths.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { startWebCommand } from '../support/web-command.js';
+import { runCli } from '../../harness/cli.js';
+import { ConsoleClient, consoleCertificate, consoleSection } from '../../harness/console.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { REPO_ROOT } from '../../harness/paths.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { startWebCommand } from '../../harness/web-command.js';
 
 // `radgate console`: the console alone, for a host that answers no RADIUS, over the same
 // store and key as the gateways; refused with a message when the config has no console.

@@ -7,8 +7,8 @@ import { parse } from 'yaml';
 import { DEFAULT_OPS_PORT } from '../../src/config/config-checks.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createKeyFile } from '../../src/keys/key-file.js';
-import { REPO_ROOT } from '../support/paths.js';
-import { tempDir } from '../support/temp.js';
+import { REPO_ROOT } from '../../harness/paths.js';
+import { tempDir } from '../../harness/temp.js';
 
 // No Docker engine and no systemd run here, so the deployment files are checked as they
 // stand: every file they name exists, the command they run is the one package.json ships,

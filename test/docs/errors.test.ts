@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { ERROR_CODES } from '../../src/errors.js';
 import { RadiusErrorCode } from '../../src/protocol/index.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { REPO_ROOT } from '../../harness/paths.js';
 
 // fastify's habit: an error code that is not documented is a bug.
 const documented = readFileSync(`${REPO_ROOT}docs/ERRORS.md`, 'utf8');

@@ -6,10 +6,10 @@ import test from 'ava';
 import { pino } from 'pino';
 import { RedisProcessError } from '../../src/embedded-redis/errors.js';
 import { RedisProcess } from '../../src/embedded-redis/redis-process.js';
-import { patient } from '../support/patience.js';
-import { digest, dumpAll, keysContaining, persistedBytes, startTestRedis, withConnection } from '../support/redis.js';
-import { tempDir } from '../support/temp.js';
-import { until } from '../support/until.js';
+import { patient } from '../../harness/patience.js';
+import { digest, dumpAll, keysContaining, persistedBytes, startTestRedis, withConnection } from '../../harness/redis.js';
+import { tempDir } from '../../harness/temp.js';
+import { until } from '../../harness/until.js';
 
 // Every test starts its own real redis-server, and stops it in `finally` so a failed
 // assertion leaves nothing behind; the child guard (src/child-guard.ts) is the second net.

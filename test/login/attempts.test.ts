@@ -2,11 +2,11 @@ import test from 'ava';
 import { groupCode } from '../../src/credentials/codes/alphabet.js';
 import { ATTEMPTS_KEPT } from '../../src/credentials/login-attempt.js';
 import { AttributeType, PacketCode, type RawAttribute } from '../../src/protocol/index.js';
-import { CHALLENGE, challengeHarness, challengeOf, type ChallengeHarness } from '../support/challenge-harness.js';
-import type { CliResult } from '../support/cli.js';
-import { openNas } from '../support/nas.js';
-import { totpAt } from '../support/otp.js';
-import { OPERATOR } from '../support/stack.js';
+import { CHALLENGE, challengeHarness, challengeOf, type ChallengeHarness } from '../../harness/challenge-harness.js';
+import type { CliResult } from '../../harness/cli.js';
+import { openNas } from '../../harness/nas.js';
+import { totpAt } from '../../harness/otp.js';
+import { OPERATOR } from '../../harness/stack.js';
 
 // Issue 14, "who tried to log in": a real gateway decides, decide.lua records, and the
 // helpdesk reads the attempts with `user show` and `radgate audit --user`, newest first,

@@ -1,12 +1,12 @@
 import test from 'ava';
 import { groupCode } from '../../src/credentials/codes/alphabet.js';
 import { PacketCode, randomAuthenticator } from '../../src/protocol/index.js';
-import { authcode, challengeHarness, challengeOf, userWithToken } from '../support/challenge-harness.js';
-import { runCli } from '../support/cli.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { radclient } from '../support/radclient.js';
-import { OPERATOR } from '../support/stack.js';
-import { totpAt } from '../support/otp.js';
+import { authcode, challengeHarness, challengeOf, userWithToken } from '../../harness/challenge-harness.js';
+import { runCli } from '../../harness/cli.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { radclient } from '../../harness/radclient.js';
+import { OPERATOR } from '../../harness/stack.js';
+import { totpAt } from '../../harness/otp.js';
 
 // SPEC "Challenge flow": IBM's offline authorization code carried by Access-Challenge,
 // against a real redis-server over real UDP.

@@ -3,14 +3,14 @@ import { decodePacket, PacketCode } from '../../src/protocol/index.js';
 import { encodeBase32 } from '../../src/credentials/otp/base32.js';
 import type { Gateway } from '../../src/serve/gateway.js';
 import type { ServerCounter } from '../../src/transport/server.js';
-import { openPeer } from '../support/datagram-peer.js';
-import { accessRequest, statusServer, TEST_SECRET } from '../support/packets.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { radclient } from '../support/radclient.js';
-import { dumpAll, persistedBytes } from '../support/redis.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { secretOf, totpAt } from '../support/otp.js';
-import { until } from '../support/until.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { accessRequest, statusServer, TEST_SECRET } from '../../harness/packets.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { radclient } from '../../harness/radclient.js';
+import { dumpAll, persistedBytes } from '../../harness/redis.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { secretOf, totpAt } from '../../harness/otp.js';
+import { until } from '../../harness/until.js';
 
 // End to end over real UDP: two gateway instances sharing one real redis-server, as two
 // instances behind a load balancer would.

@@ -4,15 +4,15 @@ import { ConfigError } from '../../src/config/errors.js';
 import { createKeyFile, readKeyFile } from '../../src/keys/key-file.js';
 import { Keyring } from '../../src/keys/keyring.js';
 import { AttributeType, decodePacket, PacketCode } from '../../src/protocol/index.js';
-import { projectDictionary } from '../support/server.js';
-import { accessRequest } from '../support/packets.js';
-import { writeTestConfig } from '../support/config.js';
-import { loginOn } from '../support/login.js';
-import { openPeer } from '../support/datagram-peer.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { OPERATOR, startStack } from '../support/stack.js';
-import { tempDir } from '../support/temp.js';
-import { totpAt } from '../support/otp.js';
+import { projectDictionary } from '../../harness/server.js';
+import { accessRequest } from '../../harness/packets.js';
+import { writeTestConfig } from '../../harness/config.js';
+import { loginOn } from '../../harness/login.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { OPERATOR, startStack } from '../../harness/stack.js';
+import { tempDir } from '../../harness/temp.js';
+import { totpAt } from '../../harness/otp.js';
 
 const REPLIES = `replies:
   token:

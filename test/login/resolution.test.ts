@@ -3,9 +3,9 @@ import type { IssueRequest } from '../../src/admin/code-issuing.js';
 import { groupCode } from '../../src/credentials/codes/alphabet.js';
 import { hotp } from '../../src/credentials/otp/hotp.js';
 import type { LoginRoundTrip } from '../../src/login/login-round-trip.js';
-import { loginOn } from '../support/login.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { secretOf, totpAt } from '../support/otp.js';
+import { loginOn } from '../../harness/login.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { secretOf, totpAt } from '../../harness/otp.js';
 
 let stack: Stack;
 let roundTrip: LoginRoundTrip;

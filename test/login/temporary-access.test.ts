@@ -2,9 +2,9 @@ import test from 'ava';
 import type { CodeView, ChallengeAccessView } from '../../src/admin/views.js';
 import { MAX_PENDING_REQUESTS } from '../../src/credentials/records.js';
 import { PacketCode } from '../../src/protocol/index.js';
-import { authcode, challengeHarness, challengeOf, userWithToken, type ChallengeHarness } from '../support/challenge-harness.js';
-import { openNas } from '../support/nas.js';
-import { OPERATOR } from '../support/stack.js';
+import { authcode, challengeHarness, challengeOf, userWithToken, type ChallengeHarness } from '../../harness/challenge-harness.js';
+import { openNas } from '../../harness/nas.js';
+import { OPERATOR } from '../../harness/stack.js';
 
 // Temporary access — IBM's password-only lock (the temporary bypass) and the challenge
 // flow's pending request codes — ends when the helpdesk says so, at once, on every

@@ -5,11 +5,11 @@ import { RecordChangedError, type LoginAttempt } from '../../src/login/login-rou
 import { UserCopies } from '../../src/login/user-copies.js';
 import { UserCopySync } from '../../src/login/user-copy-sync.js';
 import type { DecideRequest, DecideResult } from '../../src/store/decide/decide-script.js';
-import { loginOn } from '../support/login.js';
-import { secretOf, totpAt } from '../support/otp.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { until } from '../support/until.js';
+import { loginOn } from '../../harness/login.js';
+import { secretOf, totpAt } from '../../harness/otp.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
 
 // The gateway's copies of user records (login/user-copies.ts): one round trip per login
 // when the copy is current, and never a decision on a copy some write has made out of

@@ -1,9 +1,9 @@
 import test from 'ava';
 import { UserCopies } from '../../src/login/user-copies.js';
 import { UserCopySync } from '../../src/login/user-copy-sync.js';
-import { patient } from '../support/patience.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { until } from '../support/until.js';
+import { patient } from '../../harness/patience.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
 
 // Loading every user's copy at start (login/user-copy-sync.ts) on a Redis that stops
 // answering part-way: the page that failed is copied again once Redis is back, so no user

@@ -1,9 +1,9 @@
 import test from 'ava';
 import { deriveOfflineAuthcode } from '../../src/credentials/offline-authcode.js';
 import { AttributeType, PacketCode, type RadiusPacket } from '../../src/protocol/index.js';
-import { openNas } from '../support/nas.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { addUserWithToken } from '../support/users.js';
+import { openNas } from '../../harness/nas.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { addUserWithToken } from '../../harness/users.js';
 
 // SPEC "Time" at the gateway: the validity of an offline authorization code, and with it
 // the temporary password-only lock it opens, ends at the same wall-clock time in the

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { prettyOnStdout } from '../../src/observability/logger.js';
 import { PacketCode } from '../../src/protocol/index.js';
-import { loginOnce } from '../support/nas.js';
-import { freeUdpPort } from '../support/ports.js';
-import { startStack } from '../support/stack.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { loginOnce } from '../../harness/nas.js';
+import { freeUdpPort } from '../../harness/ports.js';
+import { startStack } from '../../harness/stack.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // README "Operations": JSON lines for collectors; pino's pretty printer for a person at a
 // terminal (`log.format: pretty`, or `auto` on a terminal). Either way no secret is logged.

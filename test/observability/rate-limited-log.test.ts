@@ -1,7 +1,7 @@
 import test from 'ava';
 import { RateLimitedWarning, type Scheduled } from '../../src/observability/rate-limited-log.js';
-import { TestClock } from '../support/clock.js';
-import { capturingLogger } from '../support/logger.js';
+import { TestClock } from '../../harness/clock.js';
+import { capturingLogger } from '../../harness/logger.js';
 
 const MINUTE = 60_000;
 

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { opsGet } from '../support/ops.js';
-import { startStack } from '../support/stack.js';
+import { opsGet } from '../../harness/ops.js';
+import { startStack } from '../../harness/stack.js';
 
 // ops.auth: /metrics and /ready need the credentials from ops.credentials_file; /health
 // does not (a container's health check carries no secret). The credentials never reach a log.

@@ -1,12 +1,12 @@
 import test from 'ava';
-import { openPeer } from '../support/datagram-peer.js';
-import { openNas } from '../support/nas.js';
-import { deltas, scrape, series, type Samples } from '../support/ops.js';
-import { accessRequest } from '../support/packets.js';
-import { patient, REPLY_WAIT_MS } from '../support/patience.js';
-import { sendSpoofedUdp } from '../support/raw-udp.js';
-import { startStack } from '../support/stack.js';
-import { until } from '../support/until.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { openNas } from '../../harness/nas.js';
+import { deltas, scrape, series, type Samples } from '../../harness/ops.js';
+import { accessRequest } from '../../harness/packets.js';
+import { patient, REPLY_WAIT_MS } from '../../harness/patience.js';
+import { sendSpoofedUdp } from '../../harness/raw-udp.js';
+import { startStack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
 
 // Issue 14: the drops metrics.test.ts cannot pin down with two workers (where a
 // retransmission may reach either one), each made to happen exactly once against one

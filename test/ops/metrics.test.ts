@@ -1,14 +1,14 @@
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/index.js';
-import { openPeer } from '../support/datagram-peer.js';
-import { openNas } from '../support/nas.js';
-import { totpAt } from '../support/otp.js';
-import { accessRequest, handBuilt, TEST_SECRET } from '../support/packets.js';
-import { patient, REPLY_WAIT_MS } from '../support/patience.js';
-import { deltas, scrape, series } from '../support/ops.js';
-import { OPERATOR, startStack } from '../support/stack.js';
-import { until } from '../support/until.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { openNas } from '../../harness/nas.js';
+import { totpAt } from '../../harness/otp.js';
+import { accessRequest, handBuilt, TEST_SECRET } from '../../harness/packets.js';
+import { patient, REPLY_WAIT_MS } from '../../harness/patience.js';
+import { deltas, scrape, series } from '../../harness/ops.js';
+import { OPERATOR, startStack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // Issue 14: /metrics moves by exactly the expected amounts after a known sequence of
 // accepts, rejects, challenges and each kind of drop, with workers: 2 — one view, merged

@@ -1,11 +1,11 @@
 import { createServer, type AddressInfo } from 'node:net';
 import test from 'ava';
-import { runCli } from '../support/cli.js';
-import { SECRET_ENV, writeTestConfig } from '../support/config.js';
-import { opsGet } from '../support/ops.js';
-import { patient } from '../support/patience.js';
-import { startStack } from '../support/stack.js';
-import { until } from '../support/until.js';
+import { runCli } from '../../harness/cli.js';
+import { SECRET_ENV, writeTestConfig } from '../../harness/config.js';
+import { opsGet } from '../../harness/ops.js';
+import { patient } from '../../harness/patience.js';
+import { startStack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
 
 // Issue 14: /ready turns 503 when Redis stops and 200 again when it returns. The test
 // waits for each transition (polling /ready, bounded generously); how fast it comes is

@@ -13,7 +13,7 @@ import {
   verifyMessageAuthenticator,
   verifyResponseAuthenticator,
 } from '../../src/protocol/index.js';
-import { accessRequest, handBuilt, proxyState, statusServer, TEST_SECRET } from '../support/packets.js';
+import { accessRequest, handBuilt, proxyState, statusServer, TEST_SECRET } from '../../harness/packets.js';
 
 const strict = { requireMessageAuthenticator: true, limitProxyState: true };
 const lenient = { requireMessageAuthenticator: false, limitProxyState: true };

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { decodePacket, RadiusError, RadiusErrorCode, type RadiusErrorCode as Code } from '../../src/protocol/index.js';
-import { accessRequest, handBuilt } from '../support/packets.js';
+import { accessRequest, handBuilt } from '../../harness/packets.js';
 
 const attr = (type: number, length: number, fill = 0x41): Buffer =>
   Buffer.concat([Buffer.from([type, length]), Buffer.alloc(Math.max(0, length - 2), fill)]);

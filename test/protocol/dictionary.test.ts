@@ -12,7 +12,7 @@ import {
   randomAuthenticator,
   RadiusErrorCode,
 } from '../../src/protocol/index.js';
-import { projectDictionary } from '../support/server.js';
+import { projectDictionary } from '../../harness/server.js';
 
 /** Writes files into a fresh directory and loads its `dictionary`. */
 function load(files: Record<string, string>) {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { encodeReplyAttribute, prepareReplyAttribute, randomAuthenticator, replyAttributeOctets, type NamedAttribute } from '../../src/protocol/index.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { projectDictionary } from '../support/server.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { projectDictionary } from '../../harness/server.js';
 
 // The transport sizes the largest reply before a request is decided (RFC 2865 §3: at most
 // 4096 octets), so the measure of a prepared reply attribute must be exactly what it takes

@@ -5,9 +5,9 @@ import { readIssuer } from '../../src/certs/private-ca.js';
 import { encodeRevocationList } from '../../src/certs/revocation-list.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { MAX_TLS_FILE_BYTES } from '../../src/config/radsec-checks.js';
-import { writeTestConfig } from '../support/config.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { makeRadsecFiles, radsecSection, TEST_PSK_HEX } from '../support/radsec.js';
+import { writeTestConfig } from '../../harness/config.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { makeRadsecFiles, radsecSection, TEST_PSK_HEX } from '../../harness/radsec.js';
 
 // The radsec section as the loader checks it: files read and validated once, a PSK that
 // equals a UDP shared secret refused, problems named by key, never by value.

@@ -5,8 +5,8 @@ import type { RadsecClientConfig } from '../../src/config/types.js';
 import { RadsecConnection } from '../../src/transport/radsec-connection.js';
 import type { PacketSource, ReplyRoute, RequestPipeline } from '../../src/transport/request-pipeline.js';
 import type { TransportConfig } from '../../src/transport/request-handler.js';
-import { statusServer } from '../support/packets.js';
-import { patient } from '../support/patience.js';
+import { statusServer } from '../../harness/packets.js';
+import { patient } from '../../harness/patience.js';
 
 // One connection's writing and stopping, against a socket that behaves as a peer that never
 // reads and never closes: Node's own TLS socket cannot be made to misbehave that way.

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/codes.js';
 import type { Gateway } from '../../src/serve/gateway.js';
-import { statusServer } from '../support/packets.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { makeRadsecFiles, RADSEC_SECRET, radsecSection, tlsPeer, type RadsecFiles, runCerts } from '../support/radsec.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { tempDir } from '../support/temp.js';
-import { until } from '../support/until.js';
+import { statusServer } from '../../harness/packets.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { makeRadsecFiles, RADSEC_SECRET, radsecSection, tlsPeer, type RadsecFiles, runCerts } from '../../harness/radsec.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { tempDir } from '../../harness/temp.js';
+import { until } from '../../harness/until.js';
 
 // Revocation with more than one CA: crl_file holds one CRL per CA (as OpenSSL's CRLfile
 // does), and every one of them is in force, not only the first.

@@ -1,15 +1,15 @@
 import test from 'ava';
 import type { Gateway } from '../../src/serve/gateway.js';
-import { CHALLENGE } from '../support/challenge-harness.js';
+import { CHALLENGE } from '../../harness/challenge-harness.js';
 import { deriveOfflineAuthcode } from '../../src/credentials/offline-authcode.js';
-import { startFreeradiusRadsecClient, type FreeradiusRadsecClient, type RadsecCredential } from '../support/freeradius-radsec.js';
-import { totpAt } from '../support/otp.js';
-import { patient } from '../support/patience.js';
-import { radclient } from '../support/radclient.js';
-import { makeRadsecFiles, radsecSection } from '../support/radsec.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { until } from '../support/until.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { startFreeradiusRadsecClient, type FreeradiusRadsecClient, type RadsecCredential } from '../../harness/freeradius-radsec.js';
+import { totpAt } from '../../harness/otp.js';
+import { patient } from '../../harness/patience.js';
+import { radclient } from '../../harness/radclient.js';
+import { makeRadsecFiles, radsecSection } from '../../harness/radsec.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // The second real RadSec peer of the issue: FreeRADIUS 3.2.1 (Debian 12) as a proxy whose
 // home server is radgate over TLS with `proxy1`'s certificate made by `radgate certs`.

@@ -2,11 +2,11 @@ import { connect } from 'node:net';
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/codes.js';
 import type { Gateway } from '../../src/serve/gateway.js';
-import { statusServer } from '../support/packets.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer } from '../support/radsec.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { until } from '../support/until.js';
+import { statusServer } from '../../harness/packets.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer } from '../../harness/radsec.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
 
 // A burst of connections from one address past radsec.max_handshakes_per_second_per_address
 // is refused before TLS starts (no signature is spent on it), counted by its reason, and a

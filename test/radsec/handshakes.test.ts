@@ -5,12 +5,12 @@ import { issueCertificate, readIssuer } from '../../src/certs/private-ca.js';
 import { PacketCode } from '../../src/protocol/codes.js';
 import type { Gateway } from '../../src/serve/gateway.js';
 import type { HandshakeResult } from '../../src/transport/radsec-peers.js';
-import { statusServer } from '../support/packets.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer, type RadsecFiles, runCerts } from '../support/radsec.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { tempDir } from '../support/temp.js';
-import { until } from '../support/until.js';
+import { statusServer } from '../../harness/packets.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer, type RadsecFiles, runCerts } from '../../harness/radsec.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { tempDir } from '../../harness/temp.js';
+import { until } from '../../harness/until.js';
 
 // Who may connect (RFC 6614 §2.4, the bis draft): a certificate from a configured CA with
 // the configured name, or a known PSK identity with its key. Everything else is refused at

@@ -3,11 +3,11 @@ import test from 'ava';
 import { PacketCode } from '../../src/protocol/codes.js';
 import type { Gateway } from '../../src/serve/gateway.js';
 import type { CloseReason } from '../../src/transport/radsec-connection.js';
-import { accessRequest, handBuilt, statusServer } from '../support/packets.js';
-import { patient, REPLY_WAIT_MS } from '../support/patience.js';
-import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer, type TlsPeer } from '../support/radsec.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { until } from '../support/until.js';
+import { accessRequest, handBuilt, statusServer } from '../../harness/packets.js';
+import { patient, REPLY_WAIT_MS } from '../../harness/patience.js';
+import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer, type TlsPeer } from '../../harness/radsec.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
 
 // What a hostile or broken peer can send over RadSec (RFC 6614 §2.5, RFC 6613 §2.6.4):
 // lengths that make the stream unreadable, a packet that never completes, a handshake that

@@ -1,12 +1,12 @@
 import test from 'ava';
 import type { Gateway } from '../../src/serve/gateway.js';
-import { CHALLENGE } from '../support/challenge-harness.js';
+import { CHALLENGE } from '../../harness/challenge-harness.js';
 import { deriveOfflineAuthcode } from '../../src/credentials/offline-authcode.js';
-import { totpAt } from '../support/otp.js';
-import { radclient } from '../support/radclient.js';
-import { makeRadsecFiles, radsecSection, startRadsecproxy, type Radsecproxy } from '../support/radsec.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { totpAt } from '../../harness/otp.js';
+import { radclient } from '../../harness/radclient.js';
+import { makeRadsecFiles, radsecSection, startRadsecproxy, type Radsecproxy } from '../../harness/radsec.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // The real peer the issue asks for: radsecproxy 1.9.2 (Debian 12) takes RADIUS/UDP from
 // radclient and speaks RADIUS/TLS to radgate with certificates made by `radgate certs`.

@@ -2,13 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/codes.js';
-import { runCli } from '../support/cli.js';
-import { accessRequest } from '../support/packets.js';
-import { patient, REPLY_WAIT_MS } from '../support/patience.js';
-import { freeTcpPort } from '../support/ports.js';
-import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer, type TlsPeer } from '../support/radsec.js';
-import { startStack } from '../support/stack.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { runCli } from '../../harness/cli.js';
+import { accessRequest } from '../../harness/packets.js';
+import { patient, REPLY_WAIT_MS } from '../../harness/patience.js';
+import { freeTcpPort } from '../../harness/ports.js';
+import { makeRadsecFiles, RADSEC_SECRET, radsecSection, TEST_PSK_HEX, tlsPeer, type TlsPeer } from '../../harness/radsec.js';
+import { startStack } from '../../harness/stack.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // RFC 6614 §2.4 and the issue: a reload (SIGHUP to `radgate serve`) renews the server
 // certificate, the CRL and the PSK file for the connections to come; a connection already

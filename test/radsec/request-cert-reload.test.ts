@@ -3,10 +3,10 @@ import test from 'ava';
 import type { RadgateConfig } from '../../src/config/types.js';
 import { PacketCode } from '../../src/protocol/codes.js';
 import type { Gateway } from '../../src/serve/gateway.js';
-import { writeTestConfig } from '../support/config.js';
-import { statusServer } from '../support/packets.js';
-import { makeRadsecFiles, RADSEC_SECRET, radsecSection, tlsPeer, type RadsecFiles } from '../support/radsec.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { writeTestConfig } from '../../harness/config.js';
+import { statusServer } from '../../harness/packets.js';
+import { makeRadsecFiles, RADSEC_SECRET, radsecSection, tlsPeer, type RadsecFiles } from '../../harness/radsec.js';
+import { startStack, type Stack } from '../../harness/stack.js';
 
 // Started with PSK clients only, then given a certificate client by a reload: the listener
 // asks every peer for a certificate from the start, so the new client gets in.

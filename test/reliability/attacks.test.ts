@@ -7,15 +7,15 @@ import { parseConfig } from '../../src/config/load.js';
 import { PacketCode, RadiusErrorCode } from '../../src/protocol/index.js';
 import type { RadiusClient } from '../../src/client/radius-client.js';
 import type { Gateway } from '../../src/serve/gateway.js';
-import { runCli } from '../support/cli.js';
-import { MANY_FAILURES_POLICY, SECRET_ENV, writeTestConfig } from '../support/config.js';
-import { openNas, replyName, tagged, type Tagged } from '../support/nas.js';
-import { patient, REPLY_WAIT_MS } from '../support/patience.js';
-import { RADGATE_BIN } from '../support/paths.js';
-import { dumpAll, startTestRedis } from '../support/redis.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { until } from '../support/until.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { runCli } from '../../harness/cli.js';
+import { MANY_FAILURES_POLICY, SECRET_ENV, writeTestConfig } from '../../harness/config.js';
+import { openNas, replyName, tagged, type Tagged } from '../../harness/nas.js';
+import { patient, REPLY_WAIT_MS } from '../../harness/patience.js';
+import { RADGATE_BIN } from '../../harness/paths.js';
+import { dumpAll, startTestRedis } from '../../harness/redis.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // Attack and bad-input tests against the real thing: a gateway on a real
 // redis-server, the built CLI as a subprocess. The BlastRADIUS checklist has its own file

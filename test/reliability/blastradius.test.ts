@@ -14,13 +14,13 @@ import {
 } from '../../src/protocol/index.js';
 import type { Gateway } from '../../src/serve/gateway.js';
 import type { ServerCounter } from '../../src/transport/server.js';
-import { MANY_FAILURES_POLICY } from '../support/config.js';
-import { openPeer } from '../support/datagram-peer.js';
-import { accessRequest, proxyState, statusServer, TEST_SECRET } from '../support/packets.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { until } from '../support/until.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { MANY_FAILURES_POLICY } from '../../harness/config.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { accessRequest, proxyState, statusServer, TEST_SECRET } from '../../harness/packets.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // The BlastRADIUS checklist (CVE-2024-3596), run as one list against the whole
 // gateway (real redis-server, real UDP, challenge flow on). The codec-level checks live in

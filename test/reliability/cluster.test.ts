@@ -3,12 +3,12 @@ import { deriveOfflineAuthcode } from '../../src/credentials/offline-authcode.js
 import { AttributeType, PacketCode, type RadiusPacket } from '../../src/protocol/index.js';
 import calculateSlot from 'cluster-key-slot';
 import { StandInRecords } from '../../src/store/stand-in-records.js';
-import { runCli } from '../support/cli.js';
-import { secretOf, totpAt } from '../support/otp.js';
-import { openNas } from '../support/nas.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { OPERATOR, startRadgateOn, type RadgateOn } from '../support/stack.js';
-import { ClusterTopology } from '../support/topologies/cluster.js';
+import { runCli } from '../../harness/cli.js';
+import { secretOf, totpAt } from '../../harness/otp.js';
+import { openNas } from '../../harness/nas.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { OPERATOR, startRadgateOn, type RadgateOn } from '../../harness/stack.js';
+import { ClusterTopology } from '../../harness/topologies/cluster.js';
 
 // Redis Cluster: three masters (no replicas) on loopback ports, created with
 // `redis-cli --cluster create`, and the whole authentication path over real UDP. Every

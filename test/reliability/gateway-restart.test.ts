@@ -1,16 +1,16 @@
 import type { Socket } from 'node:dgram';
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/index.js';
-import { MANY_FAILURES_POLICY } from '../support/config.js';
-import { openPeer } from '../support/datagram-peer.js';
-import { nextTurns, signalPending, udpReceiveQueueBytes } from '../support/kernel.js';
-import { openNas, paced, tagged, type Tagged } from '../support/nas.js';
-import { statusServer } from '../support/packets.js';
-import { patient, REPLY_WAIT_MS } from '../support/patience.js';
-import { startServer } from '../support/server.js';
-import { startStack } from '../support/stack.js';
-import { sleep, until } from '../support/until.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { MANY_FAILURES_POLICY } from '../../harness/config.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { nextTurns, signalPending, udpReceiveQueueBytes } from '../../harness/kernel.js';
+import { openNas, paced, tagged, type Tagged } from '../../harness/nas.js';
+import { statusServer } from '../../harness/packets.js';
+import { patient, REPLY_WAIT_MS } from '../../harness/patience.js';
+import { startServer } from '../../harness/server.js';
+import { startStack } from '../../harness/stack.js';
+import { sleep, until } from '../../harness/until.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // Gateway restart (SIGTERM) under load: `radgate serve` as a subprocess, as a service
 // manager runs it, stopped while a NAS keeps sending. A graceful stop must answer every

@@ -4,13 +4,13 @@ import { PacketCode } from '../../src/protocol/index.js';
 import type { RadiusClient } from '../../src/client/radius-client.js';
 import type { AppendFsync } from '../../src/embedded-redis/redis-process.js';
 import { StoreUnavailableError } from '../../src/store/errors.js';
-import { MANY_FAILURES_POLICY } from '../support/config.js';
-import { openNas, paced, replyName, tagged, type Tagged } from '../support/nas.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { dumpAll } from '../support/redis.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { sleep, until } from '../support/until.js';
-import { addUserWithToken, issue, shuffle } from '../support/users.js';
+import { MANY_FAILURES_POLICY } from '../../harness/config.js';
+import { openNas, paced, replyName, tagged, type Tagged } from '../../harness/nas.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { dumpAll } from '../../harness/redis.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { sleep, until } from '../../harness/until.js';
+import { addUserWithToken, issue, shuffle } from '../../harness/users.js';
 
 // Fault tests: real redis-server processes on loopback ports, killed and restarted under
 // load, with a NAS that retransmits like a real one (a frozen

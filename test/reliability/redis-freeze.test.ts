@@ -2,12 +2,12 @@ import test from 'ava';
 import { generateCode } from '../../src/credentials/codes/alphabet.js';
 import { PacketCode } from '../../src/protocol/index.js';
 import { CLOCK_SKEW_ALLOWANCE_MS, type DecideScript } from '../../src/store/decide/decide-script.js';
-import { openNas, paced, replyName, tagged, type Tagged } from '../support/nas.js';
-import { patient, REPLY_WAIT_MS } from '../support/patience.js';
-import { withConnection } from '../support/redis.js';
-import { startStack } from '../support/stack.js';
-import { sleep, until } from '../support/until.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { openNas, paced, replyName, tagged, type Tagged } from '../../harness/nas.js';
+import { patient, REPLY_WAIT_MS } from '../../harness/patience.js';
+import { withConnection } from '../../harness/redis.js';
+import { startStack } from '../../harness/stack.js';
+import { sleep, until } from '../../harness/until.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // Redis frozen (kill -STOP) under load: a real redis-server stopped with SIGSTOP while
 // `radgate serve` (a subprocess, so its memory is its own) takes load. The gateway must

@@ -1,14 +1,14 @@
 import test, { type ExecutionContext } from 'ava';
 import { decodePacket, PacketCode } from '../../src/protocol/index.js';
 import { startGateway } from '../../src/serve/gateway.js';
-import { connectedPort, FAILOVER_GATEWAY, failoverUnderLoad, lingeringLogin, type FailoverRound } from '../support/failover.js';
-import { openPeer } from '../support/datagram-peer.js';
-import { accessRequest } from '../support/packets.js';
-import { patient, REPLY_WAIT_MS } from '../support/patience.js';
-import { OPERATOR, startRadgateOn, type RadgateOn } from '../support/stack.js';
-import { ask } from '../support/topologies/ask.js';
-import { SentinelTopology, type SentinelTopologyOptions } from '../support/topologies/sentinel.js';
-import { until } from '../support/until.js';
+import { connectedPort, FAILOVER_GATEWAY, failoverUnderLoad, lingeringLogin, type FailoverRound } from '../../harness/failover.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { accessRequest } from '../../harness/packets.js';
+import { patient, REPLY_WAIT_MS } from '../../harness/patience.js';
+import { OPERATOR, startRadgateOn, type RadgateOn } from '../../harness/stack.js';
+import { ask } from '../../harness/topologies/ask.js';
+import { SentinelTopology, type SentinelTopologyOptions } from '../../harness/topologies/sentinel.js';
+import { until } from '../../harness/until.js';
 
 // Redis Sentinel: one master, one replica and three sentinels (quorum 2) on
 // loopback ports, radgate configured with `wait_replicas: 1`. A decision may only be

@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { launchChromium, openPage, screenshot, scrollWidth, unlabelledFields, VIEWPORTS, type WatchedPage } from '../support/browser.js';
-import { totpAt } from '../support/otp.js';
-import { REPO_ROOT } from '../support/paths.js';
-import { codeInSms } from '../support/sms-gateway.js';
-import { startSelfServiceStack, type SelfServiceStack } from '../support/self-service.js';
+import { launchChromium, openPage, screenshot, scrollWidth, unlabelledFields, VIEWPORTS, type WatchedPage } from '../../harness/browser.js';
+import { totpAt } from '../../harness/otp.js';
+import { REPO_ROOT } from '../../harness/paths.js';
+import { codeInSms } from '../../harness/sms-gateway.js';
+import { startSelfServiceStack, type SelfServiceStack } from '../../harness/self-service.js';
 
 // The self-service pages end to end, in Debian's Chromium driven by playwright-core, over
 // the real SelfService, a real redis-server, the test's own SMS gateway (the webhook

@@ -3,11 +3,11 @@ import test from 'ava';
 import type { SelfService } from '../../src/self-service/self-service.js';
 import { openSelfService, selfServiceOver } from '../../src/serve/self-service-access.js';
 import { USER_FIELDS } from '../../src/store/record-format.js';
-import { patient } from '../support/patience.js';
-import { withConnection } from '../support/redis.js';
-import { codeInSms, TestSmsGateway, webhookSmsSection } from '../support/sms-gateway.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { addUserWithToken } from '../support/users.js';
+import { patient } from '../../harness/patience.js';
+import { withConnection } from '../../harness/redis.js';
+import { codeInSms, TestSmsGateway, webhookSmsSection } from '../../harness/sms-gateway.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { addUserWithToken } from '../../harness/users.js';
 
 // SelfService.requestCode (issue 18): one answer, after one time, whoever the name is; the
 // SMS in the background; the per-name limit in Redis, across instances. The SMS provider is

@@ -1,13 +1,13 @@
 import test from 'ava';
-import { runCli } from '../support/cli.js';
-import { consoleCertificate } from '../support/console.js';
-import { SECRET_ENV } from '../support/config.js';
-import { REPO_ROOT } from '../support/paths.js';
-import { selfServiceSection } from '../support/self-service.js';
-import { TestSmsGateway, webhookSmsSection } from '../support/sms-gateway.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { startWebCommand } from '../support/web-command.js';
-import { WebClient } from '../support/web-client.js';
+import { runCli } from '../../harness/cli.js';
+import { consoleCertificate } from '../../harness/console.js';
+import { SECRET_ENV } from '../../harness/config.js';
+import { REPO_ROOT } from '../../harness/paths.js';
+import { selfServiceSection } from '../../harness/self-service.js';
+import { TestSmsGateway, webhookSmsSection } from '../../harness/sms-gateway.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { startWebCommand } from '../../harness/web-command.js';
+import { WebClient } from '../../harness/web-client.js';
 
 // `radgate serve` runs the self-service pages beside the gateway when configured, and
 // `radgate self-service` runs them alone (a DMZ host), over the same store and key.

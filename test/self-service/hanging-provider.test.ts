@@ -1,6 +1,6 @@
 import test from 'ava';
-import { startSelfServiceStack, type SelfServiceStack } from '../support/self-service.js';
-import { totpAt } from '../support/otp.js';
+import { startSelfServiceStack, type SelfServiceStack } from '../../harness/self-service.js';
+import { totpAt } from '../../harness/otp.js';
 
 // An SMS gateway that takes the request and never answers holds neither the page (it
 // answers after the answer time, while the provider still hangs) nor the gateway (a RADIUS

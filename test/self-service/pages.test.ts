@@ -1,7 +1,7 @@
 import test from 'ava';
-import { codeInSms } from '../support/sms-gateway.js';
-import { startSelfServiceStack, type SelfServiceStack } from '../support/self-service.js';
-import type { WebClient, WebResponse } from '../support/web-client.js';
+import { codeInSms } from '../../harness/sms-gateway.js';
+import { startSelfServiceStack, type SelfServiceStack } from '../../harness/self-service.js';
+import type { WebClient, WebResponse } from '../../harness/web-client.js';
 
 // The self-service pages' guards, request by request, over the real SelfService
 // implementation, a real redis-server and the test's own SMS gateway (the browser test

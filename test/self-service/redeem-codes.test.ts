@@ -2,12 +2,12 @@ import test from 'ava';
 import type { Gateway } from '../../src/serve/gateway.js';
 import type { SelfService } from '../../src/self-service/self-service.js';
 import { selfServiceOver } from '../../src/serve/self-service-access.js';
-import { totpAt } from '../support/otp.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { radclient } from '../support/radclient.js';
-import { codeInSms, TestSmsGateway, webhookSmsSection } from '../support/sms-gateway.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { addUserWithToken } from '../support/users.js';
+import { totpAt } from '../../harness/otp.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { radclient } from '../../harness/radclient.js';
+import { codeInSms, TestSmsGateway, webhookSmsSection } from '../../harness/sms-gateway.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { addUserWithToken } from '../../harness/users.js';
 
 // SelfService.resetPin and registerToken (issue 18): a code that came by SMS spent once,
 // everywhere (a RADIUS login included); failures counted toward the lockout; PIN and token

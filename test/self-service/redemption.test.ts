@@ -1,8 +1,8 @@
 import test from 'ava';
-import { totpAt } from '../support/otp.js';
-import { codeInSms } from '../support/sms-gateway.js';
-import { startSelfServiceStack, type SelfServiceStack } from '../support/self-service.js';
-import type { WebClient } from '../support/web-client.js';
+import { totpAt } from '../../harness/otp.js';
+import { codeInSms } from '../../harness/sms-gateway.js';
+import { startSelfServiceStack, type SelfServiceStack } from '../../harness/self-service.js';
+import type { WebClient } from '../../harness/web-client.js';
 
 // A code sent by SMS is single use everywhere: once a PIN reset used it, another reset, a
 // token registration and a RADIUS login (PIN + code) with it are all refused.

@@ -4,14 +4,14 @@ import test from 'ava';
 import { supervisorFileOf } from '../../src/embedded-redis/data-dir-claim.js';
 import { RedisProcess } from '../../src/embedded-redis/redis-process.js';
 import { PacketCode } from '../../src/protocol/index.js';
-import { runCli } from '../support/cli.js';
-import { SECRET_ENV, writeTestConfig } from '../support/config.js';
-import { loginOnce } from '../support/nas.js';
-import { patient } from '../support/patience.js';
-import { startServeProcess, type ServeProcess } from '../support/serve-process.js';
-import { startStack } from '../support/stack.js';
-import { tempDir } from '../support/temp.js';
-import { until } from '../support/until.js';
+import { runCli } from '../../harness/cli.js';
+import { SECRET_ENV, writeTestConfig } from '../../harness/config.js';
+import { loginOnce } from '../../harness/nas.js';
+import { patient } from '../../harness/patience.js';
+import { startServeProcess, type ServeProcess } from '../../harness/serve-process.js';
+import { startStack } from '../../harness/stack.js';
+import { tempDir } from '../../harness/temp.js';
+import { until } from '../../harness/until.js';
 
 // The service lifecycle (issue 14): no signal or crash leaves a redis-server behind or
 // lets a new serve join one it does not supervise, and a serve that cannot start says why

@@ -2,13 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/index.js';
-import { runCli } from '../support/cli.js';
-import { MANY_FAILURES_POLICY, SECRET_ENV } from '../support/config.js';
-import { loginOnce, openNas, paced, tagged, type Tagged } from '../support/nas.js';
-import { until } from '../support/until.js';
-import { patient } from '../support/patience.js';
-import { startStack } from '../support/stack.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { runCli } from '../../harness/cli.js';
+import { MANY_FAILURES_POLICY, SECRET_ENV } from '../../harness/config.js';
+import { loginOnce, openNas, paced, tagged, type Tagged } from '../../harness/nas.js';
+import { until } from '../../harness/until.js';
+import { patient } from '../../harness/patience.js';
+import { startStack } from '../../harness/stack.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // Live reload (issue 14): `radgate serve` as a subprocess, reloaded by SIGHUP or `radgate
 // reload` while it serves, as a service manager and an admin would.

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import test from 'ava';
 import { CommandProvider } from '../../src/sms/command-provider.js';
 import { SmsDeliveryError } from '../../src/sms/sms-error.js';
-import { tempDir } from '../support/temp.js';
-import { until } from '../support/until.js';
-import { patient } from '../support/patience.js';
+import { tempDir } from '../../harness/temp.js';
+import { until } from '../../harness/until.js';
+import { patient } from '../../harness/patience.js';
 
 // The command provider runs a real program: the number and the message reach it on standard
 // input and nowhere else (not its arguments, which /proc/PID/cmdline shows every local

@@ -7,9 +7,9 @@ import { registerSmsMetrics } from '../../src/observability/sms-metrics.js';
 import { SmsDeliveryError } from '../../src/sms/sms-error.js';
 import { smsSenderFor } from '../../src/sms/open-sms.js';
 import { parseConfig } from '../../src/config/load.js';
-import { capturingLogger } from '../support/logger.js';
-import { TestSmsGateway, webhookSmsSection } from '../support/sms-gateway.js';
-import { tempDir } from '../support/temp.js';
+import { capturingLogger } from '../../harness/logger.js';
+import { TestSmsGateway, webhookSmsSection } from '../../harness/sms-gateway.js';
+import { tempDir } from '../../harness/temp.js';
 
 // The webhook provider against the test's own HTTP server on loopback: what it sends, when
 // it retries, when it gives up, what it counts, and that no log line holds the number, the

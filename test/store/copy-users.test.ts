@@ -4,9 +4,9 @@ import { UserCopySync } from '../../src/login/user-copy-sync.js';
 import type { DecideRequest, DecideResult } from '../../src/store/decide/decide-script.js';
 import type { UserRecord } from '../../src/credentials/records.js';
 import { snapshotFromFields, type UserSnapshot } from '../../src/store/user-snapshot.js';
-import { loginOn } from '../support/login.js';
-import { secretOf, totpAt } from '../support/otp.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
+import { loginOn } from '../../harness/login.js';
+import { secretOf, totpAt } from '../../harness/otp.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
 
 // What the gateway copies of users at start (copy-users.lua through
 // CredentialRepository.loadSnapshots, by field position) is what the login path reads

@@ -2,7 +2,7 @@ import test from 'ava';
 import { ATTEMPTS_KEPT, ATTEMPTS_RETENTION_MS, type NasContext } from '../../src/credentials/login-attempt.js';
 import { totpStep } from '../../src/credentials/otp/hotp.js';
 import { parseAttempt, type Candidate, type DecideRequest, type DecideResult } from '../../src/store/decide/decide-script.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
 
 // decide.lua records each decision as an attempt of its user, in the same script (the
 // helpdesk's "who tried to log in"): what is kept, what is not, and where.

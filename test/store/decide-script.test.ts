@@ -7,9 +7,9 @@ import { RECORD_VOCABULARY, renderLua } from '../../src/store/lua-script.js';
 import { readFileSync } from 'node:fs';
 import { totpStep } from '../../src/credentials/otp/hotp.js';
 import { openAdmin } from '../../src/serve/admin-access.js';
-import { patient } from '../support/patience.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { patient } from '../../harness/patience.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
+import { REPO_ROOT } from '../../harness/paths.js';
 
 // decide.lua's contract, owned by store/decide/decide-script.ts: typed arguments in, a
 // typed outcome out, through the real script on a real Redis, for every kind of outcome

@@ -2,12 +2,12 @@ import test from 'ava';
 import calculateSlot from 'cluster-key-slot';
 import { KeyNames } from '../../src/store/key-names.js';
 import { StandInRecords, standInCountFor } from '../../src/store/stand-in-records.js';
-import { loginOn } from '../support/login.js';
-import { totpAt } from '../support/otp.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { withConnection } from '../support/redis.js';
-import { until } from '../support/until.js';
-import { OPERATOR, startStack, type Stack } from '../support/stack.js';
+import { loginOn } from '../../harness/login.js';
+import { totpAt } from '../../harness/otp.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { withConnection } from '../../harness/redis.js';
+import { until } from '../../harness/until.js';
+import { OPERATOR, startStack, type Stack } from '../../harness/stack.js';
 
 // The stand-in records an unknown user's login reads and writes instead of its own
 // (decide.lua), so Redis does the same work for a name that does not exist as for a wrong

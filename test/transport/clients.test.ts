@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ClientTable } from '../../src/transport/clients.js';
-import { testClient } from '../support/server.js';
+import { testClient } from '../../harness/server.js';
 
 const table = new ClientTable([
   testClient({ name: 'campus', address: '10.0.0.0/8' }),

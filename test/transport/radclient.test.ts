@@ -1,7 +1,7 @@
 import test from 'ava';
-import { ScriptedHandler, startServer, testClient, type TestServer } from '../support/server.js';
-import { TEST_SECRET } from '../support/packets.js';
-import { radclient } from '../support/radclient.js';
+import { ScriptedHandler, startServer, testClient, type TestServer } from '../../harness/server.js';
+import { TEST_SECRET } from '../../harness/packets.js';
+import { radclient } from '../../harness/radclient.js';
 
 // Interop with a real peer: FreeRADIUS's radclient 3.2.1 from Debian 12. It predates the
 // BlastRADIUS reply check (-b), so reply bytes are checked by the UDP tests in server.test.ts.

@@ -10,15 +10,15 @@ import {
 } from '../../src/protocol/index.js';
 import type { Gateway } from '../../src/serve/gateway.js';
 import type { RadiusServer } from '../../src/transport/server.js';
-import { MANY_FAILURES_POLICY } from '../support/config.js';
-import { openPeer, type DatagramPeer } from '../support/datagram-peer.js';
-import { openNas } from '../support/nas.js';
-import { accessRequest, proxyStatesOfLength, TEST_SECRET } from '../support/packets.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { ScriptedHandler, startServer } from '../support/server.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { until } from '../support/until.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { MANY_FAILURES_POLICY } from '../../harness/config.js';
+import { openPeer, type DatagramPeer } from '../../harness/datagram-peer.js';
+import { openNas } from '../../harness/nas.js';
+import { accessRequest, proxyStatesOfLength, TEST_SECRET } from '../../harness/packets.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { ScriptedHandler, startServer } from '../../harness/server.js';
+import { startStack, type Stack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // A reply copies every Proxy-State of the request (RFC 2865 §5.33) and may not exceed 4096
 // octets (§3). A request whose largest possible reply (the largest reply profile, or the

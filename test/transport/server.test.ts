@@ -8,13 +8,13 @@ import {
   verifyMessageAuthenticator,
   verifyResponseAuthenticator,
 } from '../../src/protocol/index.js';
-import { openPeer, type DatagramPeer } from '../support/datagram-peer.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
+import { openPeer, type DatagramPeer } from '../../harness/datagram-peer.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
 import type { ServerCounter } from '../../src/transport/server.js';
-import { ScriptedHandler, startServer, testClient, type TestServer } from '../support/server.js';
-import { until } from '../support/until.js';
-import { accessRequest, handBuilt, proxyState, statusServer, TEST_SECRET } from '../support/packets.js';
-import { sendSpoofedUdp } from '../support/raw-udp.js';
+import { ScriptedHandler, startServer, testClient, type TestServer } from '../../harness/server.js';
+import { until } from '../../harness/until.js';
+import { accessRequest, handBuilt, proxyState, statusServer, TEST_SECRET } from '../../harness/packets.js';
+import { sendSpoofedUdp } from '../../harness/raw-udp.js';
 
 async function withGateway(
   options: Parameters<typeof startServer>[0],

@@ -2,19 +2,19 @@ import { createSocket } from 'node:dgram';
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/index.js';
 import type { Gateway } from '../../src/serve/gateway.js';
-import { MANY_FAILURES_POLICY } from '../support/config.js';
-import { openPeer } from '../support/datagram-peer.js';
-import { nextTurns } from '../support/kernel.js';
-import { openNas } from '../support/nas.js';
-import { accessRequest, statusServer } from '../support/packets.js';
-import { patient, REPLY_WAIT_MS } from '../support/patience.js';
-import { sendSpoofedUdp } from '../support/raw-udp.js';
-import { startStack } from '../support/stack.js';
-import { until } from '../support/until.js';
-import { addUserWithToken, issue } from '../support/users.js';
+import { MANY_FAILURES_POLICY } from '../../harness/config.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { nextTurns } from '../../harness/kernel.js';
+import { openNas } from '../../harness/nas.js';
+import { accessRequest, statusServer } from '../../harness/packets.js';
+import { patient, REPLY_WAIT_MS } from '../../harness/patience.js';
+import { sendSpoofedUdp } from '../../harness/raw-udp.js';
+import { startStack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
+import { addUserWithToken, issue } from '../../harness/users.js';
 
 // Datagrams whose source cannot be answered, sent through a raw socket
-// (test/support/raw-udp.ts) as a spoofer would. UDP source port 0 (RFC 768: no reply
+// (harness/raw-udp.ts) as a spoofer would. UDP source port 0 (RFC 768: no reply
 // expected; node's dgram throws ERR_SOCKET_BAD_PORT on a send to it) is dropped and counted
 // before anything is decided. A source the operating system refuses to send to (the
 // limited broadcast address) makes the reply's send fail: dropped and counted too. Neither

@@ -1,12 +1,12 @@
 import test from 'ava';
 import { DEFAULT_WARNING_BUDGET } from '../../src/observability/rate-limited-log.js';
 import { PacketCode } from '../../src/protocol/index.js';
-import { openPeer } from '../support/datagram-peer.js';
-import { openNas } from '../support/nas.js';
-import { accessRequest } from '../support/packets.js';
-import { REPLY_WAIT_MS } from '../support/patience.js';
-import { startStack } from '../support/stack.js';
-import { until } from '../support/until.js';
+import { openPeer } from '../../harness/datagram-peer.js';
+import { openNas } from '../../harness/nas.js';
+import { accessRequest } from '../../harness/packets.js';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
+import { startStack } from '../../harness/stack.js';
+import { until } from '../../harness/until.js';
 
 // Warnings about unknown clients are limited per source (one a minute) and, since a spoofer
 // picks a new source for every packet, overall too: 2,000 sources must not make 2,000 log

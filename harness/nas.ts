@@ -3,8 +3,8 @@
  * the test secret, and what load needs around it: an even pace and reply names.
  */
 import { performance } from 'node:perf_hooks';
-import { RadiusClient, type Exchange, type RadiusClientOptions } from '../../src/client/radius-client.js';
-import { PacketCode } from '../../src/protocol/codes.js';
+import { RadiusClient, type Exchange, type RadiusClientOptions } from '../src/client/radius-client.js';
+import { PacketCode } from '../src/protocol/codes.js';
 import { TEST_SECRET } from './packets.js';
 import { patient } from './patience.js';
 

@@ -1,9 +1,9 @@
-import { LiveConfig } from '../../src/config/live-config.js';
-import type { ClientConfig, RadgateConfig } from '../../src/config/types.js';
-import { loadDictionary, type Dictionary } from '../../src/protocol/index.js';
-import type { ReplyAttribute } from '../../src/protocol/reply-attribute.js';
-import type { AccessRequest, Answer, RequestHandler } from '../../src/transport/request-handler.js';
-import { RadiusServer } from '../../src/transport/server.js';
+import { LiveConfig } from '../src/config/live-config.js';
+import type { ClientConfig, RadgateConfig } from '../src/config/types.js';
+import { loadDictionary, type Dictionary } from '../src/protocol/index.js';
+import type { ReplyAttribute } from '../src/protocol/reply-attribute.js';
+import type { AccessRequest, Answer, RequestHandler } from '../src/transport/request-handler.js';
+import { RadiusServer } from '../src/transport/server.js';
 import { capturingLogger } from './logger.js';
 import { TEST_SECRET } from './packets.js';
 import { REPO_ROOT } from './paths.js';

@@ -2,8 +2,8 @@
  * FreeRADIUS 3.2 (Debian's `freeradius`) as a RadSec client: it takes RADIUS/UDP from
  * radclient and proxies every request to radgate over TLS, as a `home_server` with
  * `proto = tcp` and a `tls { }` section, with `proxy1`'s certificate made by `radgate certs`
- * or with the TLS-PSK identity `fr-psk` (test/support/radsec.ts). Run from a private copy of
- * the system configuration (test/support/freeradius.ts), with:
+ * or with the TLS-PSK identity `fr-psk` (harness/radsec.ts). Run from a private copy of
+ * the system configuration (harness/freeradius.ts), with:
  *
  * - clients.conf: one client, 127.0.0.1, the UDP secret radclient uses;
  * - proxy.conf: the home server, its pool and the realm `radgate` (the whole file: Debian's

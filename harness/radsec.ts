@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { decodePacket } from '../../src/protocol/decode.js';
-import type { RadiusPacket } from '../../src/protocol/packet.js';
+import { decodePacket } from '../src/protocol/decode.js';
+import type { RadiusPacket } from '../src/protocol/packet.js';
 import { runCli } from './cli.js';
 import { patient } from './patience.js';
 import { freeUdpPort } from './ports.js';

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/config/errors.js';
-import { parseConfig } from '../../src/config/load.js';
-import type { RadgateConfig } from '../../src/config/types.js';
-import { createKeyFile } from '../../src/keys/key-file.js';
+import { ConfigError } from '../src/config/errors.js';
+import { parseConfig } from '../src/config/load.js';
+import type { RadgateConfig } from '../src/config/types.js';
+import { createKeyFile } from '../src/keys/key-file.js';
 import { TEST_SECRET } from './packets.js';
 import { TEST_COMMAND_TIMEOUT_MS, TEST_REQUEST_TIMEOUT_MS } from './patience.js';
 import { tempDir } from './temp.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { guardChild } from '../../src/child-guard.js';
+import { guardChild } from '../src/child-guard.js';
 import { RADGATE_BIN, REPO_ROOT } from './paths.js';
 
 export interface CliResult {

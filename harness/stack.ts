@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { RadgateConfig } from '../../src/config/types.js';
-import { openAdmin, type AdminAccess } from '../../src/serve/admin-access.js';
-import { startGateway, type Gateway } from '../../src/serve/gateway.js';
+import type { RadgateConfig } from '../src/config/types.js';
+import { openAdmin, type AdminAccess } from '../src/serve/admin-access.js';
+import { startGateway, type Gateway } from '../src/serve/gateway.js';
 import { runCli, type CliResult } from './cli.js';
 import { TestClock } from './clock.js';
 import { SECRET_ENV, writeTestConfig, type TestConfigOptions } from './config.js';

@@ -1,5 +1,5 @@
-import { decodeBase32 } from '../../src/credentials/otp/base32.js';
-import { hotp, totpStep } from '../../src/credentials/otp/hotp.js';
+import { decodeBase32 } from '../src/credentials/otp/base32.js';
+import { hotp, totpStep } from '../src/credentials/otp/hotp.js';
 
 /** The secret inside an otpauth:// URI, as an authenticator app would read it. */
 export function secretOf(uri: string): Buffer {

@@ -4,7 +4,7 @@
  * benchmark, which reads its CPU apart from the load generator's.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { PacketCode } from '../../src/protocol/codes.js';
+import { PacketCode } from '../src/protocol/codes.js';
 import { openNas } from './nas.js';
 import { RADGATE_BIN, REPO_ROOT } from './paths.js';
 import { patient } from './patience.js';

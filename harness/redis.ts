@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { RedisProcessError } from '../../src/embedded-redis/errors.js';
-import { RedisProcess, type RedisProcessOptions } from '../../src/embedded-redis/redis-process.js';
+import { RedisProcessError } from '../src/embedded-redis/errors.js';
+import { RedisProcess, type RedisProcessOptions } from '../src/embedded-redis/redis-process.js';
 import { freeTcpPort } from './ports.js';
 import { tempDir } from './temp.js';
 

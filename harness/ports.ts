@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 /**
  * Free loopback ports, the one way tests and benchmarks pick them. Another process may
  * take a port between the pick and its bind: the callers that start servers on a picked
- * port (test/support/redis.ts) retry with another when the bind fails.
+ * port (harness/redis.ts) retry with another when the bind fails.
  */
 
 export async function freeTcpPort(): Promise<number> {

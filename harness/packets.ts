@@ -9,7 +9,7 @@ import {
   PacketCode,
   randomAuthenticator,
   type RawAttribute,
-} from '../../src/protocol/index.js';
+} from '../src/protocol/index.js';
 
 export const TEST_SECRET = Buffer.from('radgate-test-secret-16+');
 

@@ -1,6 +1,6 @@
-import type { IssueRequest } from '../../src/admin/code-issuing.js';
-import type { IssuedCode } from '../../src/admin/views.js';
-import type { AdminAccess } from '../../src/serve/admin-access.js';
+import type { IssueRequest } from '../src/admin/code-issuing.js';
+import type { IssuedCode } from '../src/admin/views.js';
+import type { AdminAccess } from '../src/serve/admin-access.js';
 import { OPERATOR } from './stack.js';
 
 /** A user with a PIN and a TOTP token (emergency codes are only issued to such a user); returns the otpauth:// URI. */

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { guardChild } from '../../src/child-guard.js';
+import { guardChild } from '../src/child-guard.js';
 
 export interface ServerProcess {
   readonly pid: number;

@@ -4,8 +4,8 @@
  * stack's clock and logger, a gateway for radclient logins, and users with a PIN, a TOTP
  * token and a mobile number made the way an admin makes them.
  */
-import type { RadgateConfig } from '../../src/config/types.js';
-import { startSelfService, type RunningSelfService } from '../../src/serve/self-service-endpoint.js';
+import type { RadgateConfig } from '../src/config/types.js';
+import { startSelfService, type RunningSelfService } from '../src/serve/self-service-endpoint.js';
 import { consoleCertificate, type ConsoleCertificate } from './console.js';
 import { TEST_SECRET } from './packets.js';
 import { patient } from './patience.js';

@@ -4,10 +4,10 @@
  * request is kept (RadiusClient's linger), so a request answered both Accept and Reject,
  * or a code accepted for two requests, shows.
  */
-import type { Exchange, RadiusClient, Reply } from '../../src/client/radius-client.js';
-import { PacketCode } from '../../src/protocol/codes.js';
-import { codeFromJson } from '../../src/store/record-format.js';
-import type { AdminAccess } from '../../src/serve/admin-access.js';
+import type { Exchange, RadiusClient, Reply } from '../src/client/radius-client.js';
+import { PacketCode } from '../src/protocol/codes.js';
+import { codeFromJson } from '../src/store/record-format.js';
+import type { AdminAccess } from '../src/serve/admin-access.js';
 import { openNas } from './nas.js';
 import { patient } from './patience.js';
 import { OPERATOR, type RadgateOn } from './stack.js';

@@ -1,7 +1,7 @@
-import type { Keyring } from '../../src/keys/keyring.js';
-import { LoginRoundTrip } from '../../src/login/login-round-trip.js';
-import { UserCopies } from '../../src/login/user-copies.js';
-import type { DecideScript } from '../../src/store/decide/decide-script.js';
+import type { Keyring } from '../src/keys/keyring.js';
+import { LoginRoundTrip } from '../src/login/login-round-trip.js';
+import { UserCopies } from '../src/login/user-copies.js';
+import type { DecideScript } from '../src/store/decide/decide-script.js';
 import type { StackOn } from './stack.js';
 
 /**

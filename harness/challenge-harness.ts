@@ -3,9 +3,9 @@
  * of it need: send a request as a NAS (from a second client address too), read a
  * challenge, compute the answer the helpdesk would read out.
  */
-import { deriveOfflineAuthcode } from '../../src/credentials/offline-authcode.js';
-import { AttributeType, PacketCode, type RadiusPacket } from '../../src/protocol/index.js';
-import type { Gateway } from '../../src/serve/gateway.js';
+import { deriveOfflineAuthcode } from '../src/credentials/offline-authcode.js';
+import { AttributeType, PacketCode, type RadiusPacket } from '../src/protocol/index.js';
+import type { Gateway } from '../src/serve/gateway.js';
 import { openNas } from './nas.js';
 import { OPERATOR, startStack, type Stack } from './stack.js';
 
