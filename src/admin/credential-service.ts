@@ -346,9 +346,11 @@ export class CredentialService {
     this.checkName(user);
     const request = redeemRequestFor(user, code, ['login', 'registration'], pin, this.options);
     const { token, uri } = newToken(user, {}, { keyring: this.options.keyring, tokenIssuer: this.options.tokenIssuer, now: request.now });
-    const replaced = (await this.repository.getUser(user))?.token?.serial;
-    const redemption = await auditedRedemption(this.options.audit, user, await this.repository.redeemCode(user, request, { token }), 'token-registration', actor);
+    // The script is the first command: one queued in a frozen Redis finds itself late (redeem-code.lua).
+    const outcome = await this.repository.redeemCode(user, request, { token });
+    const redemption = await auditedRedemption(this.options.audit, user, outcome, 'token-registration', actor);
     if (!redemption.redeemed) return redemption;
+    const replaced = outcome.result === 'redeemed' ? outcome.replacedSerial : undefined;
     // The token is stored and its URI exists once, here: the user must get it even when
     // ending the old token's temporary access fails now (the caller logs that for an admin).
     const followUpFailed = await this.tokenAssigned(user, token, replaced, actor).then(() => false, () => true);

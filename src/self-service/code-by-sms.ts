@@ -33,8 +33,14 @@ export async function issueCodeBySms(options: {
   try {
     await sender.sendCode(number, { code: issued!.code, expiresAt: new Date(issued!.expiresAt) });
   } catch (error) {
-    await service.revokeCodes(user, { id: issued!.id }, { ...actor, reason: 'the SMS was not delivered' });
-    throw error instanceof SmsDeliveryError ? new SmsDeliveryError(error.provider, `${error.reason}; code ${issued!.id} was revoked`) : error;
+    const id = issued!.id;
+    // A store failing now must not hide the delivery's failure, nor pass for "no code issued".
+    const revoked = await service.revokeCodes(user, { id }, { ...actor, reason: 'the SMS was not delivered' }).then(
+      () => true,
+      () => false,
+    );
+    const what = revoked ? `code ${id} was revoked` : `code ${id} could NOT be revoked (the store failed): revoke it with radgate code revoke USER --id ${id}`;
+    throw error instanceof SmsDeliveryError ? new SmsDeliveryError(error.provider, `${error.reason}; ${what}`, error.scope) : error;
   }
   return { id: issued!.id, to: maskMobile(number), expiresAt: issued!.expiresAt };
 }

@@ -33,7 +33,10 @@ export class WebhookProvider implements SmsProvider {
       if ('status' in result && result.status >= 200 && result.status < 300) return;
       const retry = 'status' in result ? result.status >= 500 || result.status === 429 : result.retry;
       const why = 'status' in result ? `the gateway answered HTTP ${result.status}` : result.failed;
-      if (!retry || attempt >= this.config.retries) throw new SmsDeliveryError('webhook', attempt === 0 ? why : `${why} (after ${attempt + 1} attempts)`);
+      // 400 and 422 refuse what was sent (a number it cannot reach); 401, 403, 404… are the
+      // gateway's own configuration, failing for everyone.
+      const scope = 'status' in result && (result.status === 400 || result.status === 422) ? 'message' : 'provider';
+      if (!retry || attempt >= this.config.retries) throw new SmsDeliveryError('webhook', attempt === 0 ? why : `${why} (after ${attempt + 1} attempts)`, scope);
       await delay(FIRST_RETRY_DELAY_MS * 2 ** attempt);
     }
   }

@@ -158,7 +158,7 @@ export class StoreConnection {
   unavailable(error: unknown): Error {
     const message = error instanceof Error ? error.message : String(error);
     if (/ERR .*script|NOSCRIPT|WRONGTYPE/i.test(message)) return error as Error;
-    if (/timed out|ran the decision after/i.test(message)) this.stalled = true;
+    if (/timed out|after the command timeout/i.test(message)) this.stalled = true;
     this.setHealthy(false, message);
     return new StoreUnavailableError(`credential store unavailable: ${message}`);
   }

@@ -2,7 +2,7 @@ import { ATTEMPTS_KEPT, type RecordedAttempt } from '../credentials/login-attemp
 import type { CodeRecord, PendingChallenges, RevokeSelector, UserChanges, UserRecord } from '../credentials/records.js';
 import { PIN_PREFIXED_KINDS } from '../credentials/records.js';
 import type { StoreConnection } from './connection.js';
-import { parseAttempt } from './decide/decide-script.js';
+import { CLOCK_SKEW_ALLOWANCE_MS, parseAttempt } from './decide/decide-script.js';
 import type { KeyNames } from './key-names.js';
 import { LuaScript } from './lua-script.js';
 import { challengesFromFields, changeToFields, codeFromJson, codeToJson, KIND_LETTERS, newUserFields, USER_FIELDS, userFromFields } from './record-format.js';
@@ -21,7 +21,8 @@ export interface RedeemRequest {
 
 /** What redeemCode did: the code's id, or why not (`unknown`: no such user, nothing written). */
 export type RedeemOutcome =
-  | { readonly result: 'redeemed'; readonly codeId: string }
+  /** `replacedSerial`: the token the user had when the change was made (a registration replaces it). */
+  | { readonly result: 'redeemed'; readonly codeId: string; readonly replacedSerial: string | undefined }
   | { readonly result: 'refused'; readonly reason: 'disabled' | 'locked' | 'bad-pin' | 'bad-code'; readonly lockedNow: boolean }
   | { readonly result: 'unknown' };
 
@@ -225,9 +226,14 @@ export class CredentialRepository {
   async redeemCode(user: string, request: RedeemRequest, changes: UserChanges): Promise<RedeemOutcome> {
     const { set, remove } = changeToFields(changes);
     set.push(USER_FIELDS.revision, this.parts.revisions.next());
-    const args = [this.keys.user(user), this.keys.codes(user), request.now, request.maxFailures, request.lockoutMs, (request.pinHashes ?? []).join(','), request.lookups.join(','), set.length / 2, ...set, ...remove];
+    const { connection } = this.parts;
+    // Wall clock, not the injectable one: this is about Redis running the script late.
+    const latest = Date.now() + connection.commandTimeoutMs + CLOCK_SKEW_ALLOWANCE_MS;
+    const args = [this.keys.user(user), this.keys.codes(user), request.now, request.maxFailures, request.lockoutMs, (request.pinHashes ?? []).join(','), request.lookups.join(','), latest, set.length / 2, ...set, ...remove];
+    // The third element: 'locked' for a refusal that locked the user, the old token's serial for a redemption.
     const [result, detail = '', locked] = (await this.command(() => this.scripts.redeemCode.run(args))) as string[];
-    if (result === 'redeemed') return { result, codeId: detail };
+    if (result === 'late') throw connection.unavailable(new Error('Redis ran the self-service change after the command timeout; nothing was changed'));
+    if (result === 'redeemed') return { result, codeId: detail, replacedSerial: locked || undefined };
     if (result === 'refused') return { result, reason: detail as 'disabled' | 'locked' | 'bad-pin' | 'bad-code', lockedNow: locked === 'locked' };
     return { result: 'unknown' };
   }

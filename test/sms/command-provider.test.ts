@@ -24,14 +24,22 @@ function script(body: string): { path: string; directory: string } {
   return { path, directory };
 }
 
-test('the number and the message arrive on stdin; the arguments are the configured ones alone', async (t) => {
+test('the number and the message arrive on stdin; the arguments are the configured ones alone; the environment is not the gateway\'s', async (t) => {
   const { path, directory } = script('cat > "$DIR/stdin"; printf "%s\\n" "$@" > "$DIR/args"; env > "$DIR/env"');
-  await new CommandProvider({ path, args: ['--modem', '/dev/ttyUSB0'], timeoutMs: patient(5000) }).deliver(NUMBER, TEXT);
+  // What a gateway's environment may hold: a RADIUS secret given by `secret_env`, say.
+  process.env.RADGATE_TEST_NAS_SECRET = 'gateway-only-secret';
+  try {
+    await new CommandProvider({ path, args: ['--modem', '/dev/ttyUSB0'], timeoutMs: patient(5000) }).deliver(NUMBER, TEXT);
+  } finally {
+    delete process.env.RADGATE_TEST_NAS_SECRET;
+  }
   t.is(readFileSync(join(directory, 'stdin'), 'utf8'), `${NUMBER}\n${TEXT}\n`);
   t.is(readFileSync(join(directory, 'args'), 'utf8'), '--modem\n/dev/ttyUSB0\n');
   const environment = readFileSync(join(directory, 'env'), 'utf8');
   t.false(environment.includes(NUMBER.slice(1)), 'the number is not in its environment');
   t.false(environment.includes('ABCD'), 'nor the code');
+  t.false(environment.includes('gateway-only-secret'), "nor the gateway's own environment");
+  t.regex(environment, /^PATH=/m, 'it can still find programs');
 });
 
 test('a non-zero exit is a failure that names the exit code, not what was sent', async (t) => {

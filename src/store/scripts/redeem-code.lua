@@ -8,10 +8,18 @@
 -- ARGV[1] now (ms)   ARGV[2] max failures   ARGV[3] lockout (ms, 0 = until an admin unlocks)
 -- ARGV[4] the typed PIN's `kid.hash` under each key, comma-joined ('' = no PIN to check)
 -- ARGV[5] the typed code's lookup keys (each key, each family allowed), comma-joined
--- ARGV[6] number of field/value pairs of the change, then the pairs, then fields to delete
--- Returns {'redeemed', code id}, {'refused', reason[, 'locked']} or {'unknown'}.
+-- ARGV[6] latest time (ms, Redis clock) at which this may still run
+-- ARGV[7] number of field/value pairs of the change, then the pairs, then fields to delete
+-- Returns {'redeemed', code id, serial of the token it had ('' = none)}, {'refused', reason[, 'locked']},
+-- {'unknown'} or {'late'}.
 local now, maxFailures, lockout = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local user = redis.call('HMGET', KEYS[1], '$user.status', '$user.failures', '$user.locked', '$user.pin')
+
+-- As in decide.lua: a Redis that was frozen runs what queued in its socket when it wakes.
+-- By then the page has said "nothing was changed": spending the code and setting a PIN or a
+-- token (whose QR code nobody saw) now would make that untrue.
+local clock = redis.call('TIME')
+if tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000) > tonumber(ARGV[6]) then return {'late'} end
+local user = redis.call('HMGET', KEYS[1], '$user.status', '$user.failures', '$user.locked', '$user.pin', '$user.tokenSerial')
 if not user[1] then return {'unknown'} end
 if user[1] ~= '$userStatus.active' then return {'refused', 'disabled'} end
 local fails, locked = tonumber(user[2] or '0'), tonumber(user[3] or '0')
@@ -65,7 +73,7 @@ code[$code.lastUsedAt] = now
 code[$code.maxUses] = code[$code.uses]
 redis.call('HSET', KEYS[2], field, cjson.encode(code))
 redis.call('HSET', KEYS[1], '$user.failures', 0)
-local pairsCount = tonumber(ARGV[6])
-if pairsCount > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 7, 6 + 2 * pairsCount)) end
-if #ARGV > 6 + 2 * pairsCount then redis.call('HDEL', KEYS[1], unpack(ARGV, 7 + 2 * pairsCount)) end
-return {'redeemed', code[$code.id]}
+local pairsCount = tonumber(ARGV[7])
+if pairsCount > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 8, 7 + 2 * pairsCount)) end
+if #ARGV > 7 + 2 * pairsCount then redis.call('HDEL', KEYS[1], unpack(ARGV, 8 + 2 * pairsCount)) end
+return {'redeemed', code[$code.id], user[5] or ''}
