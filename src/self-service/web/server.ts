@@ -55,7 +55,7 @@ export async function buildSelfServicePages(site: SelfServiceSite): Promise<Fast
     requestFields: (request) => ({ source: sourceOf(request) }),
     csrf: { cookie: '__Host-radgate-self-service-csrf', signingSecret: randomBytes(32).toString('base64url') },
     tooManyRequests: () => refusal(429, 'Too many requests from your address. Wait a minute and try again.'),
-    rateLimitKey: sourceOf,
+    clientAddress: sourceOf,
     logPrefix: 'self-service',
     csrfRefused: 'This form has expired or did not come from this site. Go back, reload the page and try again.',
     notFound: () => refusal(404, 'There is no such page.'),
