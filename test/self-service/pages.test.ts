@@ -151,6 +151,14 @@ test('an IPv6 client is limited by its /64: a new address in the same network is
   t.deepEqual([await post('::ffff:192.0.2.77'), await post('192.0.2.77'), await post('::ffff:192.0.2.77')], [400, 400, 429], 'an IPv4-mapped address is its IPv4 client');
 });
 
+test('the code request page says the code lifetime in words, however the config writes it', async (t) => {
+  const port = await site.startPages((settings) => ({ ...settings, service: { ...settings.service, codeLifetime: '1mo' } }));
+  const client = site.client(port);
+  await client.get('/code');
+  const answer = await client.post('/code', { user: 'nobody-here' });
+  t.regex(answer.body, /It works once, for 1 month\./);
+});
+
 test('a new token is shown once: a resent form finds the code used and shows nothing; the form page shows nothing either', async (t) => {
   await site.addUser('dave', '80604217', '+4915112345604');
   const client = site.client();
