@@ -106,11 +106,14 @@ test('without an sms section the pages could send nothing: an error that says wh
   ]);
 });
 
-test('a renewed certificate is applied by a reload; any other change needs a restart, and a reload says so', (t) => {
+test('a reload applies a renewed certificate and the service settings; the listener\'s own settings need a restart, and a reload says so', (t) => {
   const directory = withCertificate();
   const before = parseWithSection(SECTION, directory);
   const after = parseWithSection(`${SECTION}  requests_per_source_per_minute: 3\n  answer_ms: 2000\n`, directory);
-  t.deepEqual(compareConfigs(before, before, after).needRestart, ['self_service.requests_per_source_per_minute', 'self_service.answer_ms, code_lifetime or requests_per_user_per_hour']);
+  t.deepEqual(compareConfigs(before, before, after), {
+    applied: ['self_service.answer_ms, code_lifetime or requests_per_user_per_hour'],
+    needRestart: ['self_service.requests_per_source_per_minute'],
+  });
   consoleCertificate(directory);
   const renewed = parseWithSection(SECTION, directory);
   const changes = compareConfigs(before, before, renewed);

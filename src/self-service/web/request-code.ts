@@ -38,8 +38,10 @@ ${userField()}
   app.post('/code', { onRequest: context.sourceLimit }, async (request, reply) => {
     const user = fieldOf(formOf(request), 'user');
     if (user.trim() === '') return sendPage(reply, 400, { title: TITLE, problem: 'Type your user name.' }, html`<p><a href="/code">Back</a></p>`);
-    const answer = await context.service.requestCode(user, { source: context.sourceOf(request) });
-    const { status, ...message } = answerPage(answer, lifetimeInWords(parseLifetime(context.codeLifetime)));
+    // The rules in force when the request arrived, for the whole of it (a reload may come between).
+    const { service, codeLifetime } = context.rules.current;
+    const answer = await service.requestCode(user, { source: context.sourceOf(request) });
+    const { status, ...message } = answerPage(answer, lifetimeInWords(parseLifetime(codeLifetime)));
     return sendPage(reply, status, { title: TITLE, ...message }, html`<h2>Next</h2>${nextSteps}`);
   });
 }
