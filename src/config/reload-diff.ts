@@ -37,11 +37,14 @@ const LISTENER_SECTIONS: ReadonlySet<string> = new Set(['radsec']);
 /**
  * Paths inside fixed sections that a reload applies all the same: the certificates and keys
  * of the console and the self-service pages (SPEC "Observability and operations": SIGHUP
- * reloads certificates), so a renewed certificate needs no restart of the RADIUS listeners.
+ * reloads certificates), so a renewed certificate needs no restart of the RADIUS listeners;
+ * and the settings of the service behind the self-service pages, which a reload makes again
+ * (serve/self-service-endpoint.ts) with the reloaded `policy` and `codes`.
  */
-const LIVE_PATHS: ReadonlySet<string> = new Set(
-  ['console', 'selfService'].flatMap((section) => ['certificate', 'key', 'certificateFile', 'keyFile'].map((key) => `${section}.${key}`)),
-);
+const LIVE_PATHS: ReadonlySet<string> = new Set([
+  ...['console', 'selfService'].flatMap((section) => ['certificate', 'key', 'certificateFile', 'keyFile'].map((key) => `${section}.${key}`)),
+  'selfService.service',
+]);
 
 /** Not compared: the file's own path, and the dictionaries, which are re-read on every reload anyway. */
 const NOT_COMPARED: ReadonlySet<string> = new Set<keyof RadgateConfig>(['source', 'dictionary']);

@@ -1,4 +1,5 @@
 /** The `self_service` section of the config file (config/schema.ts composes it). */
+import { DEFAULT_SELF_SERVICE_SETTINGS, SELF_SERVICE_BOUNDS } from '../self-service/self-service-settings.js';
 import { trustedProxySchema } from './console-schema.js';
 
 /**
@@ -23,11 +24,12 @@ export const selfServiceSchema = {
     trusted_proxy: trustedProxySchema('X-Forwarded-For'),
     // Every code request is answered this long after it was made, whoever it names, so the
     // time says nothing about the user; it must cover a provider's usual answer time.
-    answer_ms: { type: 'integer', minimum: 100, maximum: 10000, default: 1500 },
+    // Defaults and bounds of these three are self-service/self-service-settings.ts's.
+    answer_ms: { type: 'integer', ...SELF_SERVICE_BOUNDS.answerMs, default: DEFAULT_SELF_SERVICE_SETTINGS.answerMs },
     // How long a code sent by SMS is valid; the online authorization code's bounds (1 to 31 days, or 1month).
-    code_lifetime: { type: 'string', minLength: 1, default: '1d' },
+    code_lifetime: { type: 'string', minLength: 1, default: DEFAULT_SELF_SERVICE_SETTINGS.codeLifetime },
     // Codes one user name may ask for per hour (kept in Redis: it holds across gateway instances).
-    requests_per_user_per_hour: { type: 'integer', minimum: 1, maximum: 100, default: 3 },
+    requests_per_user_per_hour: { type: 'integer', ...SELF_SERVICE_BOUNDS.requestsPerUserPerHour, default: DEFAULT_SELF_SERVICE_SETTINGS.requestsPerUserPerHour },
   },
 } as const;
 

@@ -26,9 +26,10 @@ function details(entry: AuditEntryView): string {
 /** The audit view (the CLI's `radgate audit`), filtered by user, operator, action, kind and time. Reads only. */
 export function auditRoutes(app: FastifyInstance, context: ConsoleContext): void {
   app.get('/audit', { config: { allow: 'read' } }, async (request, reply) => {
+    const { config } = context.rules.current;
     const query = request.query as Record<string, string | undefined>;
     const typedUser = (query.user ?? '').trim();
-    const user = typedUser === '' ? undefined : userNamed(typedUser, context.config.policy);
+    const user = typedUser === '' ? undefined : userNamed(typedUser, config.policy);
     const operatorFilter = (query.operator ?? '').trim() || undefined;
     const event = (query.action ?? '').trim() || undefined;
     const kind = (query.kind ?? '') as AuditKind | '';
@@ -44,7 +45,7 @@ export function auditRoutes(app: FastifyInstance, context: ConsoleContext): void
       ...(operatorFilter === undefined ? {} : { operator: operatorFilter }),
       ...(event === undefined ? {} : { event }),
     });
-    const when = (iso: string): string => formatInZone(Date.parse(iso), context.config.timeZone);
+    const when = (iso: string): string => formatInZone(Date.parse(iso), config.timeZone);
     const rows: Html[] = entries.map(
       (entry) => html`<tr><td>${when(entry.at)}</td><td>${entry.kind}</td><td>${entry.user === null ? '-' : html`<a href="${userPath(entry.user)}">${entry.user}</a>`}</td>
 <td>${entry.kind === 'login' ? attemptOutcome(entry.attempt) : entry.event}</td><td>${entry.kind === 'login' ? '-' : (entry.operator ?? '-')}</td><td>${entry.kind === 'login' ? '-' : (entry.reason ?? '-')}</td><td>${details(entry)}</td></tr>`,

@@ -6,6 +6,7 @@ import { AdminError } from '../admin/admin-error.js';
 import type { AuditReader } from '../admin/audit-reader.js';
 import type { CredentialService } from '../admin/credential-service.js';
 import type { OperatorService } from '../admin/operators.js';
+import type { LiveConfig } from '../config/live-config.js';
 import type { ConsoleConfig, RadgateConfig } from '../config/types.js';
 import type { Clock } from '../credentials/clock.js';
 import type { OperatorRepository } from '../store/operator-repository.js';
@@ -23,16 +24,26 @@ import { userRoutes } from './user-pages.js';
 
 /** What the console works with: the CLI's own services, over the same store. */
 export interface ConsoleBackend {
-  readonly service: CredentialService;
   readonly audit: AuditReader;
   readonly operators: OperatorService;
   readonly operatorStore: OperatorRepository;
 }
 
+/**
+ * What a reload changes behind the console: the credential service, made again under the
+ * reloaded PIN policy, lockout, user-name rules and code settings (so the console applies
+ * the rules the gateway and the CLI do), and the settings the pages show. A request reads
+ * them once, when it arrives, and keeps them to its answer.
+ */
+export interface ConsoleRules {
+  readonly service: CredentialService;
+  readonly config: Pick<RadgateConfig, 'policy' | 'timeZone' | 'challenge' | 'codes'>;
+}
+
 /** What every route module is given. */
 export interface ConsoleContext {
   readonly backend: ConsoleBackend;
-  readonly config: Pick<RadgateConfig, 'policy' | 'timeZone' | 'challenge' | 'codes'>;
+  readonly rules: LiveConfig<ConsoleRules>;
   readonly console: ConsoleConfig;
   readonly clock: Clock;
   readonly logger: Logger;

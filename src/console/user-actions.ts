@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../admin/admin-audit.js';
 import { AdminError } from '../admin/admin-error.js';
 import type { IssueRequest } from '../admin/code-issuing.js';
-import type { RevokeRequest } from '../admin/credential-service.js';
+import type { CredentialService, RevokeRequest } from '../admin/credential-service.js';
 import type { IssuedCode } from '../admin/views.js';
 import { groupCode } from '../credentials/codes/alphabet.js';
 import type { CodeKind } from '../credentials/records.js';
@@ -13,7 +13,7 @@ import { actorOf, formOf, spendOneTimeToken, userNamed, userPath, type Form } fr
 import { html, type Html } from '../web/html.js';
 import { tokenQr } from '../web/token-qr.js';
 import { page } from './layout.js';
-import type { ConsoleContext } from './server.js';
+import type { ConsoleContext, ConsoleRules } from './server.js';
 import { KIND_LABELS, operatorOf, sendPage } from './user-pages.js';
 
 /** An action's outcome: a line shown on the user's page, or a page of its own (a secret shown once). */
@@ -62,17 +62,26 @@ function revokeRequestOf(selector: string | undefined): RevokeRequest {
  * the user's page after a redirect (so a reload repeats nothing), except a secret, which
  * is the response itself and nowhere else.
  */
-export function userActionRoutes(app: FastifyInstance, context: ConsoleContext): void {
-  const { service } = context.backend;
-  const when = (iso: string): string => formatInZone(Date.parse(iso), context.config.timeZone);
+/** One action's call: who asked for what, and the credential service and time zone in force when the request arrived. */
+interface ActionCall {
+  readonly user: string;
+  readonly actor: Actor;
+  readonly form: Form;
+  readonly request: FastifyRequest;
+  readonly service: CredentialService;
+  readonly timeZone: string;
+}
 
-  const action = (path: string, allow: Permission, run: (user: string, actor: Actor, form: Form, request: FastifyRequest) => Promise<Outcome>): void => {
+export function userActionRoutes(app: FastifyInstance, context: ConsoleContext): void {
+  const action = (path: string, allow: Permission, run: (call: ActionCall) => Promise<Outcome>): void => {
     app.post(`/users/:name/${path}`, { config: { allow } }, async (request: FastifyRequest, reply: FastifyReply) => {
-      const user = userNamed((request.params as { name: string }).name, context.config.policy);
+      // The rules in force when the request arrived, for the whole of it (a reload may come between).
+      const rules = context.rules.current;
+      const user = userNamed((request.params as { name: string }).name, rules.config.policy);
       const actor = actorOf(request);
       let outcome: Outcome;
       try {
-        outcome = await run(user, actor, formOf(request), request);
+        outcome = await run({ user, actor, form: formOf(request), request, service: rules.service, timeZone: rules.config.timeZone });
       } catch (error) {
         if (!(error instanceof AdminError)) throw error;
         request.session.flash = { problem: error.message };
@@ -84,7 +93,7 @@ export function userActionRoutes(app: FastifyInstance, context: ConsoleContext):
     });
   };
 
-  action('issue', 'helpdesk', async (user, actor, form, request) => {
+  action('issue', 'helpdesk', async ({ user, actor, form, request, service, timeZone }) => {
     const issueRequest = issueRequestOf(form);
     spendOneTimeToken(request);
     const codes: IssuedCode[] = await service.issueCodes(user, issueRequest, actor);
@@ -95,12 +104,12 @@ export function userActionRoutes(app: FastifyInstance, context: ConsoleContext):
       content: shownOnce(
         user,
         codes.map((code) => groupCode(code.code)),
-        html`<p>${KIND_LABELS[first.kind]}. ${HOW_TO_TYPE[first.kind]} Hyphens and case do not matter.</p><p>Expires ${when(first.expiresAt)}; ${uses}. Id${codes.length === 1 ? '' : 's'} ${codes.map((code) => code.id).join(', ')}.</p>`,
+        html`<p>${KIND_LABELS[first.kind]}. ${HOW_TO_TYPE[first.kind]} Hyphens and case do not matter.</p><p>Expires ${formatInZone(Date.parse(first.expiresAt), timeZone)}; ${uses}. Id${codes.length === 1 ? '' : 's'} ${codes.map((code) => code.id).join(', ')}.</p>`,
       ),
     };
   });
 
-  action('revoke', 'helpdesk', async (user, actor, form) => {
+  action('revoke', 'helpdesk', async ({ user, actor, form, service }) => {
     const revoked = await service.revokeCodes(user, revokeRequestOf(form.selector), actor);
     const parts = [
       revoked.codes.length === 0 ? '' : `revoked ${revoked.codes.length} code${revoked.codes.length === 1 ? '' : 's'} (${revoked.codes.map((code) => code.id).join(', ')})`,
@@ -110,12 +119,12 @@ export function userActionRoutes(app: FastifyInstance, context: ConsoleContext):
     return parts.length === 0 ? 'Nothing to revoke: no active code matched.' : `${parts.join('; ')}.`.replace(/^./, (letter) => letter.toUpperCase());
   });
 
-  action('unlock', 'helpdesk', async (user, actor) => {
+  action('unlock', 'helpdesk', async ({ user, actor, service }) => {
     await service.unlockUser(user, actor);
     return `${user} unlocked.`;
   });
 
-  action('respond', 'helpdesk', async (user, actor, form, request) => {
+  action('respond', 'helpdesk', async ({ user, actor, form, request, service }) => {
     spendOneTimeToken(request);
     const answer = await service.respondToRequestCode(user, { requestCode: form.request_code ?? '', validity: form.validity ?? '' }, actor);
     return {
@@ -124,17 +133,17 @@ export function userActionRoutes(app: FastifyInstance, context: ConsoleContext):
     };
   });
 
-  action('token/lost', 'admin', async (user, actor) => {
+  action('token/lost', 'admin', async ({ user, actor, service }) => {
     await service.markTokenLost(user, actor);
     return `${user}'s token is marked lost: its tokencodes are refused and alerted.`;
   });
 
-  action('token/found', 'admin', async (user, actor) => {
+  action('token/found', 'admin', async ({ user, actor, service }) => {
     const { revoked } = await service.markTokenFound(user, actor);
     return `${user}'s token is marked found${revoked.length === 0 ? '' : `; its emergency codes were revoked (${revoked.join(', ')})`}.`;
   });
 
-  action('token/assign', 'admin', async (user, actor, form, request) => {
+  action('token/assign', 'admin', async ({ user, actor, form, request, service }) => {
     spendOneTimeToken(request);
     const assigned = await service.assignToken(user, { replace: form.replace === 'yes' }, actor);
     return {
@@ -146,22 +155,22 @@ ${await tokenQr(assigned.uri, "QR code of the token's secret")}
     };
   });
 
-  action('disable', 'admin', async (user, actor) => {
+  action('disable', 'admin', async ({ user, actor, service }) => {
     await service.disableUser(user, actor);
     return `${user} disabled: every login is refused until enabled.`;
   });
 
-  action('enable', 'admin', async (user, actor) => {
+  action('enable', 'admin', async ({ user, actor, service }) => {
     await service.enableUser(user, actor);
     return `${user} enabled.`;
   });
 
-  action('pin', 'admin', async (user, actor, form) => {
+  action('pin', 'admin', async ({ user, actor, form, service }) => {
     await service.setPin(user, form.pin ?? '', actor);
     return `PIN set for ${user}.`;
   });
 
-  action('challenge', 'admin', async (user, actor, form) => {
+  action('challenge', 'admin', async ({ user, actor, form, service }) => {
     if (form.challenge !== 'on' && form.challenge !== 'off') throw new ConsoleRefusal(400, 'Choose on or off.');
     await service.setChallenge(user, form.challenge === 'on', actor);
     return `Challenge access ${form.challenge} for ${user}.`;
@@ -169,7 +178,8 @@ ${await tokenQr(assigned.uri, "QR code of the token's secret")}
 
   // A typo must not delete a user and their codes: the name is typed again, as `user delete` asks on a terminal.
   app.post('/users/:name/delete', { config: { allow: 'admin' } }, async (request, reply) => {
-    const user = userNamed((request.params as { name: string }).name, context.config.policy);
+    const { service, config } = context.rules.current;
+    const user = userNamed((request.params as { name: string }).name, config.policy);
     const actor = actorOf(request);
     if ((formOf(request).confirm ?? '').trim() !== user) {
       request.session.flash = { problem: `Not deleted: type ${user} to confirm.` };
@@ -181,8 +191,9 @@ ${await tokenQr(assigned.uri, "QR code of the token's secret")}
   });
 
   app.post('/users', { config: { allow: 'admin' } }, async (request, reply) => {
+    const { service, config } = context.rules.current;
     const form = formOf(request);
-    const user = userNamed(form.user ?? '', context.config.policy);
+    const user = userNamed(form.user ?? '', config.policy);
     const actor = actorOf(request);
     const pin = form.pin === undefined || form.pin === '' ? undefined : form.pin;
     try {

@@ -9,7 +9,7 @@ import { html, type Html } from '../web/html.js';
 import { csrfField } from '../web/document.js';
 import { page, reasonField } from './layout.js';
 import { oneTimeToken, userNamed, userPath } from './forms.js';
-import type { ConsoleContext } from './server.js';
+import type { ConsoleContext, ConsoleRules } from './server.js';
 
 /** Search results shown at most: a prefix that matches more should be typed longer. */
 const SEARCH_LIMIT = 50;
@@ -37,12 +37,13 @@ export function operatorOf(request: FastifyRequest, reply: FastifyReply): { name
 
 /** Finding a user and reading their state; the forms on the user page post to user-actions.ts. */
 export function userRoutes(app: FastifyInstance, context: ConsoleContext): void {
-  const { service, audit } = context.backend;
-  const when = (iso: string | null | undefined): string => (iso === null || iso === undefined ? '-' : formatInZone(Date.parse(iso), context.config.timeZone));
+  const { audit } = context.backend;
+  const whenIn = (timeZone: string) => (iso: string | null | undefined): string => (iso === null || iso === undefined ? '-' : formatInZone(Date.parse(iso), timeZone));
 
   app.get('/users', { config: { allow: 'read' } }, async (request, reply) => {
+    const { service, config } = context.rules.current;
     const typed = ((request.query as Record<string, string | undefined>).q ?? '').trim();
-    const prefix = typed === '' ? '' : userNamed(typed, context.config.policy);
+    const prefix = typed === '' ? '' : userNamed(typed, config.policy);
     const found = typed === '' ? [] : await service.findUsers(prefix, SEARCH_LIMIT);
     const operator = operatorOf(request, reply);
     const results =
@@ -66,8 +67,10 @@ ${reasonField('add-reason')}<button type="submit">Add user</button></form>`
   });
 
   app.get('/users/:name', { config: { allow: 'read' } }, async (request, reply) => {
+    const { service, config } = context.rules.current;
+    const when = whenIn(config.timeZone);
     const typed = (request.params as { name: string }).name;
-    const name = userNamed(typed, context.config.policy);
+    const name = userNamed(typed, config.policy);
     if (name !== typed) return reply.redirect(userPath(name), 303);
     const [user, listing, attempts] = await Promise.all([service.showUser(name), service.codeListing(name), audit.attempts(name)]);
     const operator = operatorOf(request, reply);
@@ -75,7 +78,7 @@ ${reasonField('add-reason')}<button type="submit">Add user</button></form>`
 ${codesSection(user, listing.codes, operator.role, operator.csrf, when)}
 ${challengeSection(listing.challenge, when)}
 ${attemptsSection(attempts, when)}
-${allows(operator.role, 'helpdesk') ? actionsSection(user, operator, request, context) : html`<p class="hint">Your role reads only.</p>`}`;
+${allows(operator.role, 'helpdesk') ? actionsSection(user, operator, request, config) : html`<p class="hint">Your role reads only.</p>`}`;
     return sendPage(reply, page({ title: `User ${name}`, operator, ...takeFlash(request) }, content));
   });
 }
@@ -133,11 +136,11 @@ function attemptsSection(attempts: readonly AttemptView[], when: (iso: string | 
   }`;
 }
 
-function actionsSection(user: UserView, operator: { role: string; csrf: string }, request: FastifyRequest, context: ConsoleContext): Html {
+function actionsSection(user: UserView, operator: { role: string; csrf: string }, request: FastifyRequest, config: ConsoleRules['config']): Html {
   const { csrf } = operator;
   const form = (action: string, legend: string, body: Html, button: string, danger = false): Html =>
     html`<form method="post" action="${userPath(user.name, action)}"><fieldset><legend>${legend}</legend>${csrfField(csrf)}${body}${reasonField(`${action.replace('/', '-')}-reason`)}<button type="submit"${danger ? html` class="danger"` : ''}>${button}</button></fieldset></form>`;
-  const { challenge, codes } = context.config;
+  const { challenge, codes } = config;
   const helpdesk = html`
 ${form(
   'issue',

@@ -24,9 +24,9 @@ export function canonicalMobile(typed: string): string | undefined {
 }
 
 /**
- * `+49•••••••12`: the `+`, the first two digits (the country code's start, which tells
- * the helpdesk which country) and the last two; every other digit a dot, so the length
- * shows. Enough for a user to recognise their number, too little to call it.
+ * `+4915112345678` as `+49•••••••••78`: the `+`, the first two digits (the country code's
+ * start, which tells the helpdesk which country) and the last two; every other digit a dot
+ * (nine of the thirteen here), so the length shows. Enough for a user to recognise their number, too little to call it.
  */
 export function maskMobile(number: string): string {
   const digits = number.slice(1);

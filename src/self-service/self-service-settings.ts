@@ -16,6 +16,11 @@ export interface SelfServiceSettings {
   readonly requestsPerUserPerHour: number;
 }
 
+/**
+ * The defaults, here once: config/self-service-schema.ts writes them into the file's
+ * schema, and code that builds the actions without a config section (tests, the CLI) gets
+ * the same ones.
+ */
 export const DEFAULT_SELF_SERVICE_SETTINGS: SelfServiceSettings = Object.freeze({
   // Above a webhook's usual round trip (a few hundred ms), below a user's patience.
   answerMs: 1500,
@@ -24,10 +29,22 @@ export const DEFAULT_SELF_SERVICE_SETTINGS: SelfServiceSettings = Object.freeze(
   requestsPerUserPerHour: 3,
 });
 
+/**
+ * The bounds of the numeric settings, here once: the config schema enforces them on the
+ * file (with its line), and the actions check them again for settings built in code.
+ */
+export const SELF_SERVICE_BOUNDS = Object.freeze({
+  // A page held longer than 10 s looks broken; a provider slower than that is answered by its health.
+  answerMs: Object.freeze({ minimum: 100, maximum: 10_000 }),
+  requestsPerUserPerHour: Object.freeze({ minimum: 1, maximum: 100 }),
+});
+
 /** What is wrong with settings (for the web layer's config checks), or undefined. */
 export function selfServiceSettingsProblem(settings: SelfServiceSettings): string | undefined {
-  if (!Number.isInteger(settings.answerMs) || settings.answerMs < 100 || settings.answerMs > 30_000) return 'answerMs must be a whole number of milliseconds from 100 to 30000';
-  if (!Number.isInteger(settings.requestsPerUserPerHour) || settings.requestsPerUserPerHour < 1 || settings.requestsPerUserPerHour > 100) return 'requestsPerUserPerHour must be 1 to 100';
+  const outside = (value: number, { minimum, maximum }: { minimum: number; maximum: number }): boolean => !Number.isInteger(value) || value < minimum || value > maximum;
+  const { answerMs, requestsPerUserPerHour } = SELF_SERVICE_BOUNDS;
+  if (outside(settings.answerMs, answerMs)) return `answerMs must be a whole number of milliseconds from ${answerMs.minimum} to ${answerMs.maximum}`;
+  if (outside(settings.requestsPerUserPerHour, requestsPerUserPerHour)) return `requestsPerUserPerHour must be ${requestsPerUserPerHour.minimum} to ${requestsPerUserPerHour.maximum}`;
   const lifetime = lifetimeProblem('online-authcode', settings.codeLifetime);
   return lifetime === undefined ? undefined : `codeLifetime: ${lifetime}`;
 }

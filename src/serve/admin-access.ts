@@ -12,7 +12,13 @@ import { openStore } from './open-store.js';
 
 /** What the helpdesk's tools work with: the credential service over the store, and the keys. */
 export interface AdminAccess {
+  /** The credential service under the configuration the access was opened with. */
   readonly service: CredentialService;
+  /**
+   * The credential service under another configuration (a reload's: its PIN policy,
+   * lockout, user-name rules, code settings), over the same store, keys, audit and clock.
+   */
+  serviceFor(config: RadgateConfig): CredentialService;
   /** The audit stream and the users' login attempts, read (`radgate audit`, `user show`). */
   readonly audit: AuditReader;
   /** The helpdesk console's operators (`radgate operator`, the console's sign-in). */
@@ -35,17 +41,18 @@ export async function openAdmin(config: RadgateConfig, logger: Logger, options: 
   const { repository } = opened.store;
   const audit = new AdminAudit(logger, (fields) => repository.appendAudit(fields));
   const clock = options.clock ?? systemClock;
-  const service = new CredentialService({
-    repository,
-    keyring,
-    policy: config.policy,
-    codes: config.codes,
-    timeZone: config.timeZone,
-    challenge: config.challenge,
-    tokenIssuer: config.tokenIssuer,
-    audit,
-    clock,
-  });
+  const serviceFor = (current: RadgateConfig): CredentialService =>
+    new CredentialService({
+      repository,
+      keyring,
+      policy: current.policy,
+      codes: current.codes,
+      timeZone: current.timeZone,
+      challenge: current.challenge,
+      tokenIssuer: current.tokenIssuer,
+      audit,
+      clock,
+    });
   const operators = new OperatorService({ repository: opened.store.operators, keyring, audit, clock, tokenIssuer: config.tokenIssuer });
-  return { service, audit: new AuditReader(repository), operators, keyring, store: opened.store, close: opened.close };
+  return { service: serviceFor(config), serviceFor, audit: new AuditReader(repository), operators, keyring, store: opened.store, close: opened.close };
 }

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { RadgateConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../credentials/clock.js';
-import { startConsoleListener } from '../console/server.js';
+import { startConsoleListener, type ConsoleRules } from '../console/server.js';
+import { LiveConfig } from '../config/live-config.js';
 import { openAdmin } from './admin-access.js';
 import type { RunningWebApp } from './web-listener-command.js';
 
-/** A running console: its port, what a reload does to it (a renewed certificate), and how to stop it. */
+/** A running console: its port, what a reload does to it (the reloaded rules, a renewed certificate), and how to stop it. */
 export type RunningConsole = RunningWebApp;
 
 /**
@@ -21,17 +22,30 @@ export async function startConsole(config: RadgateConfig, logger: Logger, option
   const clock = options.clock ?? systemClock;
   const admin = await openAdmin(config, logger, { connectTimeoutMs: options.connectTimeoutMs, clock });
   try {
+    const rules = new LiveConfig<ConsoleRules>({ service: admin.service, config });
     const listener = await startConsoleListener({
-      backend: { service: admin.service, audit: admin.audit, operators: admin.operators, operatorStore: admin.store.operators },
-      config,
+      backend: { audit: admin.audit, operators: admin.operators, operatorStore: admin.store.operators },
+      rules,
       console: settings,
       clock,
       logger: logger.child({ component: 'console' }),
     });
     return {
       port: listener.address.port,
-      // A console added, removed or moved needs a restart, as reload-diff.ts reports.
-      reloading: (next) => listener.reloading(next.console),
+      // The CLI's rules as reloaded (PIN policy, lockout, user names, codes): the gateway applies
+      // them at once, and so must the console. A console added, removed or moved, or its own
+      // settings but the certificate, need a restart, as reload-diff.ts reports.
+      reloading: (next) => {
+        const certificate = listener.reloading(next.console);
+        if ('problem' in certificate) return certificate;
+        const nextRules: ConsoleRules = { service: admin.serviceFor(next), config: next };
+        return {
+          apply: () => {
+            certificate.apply();
+            rules.replace(nextRules);
+          },
+        };
+      },
       close: async () => {
         await listener.close();
         await admin.close();

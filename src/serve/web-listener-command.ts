@@ -12,8 +12,9 @@ export interface RunningWebApp {
 
 /**
  * `radgate console` and `radgate self-service`: one web app in the foreground until SIGTERM
- * or SIGINT. SIGHUP puts a renewed certificate in use, as `serve` reloads it (the rest of
- * the section needs a restart); a file that cannot be used changes nothing.
+ * or SIGINT. SIGHUP reloads what `serve` reloads for the app: a renewed certificate, and the
+ * rules behind it (`policy`, `codes`, the self-service settings); the listener's own
+ * settings need a restart. A file that cannot be used changes nothing.
  */
 export async function runWebListener(configPath: string, logger: Logger, name: 'console' | 'self-service', start: () => Promise<RunningWebApp | undefined>): Promise<void> {
   let running: RunningWebApp | undefined;

@@ -6,6 +6,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest, type preHandlerAsyncHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import { SCRIPT, SCRIPT_PATH, STYLESHEET, STYLESHEET_PATH } from './assets.js';
+import { clientAddressOf, sourceKeyOf } from './client-address.js';
 import { errorPage, type ErrorPageOptions } from './error-page.js';
 import { tlsOptions, type TlsFiles } from './https-listener.js';
 
@@ -50,8 +51,8 @@ export interface HttpsAppOptions extends ErrorPageOptions {
   readonly guards?: readonly preHandlerAsyncHookHandler[];
   /** The rate limiter's answer to a source over its limit. */
   readonly tooManyRequests: () => Error;
-  /** The rate limiter's key: the client's address, as the app judges it (behind a proxy, its header). */
-  readonly rateLimitKey?: (request: FastifyRequest) => string;
+  /** The client's address, as the app judges it (behind a proxy, its header); default the TCP peer. Rate limits count by it. */
+  readonly clientAddress?: (request: FastifyRequest) => string;
 }
 
 /**
@@ -84,9 +85,11 @@ export async function buildHttpsApp(options: HttpsAppOptions): Promise<FastifyIn
   } else {
     await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session', getToken });
   }
+  const clientAddress = options.clientAddress ?? clientAddressOf(undefined);
   await app.register(fastifyRateLimit, {
     global: false,
-    ...(options.rateLimitKey === undefined ? {} : { keyGenerator: options.rateLimitKey }),
+    // Every limit counts an IPv6 client by its /64, whoever judged the address (client-address.ts).
+    keyGenerator: (request) => sourceKeyOf(clientAddress(request)),
     errorResponseBuilder: options.tooManyRequests,
   });
 

@@ -5,6 +5,7 @@ import { compareConfigs } from '../../src/config/reload-diff.js';
 import { consoleCertificate } from '../../harness/console.js';
 import { parseWithSection, sectionProblems } from '../../harness/config.js';
 import { tempDir } from '../../harness/temp.js';
+import { DEFAULT_SELF_SERVICE_SETTINGS, selfServiceSettingsProblem } from '../../src/self-service/self-service-settings.js';
 
 // The `self_service` section: off unless written, loopback :8444 by default, its
 // certificate and key read at load, the reverse proxy's address checked like a client's,
@@ -69,6 +70,21 @@ test('bad values are each reported with their line and what to write', (t) => {
   t.regex(found.find((line) => line.includes('code_lifetime'))!, /^12 self_service\.code_lifetime: an authorization code is valid 1 to 31 days, or 1month/);
 });
 
+test('the file and the actions agree on the service settings: the same defaults, the same bounds', (t) => {
+  const directory = withCertificate();
+  t.deepEqual(parseWithSection(SECTION, directory).selfService!.service, DEFAULT_SELF_SERVICE_SETTINGS, 'an empty section gets the actions\' defaults');
+  const problem = (lines: string): string => sectionProblems(`${SECTION}${lines}`, directory).join('\n');
+  const actions = (settings: Partial<typeof DEFAULT_SELF_SERVICE_SETTINGS>): string | undefined => selfServiceSettingsProblem({ ...DEFAULT_SELF_SERVICE_SETTINGS, ...settings });
+  for (const [answerMs, allowed] of [[99, false], [100, true], [10_000, true], [10_001, false], [30_000, false]] as const) {
+    t.is(problem(`  answer_ms: ${answerMs}\n`) === '', allowed, `the file, answer_ms ${answerMs}`);
+    t.is(actions({ answerMs }) === undefined, allowed, `the actions, answerMs ${answerMs}`);
+  }
+  for (const [perHour, allowed] of [[0, false], [1, true], [100, true], [101, false]] as const) {
+    t.is(problem(`  requests_per_user_per_hour: ${perHour}\n`) === '', allowed, `the file, requests_per_user_per_hour ${perHour}`);
+    t.is(actions({ requestsPerUserPerHour: perHour }) === undefined, allowed, `the actions, requestsPerUserPerHour ${perHour}`);
+  }
+});
+
 test('schema errors name the key and the allowed values', (t) => {
   const directory = withCertificate();
   const problem = (lines: string): string => sectionProblems(`${SECTION}${lines}`, directory).join('\n');
@@ -90,11 +106,14 @@ test('without an sms section the pages could send nothing: an error that says wh
   ]);
 });
 
-test('a renewed certificate is applied by a reload; any other change needs a restart, and a reload says so', (t) => {
+test('a reload applies a renewed certificate and the service settings; the listener\'s own settings need a restart, and a reload says so', (t) => {
   const directory = withCertificate();
   const before = parseWithSection(SECTION, directory);
   const after = parseWithSection(`${SECTION}  requests_per_source_per_minute: 3\n  answer_ms: 2000\n`, directory);
-  t.deepEqual(compareConfigs(before, before, after).needRestart, ['self_service.requests_per_source_per_minute', 'self_service.answer_ms, code_lifetime or requests_per_user_per_hour']);
+  t.deepEqual(compareConfigs(before, before, after), {
+    applied: ['self_service.answer_ms, code_lifetime or requests_per_user_per_hour'],
+    needRestart: ['self_service.requests_per_source_per_minute'],
+  });
   consoleCertificate(directory);
   const renewed = parseWithSection(SECTION, directory);
   const changes = compareConfigs(before, before, renewed);

@@ -139,6 +139,26 @@ test('behind the trusted proxy the client is the header’s last entry; from els
   t.deepEqual([await post(direct, '192.0.2.10'), await post(direct, '192.0.2.11'), await post(direct, '192.0.2.12')], [400, 400, 429], 'a header from an address that is not the proxy is ignored');
 });
 
+test('an IPv6 client is limited by its /64: a new address in the same network is the same source', async (t) => {
+  const proxied = await site.startPages((settings) => ({ ...settings, requestsPerSourcePerMinute: 2, trustedProxy: { address: '127.0.0.1', header: 'x-forwarded-for' } }));
+  const post = async (forwarded: string): Promise<number> => {
+    const client = site.client(proxied);
+    await client.get('/pin');
+    return (await client.request('POST', '/pin', { _csrf: client.csrf!, user: 'nobody-here', code: 'ABC', pin: '1', pin_again: '1' }, { 'x-forwarded-for': forwarded })).status;
+  };
+  t.deepEqual([await post('2001:db8:5:6::1'), await post('2001:db8:5:6::2'), await post('2001:db8:5:6:a:b:c:d')], [400, 400, 429], 'one /64, one limit');
+  t.is(await post('2001:db8:5:7::1'), 400, 'the next /64 is another source');
+  t.deepEqual([await post('::ffff:192.0.2.77'), await post('192.0.2.77'), await post('::ffff:192.0.2.77')], [400, 400, 429], 'an IPv4-mapped address is its IPv4 client');
+});
+
+test('the code request page says the code lifetime in words, however the config writes it', async (t) => {
+  const port = await site.startPages((settings) => ({ ...settings, service: { ...settings.service, codeLifetime: '1mo' } }));
+  const client = site.client(port);
+  await client.get('/code');
+  const answer = await client.post('/code', { user: 'nobody-here' });
+  t.regex(answer.body, /It works once, for 1 month\./);
+});
+
 test('a new token is shown once: a resent form finds the code used and shows nothing; the form page shows nothing either', async (t) => {
   await site.addUser('dave', '80604217', '+4915112345604');
   const client = site.client();

@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Registry } from '@prometheus-io/client';
 import test from 'ava';
@@ -7,6 +9,7 @@ import { registerSmsMetrics } from '../../src/observability/sms-metrics.js';
 import { SmsDeliveryError } from '../../src/sms/sms-error.js';
 import { smsSenderFor } from '../../src/sms/open-sms.js';
 import { parseConfig } from '../../src/config/load.js';
+import { consoleCertificate } from '../../harness/console.js';
 import { capturingLogger } from '../../harness/logger.js';
 import { TestSmsGateway, webhookSmsSection } from '../../harness/sms-gateway.js';
 import { tempDir } from '../../harness/temp.js';
@@ -127,4 +130,39 @@ test.serial('a gateway that cannot be reached is retried, then reported by its e
   await closed.close();
   const error = await t.throwsAsync(smsSenderFor(smsConfig(webhookSmsSection(url, { retries: 1 })), 'UTC', capturingLogger().logger).sendCode(NUMBER, { code: CODE, expiresAt: EXPIRES }), { instanceOf: SmsDeliveryError });
   t.is(error!.message, 'the SMS was not sent: could not reach the gateway (ECONNREFUSED) (after 2 attempts)');
+});
+
+test.serial('an https:// gateway whose certificate is not trusted is refused and counted as failed; with ca_file set to its CA it is used', async (t) => {
+  // A gateway with a certificate of a private CA (self-signed: the certificate is its own CA), which no system store holds.
+  const tls = consoleCertificate(tempDir('sms-tls'));
+  const bodies: string[] = [];
+  const server = createHttpsServer({ cert: readFileSync(tls.certificateFile), key: readFileSync(tls.keyFile) }, (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(200).end('{"status":"queued"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/send`;
+    const failedBefore = await deliveries('failed');
+    const { logger, lines } = capturingLogger();
+    const untrusted = smsSenderFor(smsConfig(webhookSmsSection(url)), 'UTC', logger).sendCode(NUMBER, { code: CODE, expiresAt: EXPIRES });
+    const error = await t.throwsAsync(untrusted, { instanceOf: SmsDeliveryError });
+    t.is(error!.message, 'the SMS was not sent: could not reach the gateway (DEPTH_ZERO_SELF_SIGNED_CERT)');
+    t.deepEqual(bodies, [], 'nothing was sent over the unverified connection');
+    t.is(await deliveries('failed'), failedBefore + 1);
+    assertNothingSecretLogged(t, lines);
+
+    const sentBefore = await deliveries('sent');
+    await smsSenderFor(smsConfig(webhookSmsSection(url, { more: `    ca_file: ${tls.certificateFile}\n` })), 'UTC', capturingLogger().logger).sendCode(NUMBER, { code: CODE, expiresAt: EXPIRES });
+    t.is(bodies.length, 1);
+    t.is((JSON.parse(bodies[0]!) as { to: string }).to, NUMBER);
+    t.is(await deliveries('sent'), sentBefore + 1);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });

@@ -49,3 +49,17 @@ export function describeLifetime(lifetime: Lifetime): string {
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
 }
+
+/**
+ * A lifetime as a page says it to a user: "1 day", "2 weeks", "12 hours", "1 month". The
+ * same units as describeLifetime, in words; a number of days that is whole weeks says weeks.
+ */
+export function lifetimeInWords(lifetime: Lifetime): string {
+  const words = (count: number, unit: string): string => `${count} ${unit}${count === 1 ? '' : 's'}`;
+  if ('months' in lifetime) return words(1, 'month');
+  if ('days' in lifetime) return lifetime.days % 7 === 0 ? words(lifetime.days / 7, 'week') : words(lifetime.days, 'day');
+  const { seconds } = lifetime;
+  if (seconds % 3600 === 0) return words(seconds / 3600, 'hour');
+  if (seconds % 60 === 0) return words(seconds / 60, 'minute');
+  return words(seconds, 'second');
+}

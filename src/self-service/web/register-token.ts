@@ -5,7 +5,7 @@ import { tokenQr } from '../../web/token-qr.js';
 import { codeField, fieldOf, formOf, pinField, userField } from './fields.js';
 import { sendPage } from './layout.js';
 import { refusalAnswer } from './refusals.js';
-import type { SelfServicePagesContext } from './server.js';
+import type { SelfServicePagesContext, SelfServiceRules } from './server.js';
 
 const TITLE = 'Register a new token';
 
@@ -16,7 +16,7 @@ const TITLE = 'Register a new token';
  * code used, so it shows nothing.
  */
 export function registerTokenRoutes(app: FastifyInstance, context: SelfServicePagesContext): void {
-  const form = (reply: FastifyReply, status: number, user = '', problem?: string): FastifyReply =>
+  const form = (reply: FastifyReply, pin: SelfServiceRules['pin'], status: number, user = '', problem?: string): FastifyReply =>
     sendPage(
       reply,
       status,
@@ -25,20 +25,22 @@ export function registerTokenRoutes(app: FastifyInstance, context: SelfServicePa
 <form method="post" action="/token">${csrfField(reply.generateCsrf())}
 ${userField(user)}
 ${codeField}
-${pinField('pin', 'PIN', 'current-password', context.pin, false)}
+${pinField('pin', 'PIN', 'current-password', pin, false)}
 <div><button type="submit">Register a new token</button></div>
 </form>`,
     );
 
-  app.get('/token', async (_request, reply) => form(reply, 200));
+  app.get('/token', async (_request, reply) => form(reply, context.rules.current.pin, 200));
 
   app.post('/token', { onRequest: context.sourceLimit }, async (request, reply) => {
+    // The rules in force when the request arrived, for the whole of it (a reload may come between).
+    const { service, pin } = context.rules.current;
     const typed = formOf(request);
     const user = fieldOf(typed, 'user');
-    const result = await context.service.registerToken(user, fieldOf(typed, 'code'), fieldOf(typed, 'pin'), { source: context.sourceOf(request) });
+    const result = await service.registerToken(user, fieldOf(typed, 'code'), fieldOf(typed, 'pin'), { source: context.sourceOf(request) });
     if (!result.ok) {
       const { status, problem } = refusalAnswer(result, 'the user name, the code and your PIN');
-      return form(reply, status, user, problem);
+      return form(reply, pin, status, user, problem);
     }
     const content = html`<p>Scan this QR code with an authenticator app (FreeOTP, Google Authenticator, Microsoft Authenticator…). Your old token no longer works.</p>
 ${await tokenQr(result.uri, 'QR code of your new token')}

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { lifetimeInWords, parseLifetime } from '../../credentials/codes/validity.js';
 import { csrfField } from '../../web/document.js';
 import { html } from '../../web/html.js';
 import type { CodeRequestAnswer } from '../self-service.js';
@@ -7,16 +8,6 @@ import { nextSteps, sendPage } from './layout.js';
 import type { SelfServicePagesContext } from './server.js';
 
 const TITLE = 'Request a code by SMS';
-
-const UNITS: Readonly<Record<string, string>> = { s: 'second', m: 'minute', h: 'hour', d: 'day', w: 'week', month: 'month' };
-
-/** "1d" as a user reads it: "1 day"; a form this does not know is shown as configured. */
-function readableLifetime(lifetime: string): string {
-  const match = /^(\d+)\s*(month|[smhdw])$/.exec(lifetime.trim());
-  if (match === null) return lifetime;
-  const [, count, unit] = match as unknown as [string, string, string];
-  return `${count} ${UNITS[unit]}${count === '1' ? '' : 's'}`;
-}
 
 /**
  * The page for each answer. `sent` is one page whoever the name belongs to (it names no
@@ -47,8 +38,10 @@ ${userField()}
   app.post('/code', { onRequest: context.sourceLimit }, async (request, reply) => {
     const user = fieldOf(formOf(request), 'user');
     if (user.trim() === '') return sendPage(reply, 400, { title: TITLE, problem: 'Type your user name.' }, html`<p><a href="/code">Back</a></p>`);
-    const answer = await context.service.requestCode(user, { source: context.sourceOf(request) });
-    const { status, ...message } = answerPage(answer, readableLifetime(context.codeLifetime));
+    // The rules in force when the request arrived, for the whole of it (a reload may come between).
+    const { service, codeLifetime } = context.rules.current;
+    const answer = await service.requestCode(user, { source: context.sourceOf(request) });
+    const { status, ...message } = answerPage(answer, lifetimeInWords(parseLifetime(codeLifetime)));
     return sendPage(reply, status, { title: TITLE, ...message }, html`<h2>Next</h2>${nextSteps}`);
   });
 }

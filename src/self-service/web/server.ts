@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Logger } from 'pino';
+import type { LiveConfig } from '../../config/live-config.js';
 import type { PolicyConfig, SelfServiceConfig } from '../../config/types.js';
 import { clientAddressOf } from '../../web/client-address.js';
 import { html } from '../../web/html.js';
@@ -13,20 +14,31 @@ import { registerTokenRoutes } from './register-token.js';
 import { requestCodeRoutes } from './request-code.js';
 import { resetPinRoutes } from './reset-pin.js';
 
-/** What the pages are built from: the service behind them, and the settings they show or apply. */
-export interface SelfServiceSite {
+/**
+ * What a reload changes behind the pages: the actions (made again with the reloaded PIN
+ * policy, user-name rules, code settings and self-service settings), the PIN policy the
+ * fields describe, and the code lifetime the pages state. A request reads them once, when it
+ * arrives, and keeps them to its answer.
+ */
+export interface SelfServiceRules {
   readonly service: SelfService;
-  readonly settings: SelfServiceConfig;
   /** The PIN policy, for the hint beside the PIN fields (it is enforced behind the service). */
   readonly pin: PolicyConfig['pin'];
+  /** self_service.code_lifetime, as the config writes it. */
+  readonly codeLifetime: string;
+}
+
+/** What the pages are built from: the rules in force, the listener's settings (fixed at start), the logger. */
+export interface SelfServiceSite {
+  readonly rules: LiveConfig<SelfServiceRules>;
+  /** The listener, certificate, per-source limit and trusted proxy: a change but the certificate's needs a restart. */
+  readonly settings: SelfServiceConfig;
   readonly logger: Logger;
 }
 
 /** What every route module is given. */
 export interface SelfServicePagesContext {
-  readonly service: SelfService;
-  readonly pin: PolicyConfig['pin'];
-  readonly codeLifetime: string;
+  readonly rules: LiveConfig<SelfServiceRules>;
   /** The client's address: the TCP peer, or behind the trusted proxy what its header says. */
   readonly sourceOf: (request: FastifyRequest) => string;
   /** One per-source limit shared by every form post (self_service.requests_per_source_per_minute). */
@@ -55,16 +67,14 @@ export async function buildSelfServicePages(site: SelfServiceSite): Promise<Fast
     requestFields: (request) => ({ source: sourceOf(request) }),
     csrf: { cookie: '__Host-radgate-self-service-csrf', signingSecret: randomBytes(32).toString('base64url') },
     tooManyRequests: () => refusal(429, 'Too many requests from your address. Wait a minute and try again.'),
-    rateLimitKey: sourceOf,
+    clientAddress: sourceOf,
     logPrefix: 'self-service',
     csrfRefused: 'This form has expired or did not come from this site. Go back, reload the page and try again.',
     notFound: () => refusal(404, 'There is no such page.'),
     render: ({ status, message }) => selfServicePage({ title: status === 404 ? 'Not found' : status === 429 || status === 403 ? 'Not now' : 'Error', problem: message }, html`<p><a href="/">Back to the start</a></p>`),
   });
   const context: SelfServicePagesContext = {
-    service: site.service,
-    pin: site.pin,
-    codeLifetime: settings.service.codeLifetime,
+    rules: site.rules,
     sourceOf,
     sourceLimit: app.rateLimit({ max: settings.requestsPerSourcePerMinute, timeWindow: 60_000 }),
   };

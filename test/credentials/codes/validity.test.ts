@@ -1,5 +1,5 @@
 import test from 'ava';
-import { describeLifetime, expiryOf, LifetimeError, parseLifetime, type Lifetime } from '../../../src/credentials/codes/validity.js';
+import { describeLifetime, expiryOf, lifetimeInWords, LifetimeError, parseLifetime, type Lifetime } from '../../../src/credentials/codes/validity.js';
 
 const utc = (text: string): Date => new Date(`${text}Z`);
 /** One calendar month on, counted in UTC (the zones: test/credentials/time-zone.test.ts). */
@@ -135,4 +135,9 @@ test('describeLifetime output parses back to the same lifetime', (t) => {
   const lifetimes: Lifetime[] = [{ months: 1 }];
   for (const text of ['1s', '59s', '1m', '90m', '1h', '12h', '25h', '1d', '3d', '31d', '1w', '4w', '3601s', '1441m']) lifetimes.push(parseLifetime(text));
   for (const lifetime of lifetimes) t.deepEqual(parseLifetime(describeLifetime(lifetime)), lifetime, JSON.stringify(lifetime));
+});
+
+test('lifetimeInWords says a lifetime as a page tells a user, whichever way it was written', (t) => {
+  const said = (text: string): string => lifetimeInWords(parseLifetime(text));
+  t.deepEqual(['1d', '3D', '1w', '14d', '1mo', '1month', '12h', '90m', '1m', '45s'].map(said), ['1 day', '3 days', '1 week', '2 weeks', '1 month', '1 month', '12 hours', '90 minutes', '1 minute', '45 seconds']);
 });
