@@ -1,5 +1,7 @@
 import test from 'ava';
+import { REPLY_WAIT_MS } from '../../harness/patience.js';
 import { codeInSms } from '../../harness/sms-gateway.js';
+import { until } from '../../harness/until.js';
 import { startSelfServiceStack, type SelfServiceStack } from '../../harness/self-service.js';
 import type { WebClient, WebResponse } from '../../harness/web-client.js';
 
@@ -133,7 +135,9 @@ test('behind the trusted proxy the client is the header’s last entry; from els
   };
   t.deepEqual([await post(proxied, '198.51.100.7, 192.0.2.1'), await post(proxied, '203.0.113.9, 192.0.2.1'), await post(proxied, '192.0.2.1')], [400, 400, 429], 'the last entry counts');
   t.is(await post(proxied, '192.0.2.2'), 400, 'another client, its own limit');
-  t.true(site.stack.lines.some((line) => line.includes('"source":"192.0.2.2"') && line.includes('self-service request')), 'the log names the client behind the proxy');
+  // The request line is written once the response has gone (onResponse): wait for it.
+  await until('the log names the client behind the proxy', REPLY_WAIT_MS, () => site.stack.lines.some((line) => line.includes('"source":"192.0.2.2"') && line.includes('self-service request')));
+  t.pass('the log names the client behind the proxy');
 
   const direct = await site.startPages((settings) => ({ ...settings, requestsPerSourcePerMinute: 2, trustedProxy: { address: '10.9.9.9', header: 'x-forwarded-for' } }));
   t.deepEqual([await post(direct, '192.0.2.10'), await post(direct, '192.0.2.11'), await post(direct, '192.0.2.12')], [400, 400, 429], 'a header from an address that is not the proxy is ignored');
