@@ -64,8 +64,11 @@ export interface CopyContents {
 
 /**
  * 53 bits of a string (cyrb53): tells a newer copy's ciphertext from the one the secret was
- * decrypted from. A collision would at worst keep a secret that a rewrite of the same
- * ciphertext would give anyway; an attacker who can write Redis gains nothing from one.
+ * decrypted from, so that a copy renewed by an HOTP login keeps its decrypted secret. Two
+ * different ciphertexts colliding (a token replaced) would keep the old secret until the
+ * copy is next renewed: about 2^-53 for the gateway's own ciphertexts, whose nonces are
+ * random. Someone who can write Redis could craft a collision, but gains nothing from it
+ * that writing the old ciphertext back would not give them.
  */
 export function secretIdOf(text: string): number {
   let h1 = 0xdeadbeef;

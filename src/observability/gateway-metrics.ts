@@ -15,15 +15,17 @@ import { loginAlert, requestAnswered, storeCommand, type LoginAlertEvent, type R
 export type TransportCounters = Pick<Counters<'received' | 'dropped' | 'malformed' | 'replies' | 'retransmissions'>, 'get' | 'labelled'>;
 
 /**
- * Memory per user copy (index entry, name and packed bytes), measured by bench/copy-load.ts
- * at a million users (README "user_cache.max_users"): an estimate, not a measurement.
+ * V8 heap per copy outside the arena: the index's Map slot and the user name string
+ * (62 B measured by bench/copy-load.ts at a million users of 14-character names).
  */
-export const BYTES_PER_USER_COPY = 200;
+export const INDEX_BYTES_PER_USER_COPY = 62;
 
 export interface GatewayMetricSources {
   readonly transport: TransportCounters;
   replyCacheEntries(): number;
   userCopies(): number;
+  /** Bytes the copies' arena has allocated (live copies and garbage not yet compacted). */
+  userCopyArenaBytes(): number;
   /** Request codes still pending in the copies of the user records (what this gateway has seen). */
   pendingChallenges(): number;
   storeHealthy(): boolean;
@@ -140,10 +142,10 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'radgate_user_copies_bytes',
-      help: `Estimated memory held by the copies of user records (${BYTES_PER_USER_COPY} B each, as measured in the benchmark).`,
+      help: `Memory held by the copies of user records: the arena's allocated bytes, and an estimated ${INDEX_BYTES_PER_USER_COPY} B per copy for its index entry and name.`,
       registers: [registry],
       collect() {
-        this.set(sources.userCopies() * BYTES_PER_USER_COPY);
+        this.set(sources.userCopyArenaBytes() + sources.userCopies() * INDEX_BYTES_PER_USER_COPY);
       },
     });
     new Gauge({

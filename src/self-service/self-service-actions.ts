@@ -9,6 +9,7 @@ import { canonicalUserName, userNameProblem } from '../credentials/user-name.js'
 import { SmsDeliveryError } from '../sms/sms-error.js';
 import type { SmsSender } from '../sms/sms-sender.js';
 import { issueCodeBySms } from './code-by-sms.js';
+import { SmsProviderHealth } from './provider-health.js';
 import type { CodeRequestAnswer, PinResetResult, SelfService, SelfServiceRequest, TokenRegistrationResult } from './self-service.js';
 import { selfServiceSettingsProblem, type SelfServiceSettings } from './self-service-settings.js';
 
@@ -24,15 +25,9 @@ export interface SelfServiceParts {
   readonly policy: PolicyConfig;
   readonly settings: SelfServiceSettings;
   readonly logger: Logger;
-  /** Wall-clock ms for how long the provider counts as failing (tests move it); Date.now by default. */
-  readonly clock?: () => number;
+  /** Shared by the actions a reload rebuilds; a new one by default. */
+  readonly providerHealth?: SmsProviderHealth;
 }
-
-/**
- * After an SMS failed because the provider is failing (SmsDeliveryError scope `provider`),
- * code requests are answered "could not send" for this long, whoever they name.
- */
-export const PROVIDER_FAILING_MS = 60_000;
 
 /**
  * The actions behind the self-service pages (issue 18; README "Self-service"), over the
@@ -42,7 +37,7 @@ export const PROVIDER_FAILING_MS = 60_000;
  * the SMS run in the background, under the provider's own timeout, and never hold the page.
  * Its answer never depends on the name nor on this request's own delivery: it is "could not
  * send" while the provider is failing — an SMS failed for a provider-wide reason in the last
- * PROVIDER_FAILING_MS, as it stood when the request arrived — and "sent" otherwise; or
+ * PROVIDER_FAILING_MS (provider-health.ts), as it stood when the request arrived — and "sent" otherwise; or
  * "rate-limited", counted in Redis for any name alike. So an unknown name, a user without a
  * number, a user whose number the provider refuses and a real user hear the same.
  *
@@ -52,22 +47,16 @@ export const PROVIDER_FAILING_MS = 60_000;
  * anyone time that difference.
  */
 export class SelfServiceActions implements SelfService {
-  /** When an SMS last failed for a provider-wide reason (ms, wall clock); 0: never. */
-  private providerFailedAt = 0;
+  private readonly providerHealth: SmsProviderHealth;
   /** Codes being issued and sent in the background. */
   private readonly deliveries = new Set<Promise<void>>();
   private readonly log: Logger;
-  private readonly now: () => number;
 
   constructor(private readonly parts: SelfServiceParts) {
     const problem = selfServiceSettingsProblem(parts.settings);
     if (problem !== undefined) throw new RangeError(`self-service settings: ${problem}`);
     this.log = parts.logger.child({ component: 'self-service' });
-    this.now = parts.clock ?? Date.now;
-  }
-
-  private providerFailing(): boolean {
-    return this.providerFailedAt !== 0 && this.now() - this.providerFailedAt < PROVIDER_FAILING_MS;
+    this.providerHealth = parts.providerHealth ?? new SmsProviderHealth();
   }
 
   /** Resolves once every code being sent in the background is sent or given up (a stop waits for them). */
@@ -95,7 +84,7 @@ export class SelfServiceActions implements SelfService {
     const started = performance.now();
     const { answerMs } = this.parts.settings;
     // Taken as the request arrives: its own delivery, started below, cannot change it.
-    const failing = this.providerFailing();
+    const failing = this.providerHealth.failing();
     const counted = this.countAndDeliver(this.canonical(typed), request).catch((error: unknown) => {
       this.log.error({ err: error }, 'self-service: a code request failed unexpectedly');
       return undefined;
@@ -143,7 +132,7 @@ export class SelfServiceActions implements SelfService {
     } catch (error) {
       if (error instanceof SmsDeliveryError) {
         // SmsSender logged it; a provider failing for everyone changes what every page says.
-        if (error.scope === 'provider') this.providerFailedAt = this.now();
+        if (error.scope === 'provider') this.providerHealth.failed();
         return;
       }
       this.log.warn({ err: error }, 'self-service: no code sent (the store failed)');

@@ -19,6 +19,7 @@ export function observeGateway(registry: Registry, gateway: Gateway): GatewayMet
     transport: gateway.server.counters,
     replyCacheEntries: () => gateway.server.replyCacheSize,
     userCopies: () => gateway.copies.size,
+    userCopyArenaBytes: () => gateway.copies.arenaBytes.allocated,
     pendingChallenges: () => gateway.copies.pendingChallenges(Date.now()),
     storeHealthy: () => gateway.store.isHealthy(),
     ...(gateway.radsec === undefined ? {} : { radsec: { counters: gateway.radsec.counters, openConnections: () => gateway.radsec!.openConnections } }),

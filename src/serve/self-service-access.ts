@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RadgateConfig } from '../config/types.js';
 import { RadgateError } from '../errors.js';
+import { SmsProviderHealth } from '../self-service/provider-health.js';
 import { SelfServiceActions } from '../self-service/self-service-actions.js';
 import { DEFAULT_SELF_SERVICE_SETTINGS, type SelfServiceSettings } from '../self-service/self-service-settings.js';
 import type { SelfService } from '../self-service/self-service.js';
@@ -23,6 +24,8 @@ export function selfServiceMaker(admin: AdminAccess, started: RadgateConfig, log
   }
   const sms = started.sms;
   const { repository } = admin.store;
+  // One for every rebuild: a reload does not forget that the provider is failing.
+  const providerHealth = new SmsProviderHealth();
   return (config, settings = {}) =>
     new SelfServiceActions({
       service: config === started ? admin.service : admin.serviceFor(config),
@@ -31,6 +34,7 @@ export function selfServiceMaker(admin: AdminAccess, started: RadgateConfig, log
       policy: config.policy,
       settings: { ...DEFAULT_SELF_SERVICE_SETTINGS, ...settings },
       logger,
+      providerHealth,
     });
 }
 

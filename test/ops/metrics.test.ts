@@ -1,5 +1,6 @@
 import test from 'ava';
 import { PacketCode } from '../../src/protocol/index.js';
+import { INDEX_BYTES_PER_USER_COPY } from '../../src/observability/gateway-metrics.js';
 import { openPeer } from '../../harness/datagram-peer.js';
 import { openNas } from '../../harness/nas.js';
 import { totpAt } from '../../harness/otp.js';
@@ -101,6 +102,8 @@ test('workers: 2 — /metrics counts every accept, reject, challenge, lockout, a
     t.is(after.get('radgate_redis_up'), 1);
     t.is(after.get('radgate_pending_challenges'), 1, "carol's request code, seen by the worker that sent it");
     t.is(after.get('radgate_user_copies'), 2 * USERS.length, 'each worker holds a copy of every user');
+    // Each worker's arena has one 1 MB chunk for its few copies, and 62 B per copy besides.
+    t.is(after.get('radgate_user_copies_bytes'), 2 * 1024 * 1024 + 2 * USERS.length * INDEX_BYTES_PER_USER_COPY, 'the arenas as allocated, not an estimate per copy');
     t.is(after.get(series('radgate_build_info', { node: process.version, version: '0.1.0' })), 1, 'one build_info series, not one per worker');
 
     // Never a user name, a PIN-bearing password or a secret in what Prometheus stores.

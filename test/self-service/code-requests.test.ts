@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import test from 'ava';
 import type { SelfService } from '../../src/self-service/self-service.js';
-import { PROVIDER_FAILING_MS, SelfServiceActions } from '../../src/self-service/self-service-actions.js';
+import { PROVIDER_FAILING_MS, SmsProviderHealth } from '../../src/self-service/provider-health.js';
+import { SelfServiceActions } from '../../src/self-service/self-service-actions.js';
 import { DEFAULT_SELF_SERVICE_SETTINGS } from '../../src/self-service/self-service-settings.js';
 import { smsSenderFor } from '../../src/sms/open-sms.js';
-import { openSelfService, selfServiceOver } from '../../src/serve/self-service-access.js';
+import { openSelfService, selfServiceMaker, selfServiceOver } from '../../src/serve/self-service-access.js';
 import { USER_FIELDS } from '../../src/store/record-format.js';
 import { patient } from '../../harness/patience.js';
 import { withConnection } from '../../harness/redis.js';
@@ -74,7 +75,7 @@ function actionsAt(clock: () => number): SelfServiceActions {
     policy: stack.config.policy,
     settings: { ...DEFAULT_SELF_SERVICE_SETTINGS, answerMs: ANSWER_MS },
     logger: stack.logger,
-    clock,
+    providerHealth: new SmsProviderHealth(clock),
   });
 }
 
@@ -93,6 +94,17 @@ test.serial('the provider failing: "could not send" for every name from then on,
   await actions.deliveriesSettled();
   now += PROVIDER_FAILING_MS;
   for (const name of ['gina', 'nobody-else-again']) t.is((await timed(name, actions)).answer, 'sent', name);
+});
+
+test.serial('actions rebuilt by a reload remember that the provider is failing', async (t) => {
+  await user('rhea');
+  const make = selfServiceMaker(stack.admin, stack.config, stack.logger);
+  const before = make(stack.config, { answerMs: ANSWER_MS }) as SelfServiceActions;
+  sms.answer(500);
+  t.is(await before.requestCode('rhea', SOURCE), 'sent');
+  await before.deliveriesSettled();
+  const reloaded = make(stack.config, { answerMs: ANSWER_MS });
+  t.is(await reloaded.requestCode('nobody-after-reload', SOURCE), 'could-not-send');
 });
 
 test.serial('a number the provider refuses (HTTP 400) changes nothing anyone hears: the provider is not failing', async (t) => {
